@@ -1,0 +1,80 @@
+// Package sqlite opens SIGAP's embedded default store: a single SQLite file,
+// through a pure-Go driver, so the binary needs no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/sigap-id/sigap/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations are the SQLite schema's migrations.
+var Migrations = sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: mustSub(migrationFiles, "migrations")}
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // the directory is embedded above
+	}
+	return sub
+}
+
+// Options says how to open the database.
+type Options struct {
+	// Migrate brings the schema up to date on open.
+	Migrate bool
+	Log     *slog.Logger
+}
+
+// Open opens (creating if needed) the SQLite database at path.
+func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error) {
+	if opt.Log == nil {
+		opt.Log = slog.Default()
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	// WAL lets readers run beside the writer; synchronous=FULL makes a
+	// committed transaction survive a power cut, which an acknowledged
+	// webhook promises; immediate transactions take the write lock up front
+	// so two writers queue on busy_timeout instead of failing mid-way.
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if opt.Migrate {
+		if err := Migrations.Up(ctx, db, opt.Log); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return sqlstore.New(db, sqlstore.Dialect{
+		Name:  "sqlite",
+		Ready: Migrations.Current,
+	}), nil
+}

@@ -1,0 +1,72 @@
+package sigap
+
+import (
+	"context"
+	"time"
+)
+
+// UpsertResult says what storing an application did.
+type UpsertResult int
+
+const (
+	Unchanged UpsertResult = iota // same row already stored, or an older stage_at
+	Inserted                      // a new application
+	Updated                       // an application moved on or its details changed
+)
+
+// Applications stores passport applications and their stage history.
+type Applications interface {
+	// FindApplication returns the application with that number at that
+	// office, or an error wrapping ErrNotFound.
+	FindApplication(ctx context.Context, office, number string) (Application, error)
+	// UpsertApplication stores a, keeping every stage it has been in. A row
+	// whose StageAt is older than the stored one changes nothing.
+	UpsertApplication(ctx context.Context, a Application) (UpsertResult, error)
+	// ApplicationHistory lists an application's stages, oldest first.
+	ApplicationHistory(ctx context.Context, number string) ([]StageChange, error)
+	CountApplications(ctx context.Context, office string) (int, error)
+}
+
+// Conversations stores what the bot remembers about each sender.
+type Conversations interface {
+	// Conversation returns the stored conversation, or a new one.
+	Conversation(ctx context.Context, office, user string) (Conversation, error)
+	SaveConversation(ctx context.Context, c Conversation) error
+}
+
+// Inbox is the durable queue of inbound messages: a message is stored before
+// its delivery is acknowledged and processed from here afterwards, so a crash
+// in between loses nothing.
+type Inbox interface {
+	// SaveInbound stores messages whose IDs were not seen before and reports
+	// how many were new; a redelivered message is ignored.
+	SaveInbound(ctx context.Context, msgs []InboundMessage) (added int, err error)
+	// ClaimInbound leases up to limit unprocessed messages, oldest first, for
+	// lease; a message whose lease ran out is offered again.
+	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)
+	// CompleteInbound records, in one transaction, that a message was
+	// handled: the conversation after it and the replies it produced.
+	CompleteInbound(ctx context.Context, id string, conv Conversation, replies []OutboundMessage) error
+}
+
+// Outbox is the durable queue of replies.
+type Outbox interface {
+	// ClaimOutbound leases up to limit pending messages that are due.
+	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboundMessage, error)
+	MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error
+	// MarkRetry leaves the message pending until retryAt.
+	MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error
+	// MarkFailed gives up on the message for good.
+	MarkFailed(ctx context.Context, id int64, reason string) error
+}
+
+// Store is everything SIGAP keeps.
+type Store interface {
+	Applications
+	Conversations
+	Inbox
+	Outbox
+	// Ready reports whether the database answers and its schema is current.
+	Ready(ctx context.Context) error
+	Close() error
+}
