@@ -1,0 +1,64 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Env is the configuration read from the environment (see the README).
+type Env struct {
+	Addr        string // SIGAP_ADDR
+	Database    string // SIGAP_DATABASE
+	OfficesPath string // SIGAP_OFFICES; empty means the embedded demo offices
+	LogLevel    string // SIGAP_LOG_LEVEL: debug, info, warn, error
+	LogFormat   string // SIGAP_LOG_FORMAT: text or json
+
+	AppSecret   string // WHATSAPP_APP_SECRET
+	VerifyToken string // WHATSAPP_VERIFY_TOKEN
+	AccessToken string // WHATSAPP_ACCESS_TOKEN
+	GraphURL    string // WHATSAPP_GRAPH_URL
+	APIVersion  string // WHATSAPP_API_VERSION
+}
+
+// FromEnv reads the environment, filling in the defaults.
+func FromEnv(getenv func(string) string) Env {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	return Env{
+		Addr:        get("SIGAP_ADDR", "127.0.0.1:8080"),
+		Database:    get("SIGAP_DATABASE", "sqlite:data/sigap.db"),
+		OfficesPath: get("SIGAP_OFFICES", ""),
+		LogLevel:    get("SIGAP_LOG_LEVEL", "info"),
+		LogFormat:   get("SIGAP_LOG_FORMAT", "text"),
+		AppSecret:   getenv("WHATSAPP_APP_SECRET"),
+		VerifyToken: getenv("WHATSAPP_VERIFY_TOKEN"),
+		AccessToken: getenv("WHATSAPP_ACCESS_TOKEN"),
+		GraphURL:    get("WHATSAPP_GRAPH_URL", "https://graph.facebook.com"),
+		APIVersion:  get("WHATSAPP_API_VERSION", "v23.0"),
+	}
+}
+
+// Database is a parsed SIGAP_DATABASE.
+type Database struct {
+	Engine string // "sqlite" or "postgres"
+	DSN    string // the file path for sqlite, the URL for postgres
+}
+
+// ParseDatabase reads SIGAP_DATABASE: sqlite:PATH or a postgres:// URL.
+func ParseDatabase(s string) (Database, error) {
+	switch {
+	case strings.HasPrefix(s, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(s, "sqlite:"), "//")
+		if path == "" {
+			return Database{}, fmt.Errorf("SIGAP_DATABASE %q: want sqlite:PATH", s)
+		}
+		return Database{Engine: "sqlite", DSN: path}, nil
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		return Database{Engine: "postgres", DSN: s}, nil
+	}
+	return Database{}, fmt.Errorf("SIGAP_DATABASE %q: want sqlite:PATH or postgres://…", s)
+}

@@ -1,0 +1,183 @@
+// Package config reads SIGAP's configuration: the environment and the
+// offices file. Everything is checked at start, with errors that name the
+// file, line and field, so a bad file never half-works.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sigap-id/sigap"
+)
+
+// officesFile is the YAML layout of the offices file; docs/offices.md
+// documents every field.
+type officesFile struct {
+	Offices []yaml.Node `yaml:"offices"`
+}
+
+type officeEntry struct {
+	Code     string `yaml:"code"`
+	Name     string `yaml:"name"`
+	WhatsApp struct {
+		PhoneNumberID  string `yaml:"phone_number_id"`
+		DisplayNumber  string `yaml:"display_number"`
+		AccessTokenEnv string `yaml:"access_token_env"`
+	} `yaml:"whatsapp"`
+	VerifyBirthDate *bool           `yaml:"verify_birth_date"`
+	Address         string          `yaml:"address"`
+	Hours           string          `yaml:"hours"`
+	Location        *sigap.Location `yaml:"location"`
+	TimeZone        string          `yaml:"timezone"`
+}
+
+var (
+	codePattern  = regexp.MustCompile(`^[a-z0-9-]+$`)
+	digitPattern = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// Offices is the validated set of offices.
+type Offices struct {
+	list    []sigap.Office
+	byCode  map[string]int
+	byPhone map[string]int
+}
+
+// List returns the offices in file order.
+func (o *Offices) List() []sigap.Office { return o.list }
+
+// ByCode finds an office by its code.
+func (o *Offices) ByCode(code string) (sigap.Office, bool) {
+	i, ok := o.byCode[code]
+	if !ok {
+		return sigap.Office{}, false
+	}
+	return o.list[i], true
+}
+
+// ByPhoneNumberID finds the office that owns a Cloud API phone number id.
+func (o *Offices) ByPhoneNumberID(id string) (sigap.Office, bool) {
+	i, ok := o.byPhone[id]
+	if !ok {
+		return sigap.Office{}, false
+	}
+	return o.list[i], true
+}
+
+// LoadOffices reads and validates an offices file.
+func LoadOffices(path string, getenv func(string) string) (*Offices, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("offices file: %w", err)
+	}
+	return ParseOffices(path, data, getenv)
+}
+
+// ParseOffices validates an offices file's contents; name is used in errors.
+// Every problem is reported, each with its line.
+func ParseOffices(name string, data []byte, getenv func(string) string) (*Offices, error) {
+	var f officesFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("offices file %s: %w", name, err)
+	}
+	if len(f.Offices) == 0 {
+		return nil, fmt.Errorf("offices file %s: no offices (want a list under \"offices:\")", name)
+	}
+	o := &Offices{byCode: map[string]int{}, byPhone: map[string]int{}}
+	var errs []error
+	for _, node := range f.Offices {
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("%s line %d: %s", name, node.Line, fmt.Sprintf(format, args...)))
+		}
+		var e officeEntry
+		if err := decodeStrict(&node, &e); err != nil {
+			bad("%v", err)
+			continue
+		}
+		office, problems := e.office(getenv)
+		for _, p := range problems {
+			bad("office %q: %s", e.Code, p)
+		}
+		if len(problems) > 0 {
+			continue
+		}
+		if _, dup := o.byCode[office.Code]; dup {
+			bad("office code %q is used twice", office.Code)
+			continue
+		}
+		if other, dup := o.byPhone[office.PhoneNumberID]; dup {
+			bad("office %q: whatsapp.phone_number_id %s is already office %q's", office.Code, office.PhoneNumberID, o.list[other].Code)
+			continue
+		}
+		o.byCode[office.Code], o.byPhone[office.PhoneNumberID] = len(o.list), len(o.list)
+		o.list = append(o.list, office)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("offices file is not valid:\n%w", errors.Join(errs...))
+	}
+	return o, nil
+}
+
+// decodeStrict decodes one office refusing unknown fields, which are typos
+// more often than not. yaml.Node.Decode cannot, so the node is re-read.
+func decodeStrict(node *yaml.Node, v any) error {
+	out, err := yaml.Marshal(node)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(out))
+	dec.KnownFields(true)
+	err = dec.Decode(v)
+	if err != nil {
+		// Line numbers in this error count from the office's own first line.
+		return fmt.Errorf("%s (line counted within this office)", strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+	}
+	return nil
+}
+
+func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string) {
+	var problems []string
+	o := sigap.Office{
+		Code: strings.TrimSpace(e.Code), Name: strings.TrimSpace(e.Name),
+		PhoneNumberID: strings.TrimSpace(e.WhatsApp.PhoneNumberID), DisplayNumber: e.WhatsApp.DisplayNumber,
+		VerifyBirthDate: e.VerifyBirthDate == nil || *e.VerifyBirthDate,
+		Address:         strings.TrimSpace(e.Address), Hours: strings.TrimSpace(e.Hours), Location: e.Location,
+	}
+	if !codePattern.MatchString(o.Code) {
+		problems = append(problems, "code is required and may hold only a-z, 0-9 and -")
+	}
+	if o.Name == "" {
+		problems = append(problems, "name is required")
+	}
+	if !digitPattern.MatchString(o.PhoneNumberID) {
+		problems = append(problems, "whatsapp.phone_number_id is required and must be the Cloud API phone number id (digits; quote it)")
+	}
+	if env := e.WhatsApp.AccessTokenEnv; env != "" {
+		if o.AccessToken = getenv(env); o.AccessToken == "" {
+			problems = append(problems, fmt.Sprintf("whatsapp.access_token_env names %s, which is not set", env))
+		}
+	}
+	if l := e.Location; l != nil && (l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 ||
+		(l.Latitude == 0 && l.Longitude == 0)) {
+		problems = append(problems, fmt.Sprintf("location %v,%v is not a place on the map", l.Latitude, l.Longitude))
+	}
+	tz := e.TimeZone
+	if tz == "" {
+		tz = "Asia/Jakarta"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		problems = append(problems, fmt.Sprintf("timezone %q is not known (want e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)", tz))
+	}
+	o.TimeZone = loc
+	return o, problems
+}

@@ -1,0 +1,211 @@
+// Package graphtest is a stand-in for Meta's Graph API on 127.0.0.1. It
+// speaks the Cloud API's send protocol over real HTTP, records what it
+// receives, and can be told to fail, so tests and the load tool can check
+// what SIGAP sends without reaching Meta.
+package graphtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Request is one message SIGAP sent, as the stand-in received it.
+type Request struct {
+	Version       string
+	PhoneNumberID string
+	Token         string
+	Body          map[string]any
+	Raw           []byte
+	WAMID         string // the id the stand-in answered with; empty if it failed the request
+}
+
+// To returns the recipient (to, or recipient for business-scoped ids).
+func (r Request) To() string {
+	if to, ok := r.Body["to"].(string); ok && to != "" {
+		return to
+	}
+	s, _ := r.Body["recipient"].(string)
+	return s
+}
+
+// Text returns the text body, the interactive body, or "" for other types.
+func (r Request) Text() string {
+	if t, ok := r.Body["text"].(map[string]any); ok {
+		s, _ := t["body"].(string)
+		return s
+	}
+	if in, ok := r.Body["interactive"].(map[string]any); ok {
+		if b, ok := in["body"].(map[string]any); ok {
+			s, _ := b["text"].(string)
+			return s
+		}
+	}
+	return ""
+}
+
+// Failure is a Graph API error answer.
+type Failure struct {
+	HTTPStatus int
+	Code       int
+	Message    string
+}
+
+// Server is a running stand-in.
+type Server struct {
+	URL   string
+	Token string // the bearer token it accepts
+
+	srv *http.Server
+	ln  net.Listener
+
+	mu       sync.Mutex
+	received []Request
+	failures []Failure // answered, in order, before any success
+	seq      int
+	changed  chan struct{}
+}
+
+// Start listens on a free port of 127.0.0.1.
+func Start(token string) (*Server, error) {
+	return StartAt("127.0.0.1:0", token)
+}
+
+// StartAt listens on addr, which must be a loopback address.
+func StartAt(addr, token string) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("graph stand-in: %w", err)
+	}
+	s := &Server{URL: "http://" + ln.Addr().String(), Token: token, ln: ln, changed: make(chan struct{})}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() error { return s.srv.Close() }
+
+// FailNext makes the next n sends fail with f.
+func (s *Server) FailNext(n int, f Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures = append(s.failures, f)
+	}
+}
+
+// Requests returns every request received so far, failed ones included.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.received...)
+}
+
+// Sent returns the requests that were answered with a wamid.
+func (s *Server) Sent() []Request {
+	var out []Request
+	for _, r := range s.Requests() {
+		if r.WAMID != "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WaitSent waits until at least n messages were sent, or timeout passes,
+// and returns what was sent.
+func (s *Server) WaitSent(n int, timeout time.Duration) []Request {
+	deadline := time.After(timeout)
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if sent := s.Sent(); len(sent) >= n {
+			return sent
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return s.Sent()
+		}
+	}
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// /{version}/{phone_number_id}/messages
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if r.Method != http.MethodPost || len(parts) != 3 || parts[2] != "messages" || !strings.HasPrefix(parts[0], "v") {
+		writeError(w, Failure{http.StatusNotFound, 100, "Unsupported request: " + r.Method + " " + r.URL.Path})
+		return
+	}
+	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	raw, _ := io.ReadAll(r.Body)
+	req := Request{Version: parts[0], PhoneNumberID: parts[1], Token: token, Raw: raw}
+	fail := s.check(r, &req)
+
+	s.mu.Lock()
+	if fail == nil && len(s.failures) > 0 {
+		fail, s.failures = &s.failures[0], s.failures[1:]
+	}
+	if fail == nil {
+		s.seq++
+		req.WAMID = fmt.Sprintf("wamid.standin.%d", s.seq)
+	}
+	s.received = append(s.received, req)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+
+	if fail != nil {
+		writeError(w, *fail)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"messaging_product": "whatsapp",
+		"contacts":          []map[string]string{{"input": req.To(), "wa_id": req.To()}},
+		"messages":          []map[string]string{{"id": req.WAMID}},
+	})
+}
+
+// check validates a request as the Graph API would.
+func (s *Server) check(r *http.Request, req *Request) *Failure {
+	if s.Token != "" && req.Token != s.Token {
+		return &Failure{http.StatusUnauthorized, 190, "Invalid OAuth access token - Cannot parse access token"}
+	}
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		return &Failure{http.StatusBadRequest, 100, "Invalid parameter: Content-Type must be application/json"}
+	}
+	if err := json.Unmarshal(req.Raw, &req.Body); err != nil {
+		return &Failure{http.StatusBadRequest, 100, "Invalid parameter: body is not JSON"}
+	}
+	if req.Body["messaging_product"] != "whatsapp" {
+		return &Failure{http.StatusBadRequest, 100, "Invalid parameter: messaging_product must be whatsapp"}
+	}
+	if req.To() == "" {
+		return &Failure{http.StatusBadRequest, 100, "Invalid parameter: to or recipient is required"}
+	}
+	typ, _ := req.Body["type"].(string)
+	if _, ok := req.Body[typ]; !ok || typ == "" {
+		return &Failure{http.StatusBadRequest, 100, fmt.Sprintf("Invalid parameter: type %q without its object", typ)}
+	}
+	return nil
+}
+
+func writeError(w http.ResponseWriter, f Failure) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.HTTPStatus)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+		"message":    fmt.Sprintf("(#%d) %s", f.Code, f.Message),
+		"type":       "OAuthException",
+		"code":       f.Code,
+		"error_data": map[string]any{"messaging_product": "whatsapp", "details": f.Message},
+		"fbtrace_id": "AStandInTrace",
+	}})
+}

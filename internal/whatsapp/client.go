@@ -1,0 +1,127 @@
+package whatsapp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Client sends messages through the Graph API.
+type Client struct {
+	BaseURL string // WHATSAPP_GRAPH_URL, e.g. https://graph.facebook.com
+	Version string // WHATSAPP_API_VERSION, e.g. v23.0
+	HTTP    *http.Client
+}
+
+// NewClient returns a client with keep-alive connections and a timeout, so
+// a hung Graph API cannot hold a sender forever.
+func NewClient(baseURL, version string) *Client {
+	return &Client{
+		BaseURL: strings.TrimRight(baseURL, "/"),
+		Version: version,
+		HTTP:    &http.Client{Timeout: 20 * time.Second},
+	}
+}
+
+// APIError is an error the Graph API answered with.
+type APIError struct {
+	HTTPStatus int
+	Code       int
+	Type       string
+	Message    string
+	Details    string
+	TraceID    string
+}
+
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("graph api: HTTP %d, code %d: %s", e.HTTPStatus, e.Code, e.Message)
+	if e.Details != "" {
+		s += " (" + e.Details + ")"
+	}
+	return s
+}
+
+// Permanent reports whether sending the same message again cannot succeed
+// (bad payload, outside the 24-hour window, undeliverable, token or policy
+// problems). Throughput limits, pair limits and server trouble pass.
+func (e *APIError) Permanent() bool {
+	switch e.Code {
+	case 130429, 131056, 131000, 131016, 1, 2, 131057, 4, 80007:
+		return false
+	}
+	if e.Code == 0 && e.HTTPStatus >= 500 {
+		return false
+	}
+	return e.HTTPStatus < 500 || e.Code != 0
+}
+
+// NeedsOperator reports errors that no retry fixes and a person must: an
+// expired token, a policy block, a locked account.
+func (e *APIError) NeedsOperator() bool {
+	switch e.Code {
+	case 190, 368, 131031, 130497, 0, 10:
+		return e.HTTPStatus < 500
+	}
+	return e.Code >= 200 && e.Code <= 299
+}
+
+type sendResponse struct {
+	Messages []struct {
+		ID string `json:"id"`
+	} `json:"messages"`
+	Error *struct {
+		Message   string `json:"message"`
+		Type      string `json:"type"`
+		Code      int    `json:"code"`
+		ErrorData struct {
+			Details string `json:"details"`
+		} `json:"error_data"`
+		FBTraceID string `json:"fbtrace_id"`
+	} `json:"error"`
+}
+
+// Send posts one message from the business phone number and returns the
+// wamid Meta gave it.
+func (c *Client) Send(ctx context.Context, phoneNumberID, token string, m Outgoing) (string, error) {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode message: %w", err)
+	}
+	url := c.BaseURL + "/" + c.Version + "/" + phoneNumberID + "/messages"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return "", fmt.Errorf("send: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("send: %w", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", fmt.Errorf("send: read response: %w", err)
+	}
+	var sr sendResponse
+	jsonErr := json.Unmarshal(raw, &sr)
+	if resp.StatusCode != http.StatusOK || sr.Error != nil {
+		apiErr := &APIError{HTTPStatus: resp.StatusCode, Message: strings.TrimSpace(string(raw))}
+		if jsonErr == nil && sr.Error != nil {
+			apiErr.Code, apiErr.Type, apiErr.Message = sr.Error.Code, sr.Error.Type, sr.Error.Message
+			apiErr.Details, apiErr.TraceID = sr.Error.ErrorData.Details, sr.Error.FBTraceID
+		}
+		return "", apiErr
+	}
+	if jsonErr != nil || len(sr.Messages) == 0 || sr.Messages[0].ID == "" {
+		// Meta took the request but the answer is unreadable: the message
+		// probably went out, so this is not worth a blind retry either.
+		return "", &APIError{HTTPStatus: resp.StatusCode, Code: -1, Message: "unreadable send response: " + string(raw)}
+	}
+	return sr.Messages[0].ID, nil
+}

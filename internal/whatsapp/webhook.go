@@ -1,0 +1,250 @@
+package whatsapp
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// MaxBodyBytes caps a delivery. Meta's payloads reach about 3 MB.
+const MaxBodyBytes = 4 << 20
+
+// Errors a webhook request can fail with; Webhook maps them to statuses.
+var (
+	ErrNoSignature  = errors.New("missing X-Hub-Signature-256")
+	ErrBadSignature = errors.New("X-Hub-Signature-256 does not match the body")
+	ErrMalformed    = errors.New("malformed delivery")
+)
+
+// VerifySignature checks Meta's X-Hub-Signature-256 header, an HMAC-SHA256
+// of the raw body keyed with the app secret, in constant time.
+func VerifySignature(secret string, body []byte, header string) error {
+	if header == "" {
+		return ErrNoSignature
+	}
+	hexSig, ok := strings.CutPrefix(header, "sha256=")
+	if !ok {
+		return ErrBadSignature
+	}
+	got, err := hex.DecodeString(hexSig)
+	if err != nil {
+		return ErrBadSignature
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return ErrBadSignature
+	}
+	return nil
+}
+
+// Sign returns the X-Hub-Signature-256 value for body, as Meta computes it.
+func Sign(secret string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// ParseDelivery decodes a delivery and checks its envelope.
+func ParseDelivery(body []byte) (Delivery, error) {
+	var d Delivery
+	if err := json.Unmarshal(body, &d); err != nil {
+		return d, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if d.Object != "whatsapp_business_account" {
+		return d, fmt.Errorf("%w: object is %q, want whatsapp_business_account", ErrMalformed, d.Object)
+	}
+	return d, nil
+}
+
+// OfficeByPhone finds the office that owns a Cloud API phone number id.
+type OfficeByPhone func(phoneNumberID string) (sigap.Office, bool)
+
+// Inbound turns every message of a delivery into the domain's messages,
+// skipping those for phone numbers no office owns (logged) and those without
+// an id, which could not be deduplicated.
+func Inbound(d Delivery, offices OfficeByPhone, log *slog.Logger) []sigap.InboundMessage {
+	var out []sigap.InboundMessage
+	for _, e := range d.Entry {
+		for _, ch := range e.Changes {
+			if ch.Field != "messages" {
+				continue
+			}
+			v := ch.Value
+			for _, er := range v.Errors {
+				log.Warn("whatsapp reported an error", "code", er.Code, "title", er.Title, "details", er.ErrorData.Details)
+			}
+			for _, st := range v.Statuses {
+				attrs := []any{"wamid", st.ID, "status", st.Status}
+				for _, er := range st.Errors {
+					attrs = append(attrs, "code", er.Code, "title", er.Title)
+				}
+				log.Debug("message status", attrs...)
+			}
+			if len(v.Messages) == 0 {
+				continue
+			}
+			office, ok := offices(v.Metadata.PhoneNumberID)
+			if !ok {
+				log.Warn("delivery for a phone number no office owns; ignored",
+					"phone_number_id", v.Metadata.PhoneNumberID, "messages", len(v.Messages))
+				continue
+			}
+			for _, m := range v.Messages {
+				if m.ID == "" {
+					log.Warn("message without id ignored", "office", office.Code, "type", m.Type)
+					continue
+				}
+				im := toInbound(m, v.Contacts)
+				if im.From == "" {
+					log.Warn("message without sender ignored", "office", office.Code, "wamid", m.ID)
+					continue
+				}
+				im.Office = office.Code
+				out = append(out, im)
+			}
+		}
+	}
+	return out
+}
+
+func toInbound(m Message, contacts []Contact) sigap.InboundMessage {
+	im := sigap.InboundMessage{ID: m.ID, From: m.From, Kind: sigap.MessageKind(m.Type)}
+	if im.From == "" {
+		// A user with a username may come without a phone number: key them
+		// by their business-scoped user id.
+		for _, c := range contacts {
+			if c.UserID != "" && (len(contacts) == 1 || c.WaID == "") {
+				im.From = c.UserID
+				break
+			}
+		}
+	}
+	if sec, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil {
+		im.At = time.Unix(sec, 0).UTC()
+	} else {
+		im.At = time.Now().UTC()
+	}
+	switch {
+	case m.Text != nil:
+		im.Kind, im.Text = sigap.KindText, m.Text.Body
+	case m.Interactive != nil && m.Interactive.ListReply != nil:
+		im.Kind, im.Text, im.ChoiceID = sigap.KindInteractive, m.Interactive.ListReply.Title, m.Interactive.ListReply.ID
+	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
+		im.Kind, im.Text, im.ChoiceID = sigap.KindInteractive, m.Interactive.ButtonReply.Title, m.Interactive.ButtonReply.ID
+	case m.Button != nil:
+		im.Kind, im.Text, im.ChoiceID = sigap.KindButton, m.Button.Text, m.Button.Payload
+	}
+	for _, media := range []*Media{m.Image, m.Video, m.Document} {
+		if media != nil && media.Caption != "" {
+			im.Text = media.Caption
+		}
+	}
+	switch im.Kind {
+	case sigap.KindText, sigap.KindInteractive, sigap.KindButton, sigap.KindAudio, sigap.KindImage, sigap.KindVideo,
+		sigap.KindDocument, sigap.KindSticker, sigap.KindLocation, sigap.KindContacts, sigap.KindReaction:
+	default:
+		// "unknown", "system", "order", and whatever Meta adds next.
+		im.Kind = sigap.KindUnsupported
+	}
+	return im
+}
+
+// Webhook serves GET (Meta's verification handshake) and POST (deliveries)
+// on the Cloud API callback URL.
+type Webhook struct {
+	AppSecret   string
+	VerifyToken string
+	Offices     OfficeByPhone
+	Inbox       sigap.Inbox
+	// Received is called after a delivery's new messages are stored, to wake
+	// whoever processes them.
+	Received func(added int)
+	Log      *slog.Logger
+}
+
+func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.Method {
+	case http.MethodGet:
+		h.handshake(w, r)
+	case http.MethodPost:
+		h.deliver(w, r)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+func (h *Webhook) handshake(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	token := q.Get("hub.verify_token")
+	if h.VerifyToken == "" || q.Get("hub.mode") != "subscribe" ||
+		subtle.ConstantTimeCompare([]byte(token), []byte(h.VerifyToken)) != 1 {
+		h.Log.Warn("webhook verification refused", "mode", q.Get("hub.mode"), "token_configured", h.VerifyToken != "")
+		http.Error(w, "verification refused", http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte(q.Get("hub.challenge")))
+}
+
+func (h *Webhook) deliver(w http.ResponseWriter, r *http.Request) {
+	if h.AppSecret == "" {
+		h.Log.Error("webhook delivery refused: WHATSAPP_APP_SECRET is not set")
+		http.Error(w, "webhook not configured", http.StatusForbidden)
+		return
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, "delivery too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return
+	}
+	if err := VerifySignature(h.AppSecret, body, r.Header.Get("X-Hub-Signature-256")); err != nil {
+		h.Log.Warn("webhook signature refused", "err", err, "remote", r.RemoteAddr)
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	d, err := ParseDelivery(body)
+	if err != nil {
+		h.Log.Warn("webhook delivery refused", "err", err)
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	msgs := Inbound(d, h.Offices, h.Log)
+	added := 0
+	if len(msgs) > 0 {
+		added, err = h.Inbox.SaveInbound(r.Context(), msgs)
+		if err != nil {
+			// Not stored, so not acknowledged: Meta delivers it again later.
+			h.Log.Error("cannot store delivery", "err", err, "messages", len(msgs))
+			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	h.Log.Debug("delivery stored", "messages", len(msgs), "new", added)
+	if added > 0 && h.Received != nil {
+		h.Received(added)
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+}
