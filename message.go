@@ -35,6 +35,9 @@ type InboundMessage struct {
 	Text string `json:"text,omitempty"`
 	// ChoiceID is the id of the tapped list row or button, if any.
 	ChoiceID string `json:"choice_id,omitempty"`
+
+	// Attempts counts how often processing was started, this time included.
+	Attempts int `json:"-"`
 }
 
 // Reply is one message from the bot to an applicant. A channel that cannot

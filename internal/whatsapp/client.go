@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/sigap-id/sigap"
 )
 
 // Client sends messages through the Graph API.
@@ -124,4 +127,26 @@ func (c *Client) Send(ctx context.Context, phoneNumberID, token string, m Outgoi
 		return "", &APIError{HTTPStatus: resp.StatusCode, Code: -1, Message: "unreadable send response: " + string(raw)}
 	}
 	return sr.Messages[0].ID, nil
+}
+
+// Channel sends outbox messages from each office's phone number.
+type Channel struct {
+	Client *Client
+	// Token is WHATSAPP_ACCESS_TOKEN, used where an office names none.
+	Token string
+	Log   *slog.Logger
+}
+
+// Send renders the reply for the Cloud API and sends it.
+func (c *Channel) Send(ctx context.Context, office sigap.Office, m sigap.OutboundMessage) (string, error) {
+	out, err := Render(m.To, m.Reply)
+	if err != nil {
+		// The fallback went out instead; the list needs fixing in content.
+		c.Log.Warn("reply sent in its plain form", "office", office.Code, "reason", err)
+	}
+	token := office.AccessToken
+	if token == "" {
+		token = c.Token
+	}
+	return c.Client.Send(ctx, office.PhoneNumberID, token, out)
 }

@@ -307,10 +307,10 @@ func (s *Store) SaveInbound(ctx context.Context, msgs []sigap.InboundMessage) (i
 
 // ClaimInbound implements sigap.Inbox.
 func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.InboundMessage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE inbound_messages SET claimed_until = ?
+	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
 		WHERE seq IN (SELECT seq FROM inbound_messages WHERE state = 'pending' AND claimed_until <= ?
 			ORDER BY seq LIMIT ? {skip_locked})
-		RETURNING seq, payload`), ms(now.Add(lease)), ms(now), limit)
+		RETURNING seq, attempts, payload`), ms(now.Add(lease)), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim inbound: %w", err)
 	}
@@ -325,12 +325,14 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 			c       claimed
 			payload string
 		)
-		if err := rows.Scan(&c.seq, &payload); err != nil {
+		if err := rows.Scan(&c.seq, &c.msg.Attempts, &payload); err != nil {
 			return nil, fmt.Errorf("claim inbound: %w", err)
 		}
+		attempts := c.msg.Attempts
 		if err := json.Unmarshal([]byte(payload), &c.msg); err != nil {
 			return nil, fmt.Errorf("decode inbound %d: %w", c.seq, err)
 		}
+		c.msg.Attempts = attempts
 		got = append(got, c)
 	}
 	if err := rows.Err(); err != nil {

@@ -186,6 +186,9 @@ func testInboxDedupe(t *testing.T, s sigap.Store) {
 		t.Fatal(err)
 	}
 	want := []sigap.InboundMessage{msg("wamid.1", "62811", "halo"), msg("wamid.2", "62811", "#bayar"), msg("wamid.3", "62811", "menu")}
+	for i := range want {
+		want[i].Attempts = 1
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("claimed (-want +got):\n%s", diff)
 	}
@@ -232,8 +235,8 @@ func testInboxLease(t *testing.T, s sigap.Store) {
 	}
 	// The claimer died: once the lease is over, the message is offered again.
 	later, err := s.ClaimInbound(ctx, t0.Add(2*time.Minute), time.Minute, 10)
-	if err != nil || len(later) != 1 {
-		t.Fatalf("claim after lease: %d, %v; want 1", len(later), err)
+	if err != nil || len(later) != 1 || later[0].Attempts != 2 {
+		t.Fatalf("claim after lease: %+v, %v; want 1 message on attempt 2", later, err)
 	}
 }
 

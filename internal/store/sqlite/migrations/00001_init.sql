@@ -43,6 +43,7 @@ CREATE TABLE inbound_messages (
     received_at   INTEGER NOT NULL,
     payload       TEXT NOT NULL,
     state         TEXT NOT NULL DEFAULT 'pending',
+    attempts      INTEGER NOT NULL DEFAULT 0,
     claimed_until INTEGER NOT NULL DEFAULT 0,
     processed_at  INTEGER NOT NULL DEFAULT 0
 );

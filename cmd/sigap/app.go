@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/bot"
+	"github.com/sigap-id/sigap/internal/config"
+	"github.com/sigap-id/sigap/internal/content"
+	"github.com/sigap-id/sigap/internal/demo"
+	"github.com/sigap-id/sigap/internal/gateway"
+	"github.com/sigap-id/sigap/internal/store/sqlite"
+	"github.com/sigap-id/sigap/internal/store/sqlstore"
+	"github.com/sigap-id/sigap/internal/whatsapp"
+)
+
+// app is what every subcommand shares: configuration, logger, offices and store.
+type app struct {
+	env     config.Env
+	log     *slog.Logger
+	offices *config.Offices
+	store   *sqlstore.Store
+}
+
+func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(env.LogLevel)); err != nil {
+		return nil, fmt.Errorf("SIGAP_LOG_LEVEL %q: want debug, info, warn or error", env.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(env.LogFormat) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("SIGAP_LOG_FORMAT %q: want text or json", env.LogFormat)
+}
+
+// open reads the configuration and opens the store, migrating it if asked.
+func open(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool) (*app, error) {
+	env := config.FromEnv(getenv)
+	log, err := newLogger(env, stderr)
+	if err != nil {
+		return nil, err
+	}
+	slog.SetDefault(log)
+	a := &app{env: env, log: log}
+	if env.OfficesPath == "" {
+		a.offices, err = config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv)
+		if err == nil {
+			log.Info("SIGAP_OFFICES is not set: using the embedded demo offices", "offices", len(a.offices.List()))
+		}
+	} else {
+		a.offices, err = config.LoadOffices(env.OfficesPath, getenv)
+	}
+	if err != nil {
+		return nil, err
+	}
+	db, err := config.ParseDatabase(env.Database)
+	if err != nil {
+		return nil, err
+	}
+	switch db.Engine {
+	case "sqlite":
+		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log})
+	default:
+		err = fmt.Errorf("SIGAP_DATABASE: %s is not supported yet; use sqlite:PATH", db.Engine)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// processor builds the bot and the gateway around it.
+func (a *app) processor() (*gateway.Processor, error) {
+	cat, err := content.Load()
+	if err != nil {
+		return nil, err
+	}
+	engine := bot.New(cat, a.store, nil)
+	p := gateway.NewProcessor(a.store, engine, a.offices.ByCode, a.log)
+	p.Split = whatsapp.SplitReply
+	return p, nil
+}
+
+func officeNames(o *config.Offices) string {
+	var codes []string
+	for _, office := range o.List() {
+		codes = append(codes, office.Code)
+	}
+	return strings.Join(codes, ", ")
+}
+
+var _ sigap.Store = (*sqlstore.Store)(nil)

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/demo"
+	"github.com/sigap-id/sigap/internal/outbox"
+	"github.com/sigap-id/sigap/internal/web"
+	"github.com/sigap-id/sigap/internal/whatsapp"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	withDemo := fs.Bool("demo", false, "seed demo applications into an empty database and print where to look")
+	addr := fs.String("addr", "", "listen address (default $SIGAP_ADDR or 127.0.0.1:8080)")
+	noMigrate := fs.Bool("no-migrate", false, "do not migrate the database at start (run sigap migrate yourself)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	a, err := open(ctx, getenv, stderr, !*noMigrate)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	if *addr != "" {
+		a.env.Addr = *addr
+	}
+	log := a.log
+	if err := a.store.Ready(ctx); err != nil {
+		return err
+	}
+
+	var hints []web.Hint
+	if *withDemo {
+		if hints, err = seedDemo(ctx, a); err != nil {
+			return err
+		}
+	}
+
+	proc, err := a.processor()
+	if err != nil {
+		return err
+	}
+	var sender *outbox.Sender
+	if a.env.AccessToken == "" && !anyOfficeToken(a.offices.List()) {
+		log.Warn("WHATSAPP_ACCESS_TOKEN is not set: sending to WhatsApp is disabled; replies wait in the outbox")
+	} else {
+		ch := &whatsapp.Channel{Client: whatsapp.NewClient(a.env.GraphURL, a.env.APIVersion), Token: a.env.AccessToken, Log: log}
+		sender = outbox.NewSender(a.store, ch, a.offices.ByCode, log)
+	}
+	if a.env.AppSecret == "" {
+		log.Warn("WHATSAPP_APP_SECRET is not set: webhook deliveries are refused")
+	}
+	if a.env.VerifyToken == "" {
+		log.Warn("WHATSAPP_VERIFY_TOKEN is not set: the webhook verification handshake is refused")
+	}
+	hook := &whatsapp.Webhook{
+		AppSecret: a.env.AppSecret, VerifyToken: a.env.VerifyToken,
+		Offices: a.offices.ByPhoneNumberID, Inbox: a.store,
+		Received: func(int) { proc.Wake() }, Log: log,
+	}
+	srv := &web.Server{
+		Offices: a.offices.List(), Chat: proc.Chat, Ready: a.store.Ready, Webhook: hook, Hints: hints, Log: log,
+	}
+
+	ln, err := net.Listen("tcp", a.env.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { proc.Run(workCtx) })
+	if sender != nil {
+		// Every answered message may have left replies: wake the sender.
+		proc.Answered = sender.Wake
+		wg.Go(func() { sender.Run(workCtx) })
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	url := "http://" + ln.Addr().String()
+	log.Info("sigap serving", "addr", ln.Addr().String(), "offices", officeNames(a.offices), "database", a.env.Database)
+	fmt.Fprintf(stdout, "SIGAP is running at %s\n  simulator:  %s/simulator\n  webhook:    %s/webhooks/whatsapp\n  health:     %s/healthz  %s/readyz\n",
+		url, url, url, url, url)
+	if len(hints) > 0 {
+		fmt.Fprintln(stdout, "  demo applications (number, birth date, stage) to try in the simulator:")
+		for _, h := range hints {
+			fmt.Fprintf(stdout, "    %-8s %s  %s  %s\n", h.Office, h.Number, h.BirthDate, h.Stage)
+		}
+	}
+
+	select {
+	case err = <-serveErr:
+		stopWork()
+		wg.Wait()
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	// Stop taking deliveries first, then let the workers finish their step.
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("http shutdown", "err", err)
+	}
+	stopWork()
+	wg.Wait()
+	log.Info("stopped")
+	return nil
+}
+
+func anyOfficeToken(offices []sigap.Office) bool {
+	for _, o := range offices {
+		if o.AccessToken != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// seedDemo loads the demo applications into offices that have none, and
+// returns what to show on the simulator page.
+func seedDemo(ctx context.Context, a *app) ([]web.Hint, error) {
+	var hints []web.Hint
+	seeded := map[string]bool{}
+	for _, app := range demo.Applications(time.Now()) {
+		if _, ok := a.offices.ByCode(app.Office); !ok {
+			continue // a real offices file without the demo offices
+		}
+		if _, done := seeded[app.Office]; !done {
+			n, err := a.store.CountApplications(ctx, app.Office)
+			if err != nil {
+				return nil, err
+			}
+			seeded[app.Office] = n == 0
+		}
+		if seeded[app.Office] {
+			if _, err := a.store.UpsertApplication(ctx, app); err != nil {
+				return nil, fmt.Errorf("demo: %w", err)
+			}
+		}
+		hints = append(hints, web.Hint{Office: app.Office, Number: app.Number,
+			BirthDate: app.BirthDate.Format("02-01-2006"), Stage: string(app.Stage)})
+	}
+	if len(hints) == 0 {
+		a.log.Warn("--demo: none of the demo offices is in the offices file; nothing seeded")
+	}
+	for office, did := range seeded {
+		if did {
+			a.log.Info("demo applications seeded", "office", office)
+		}
+	}
+	return hints, nil
+}

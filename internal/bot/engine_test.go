@@ -1,0 +1,182 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/content"
+)
+
+func newTestEngine(t *testing.T, apps sigap.Applications, now time.Time) *Engine {
+	t.Helper()
+	cat, err := content.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(cat, apps, func() time.Time { return now })
+}
+
+func textMsg(s string, at time.Time) sigap.InboundMessage {
+	return sigap.InboundMessage{ID: "m", Kind: sigap.KindText, Text: s, At: at}
+}
+
+// say sends messages in turn, carrying the conversation, and returns the
+// replies to the last one.
+func say(t *testing.T, e *Engine, office sigap.Office, conv sigap.Conversation, msgs ...string) ([]sigap.Reply, sigap.Conversation) {
+	t.Helper()
+	var replies []sigap.Reply
+	var err error
+	for _, m := range msgs {
+		replies, conv, err = e.Handle(context.Background(), office, conv, textMsg(m, e.now()))
+		if err != nil {
+			t.Fatalf("> %s: %v", m, err)
+		}
+	}
+	return replies, conv
+}
+
+func TestWrongBirthDateReadsLikeUnknownNumber(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	e := newTestEngine(t, fixtures(), now)
+	office := sigap.Office{Code: testOffice, Name: "Kanim", VerifyBirthDate: true}
+	for _, lang := range []string{"id", "en"} {
+		conv := sigap.Conversation{Lang: lang}
+		unknown, _ := say(t, e, office, conv, "9999999999999999", "17081990")
+		elsewhere, _ := say(t, e, office, conv, "3100000000000099", "01011990")
+		wrong, _ := say(t, e, office, conv, "3100000000000001", "15051990")
+		right, _ := say(t, e, office, conv, "3100000000000001", "14051990")
+		if diff := cmp.Diff(unknown, wrong); diff != "" {
+			t.Errorf("%s: wrong birth date differs from unknown number (-unknown +wrong):\n%s", lang, diff)
+		}
+		if diff := cmp.Diff(unknown, elsewhere); diff != "" {
+			t.Errorf("%s: number of another office differs from unknown number (-unknown +elsewhere):\n%s", lang, diff)
+		}
+		if cmp.Equal(unknown, right) {
+			t.Errorf("%s: the right birth date got the not-found reply", lang)
+		}
+		// The question itself must not depend on whether the number exists,
+		// beyond the number it repeats.
+		q1, _ := say(t, e, office, conv, "9999999999999999")
+		q2, _ := say(t, e, office, conv, "3100000000000001")
+		if len(q1) != 1 || len(q2) != 1 {
+			t.Fatalf("%s: want one reply each, got %d and %d", lang, len(q1), len(q2))
+		}
+		if got := q2[0].Text; got != strings.ReplaceAll(q1[0].Text, "9999999999999999", "3100000000000001") {
+			t.Errorf("%s: prompts differ:\n%s\n%s", lang, q1[0].Text, got)
+		}
+	}
+}
+
+type failingApps struct{ memApps }
+
+var errDown = errors.New("database down")
+
+func (failingApps) FindApplication(context.Context, string, string) (sigap.Application, error) {
+	return sigap.Application{}, errDown
+}
+
+func TestStoreErrorIsReturned(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	e := newTestEngine(t, failingApps{}, now)
+	office := sigap.Office{Code: testOffice, VerifyBirthDate: true}
+	conv := sigap.Conversation{Awaiting: awaitBirthDate, AwaitingNumber: "3100000000000001", AwaitingSince: now.Add(-time.Minute)}
+	replies, got, err := e.Handle(context.Background(), office, conv, textMsg("14051990", now))
+	if !errors.Is(err, errDown) {
+		t.Fatalf("err = %v, want %v", err, errDown)
+	}
+	if replies != nil {
+		t.Errorf("replies = %v, want none", replies)
+	}
+	if diff := cmp.Diff(conv, got); diff != "" {
+		t.Errorf("conversation changed on error (-want +got):\n%s", diff)
+	}
+	// Without the birth date check the look-up happens at once.
+	office.VerifyBirthDate = false
+	if _, _, err := e.Handle(context.Background(), office, sigap.Conversation{}, textMsg("3100000000000001", now)); !errors.Is(err, errDown) {
+		t.Errorf("err = %v, want %v", err, errDown)
+	}
+}
+
+func TestReactionGetsNoReply(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	e := newTestEngine(t, fixtures(), now)
+	conv := sigap.Conversation{Awaiting: awaitBirthDate, AwaitingNumber: "3100000000000001", AwaitingSince: now}
+	msg := sigap.InboundMessage{ID: "r", Kind: sigap.KindReaction, Text: "👍", At: now.Add(time.Second)}
+	replies, got, err := e.Handle(context.Background(), sigap.Office{Code: testOffice}, conv, msg)
+	if err != nil || len(replies) != 0 {
+		t.Fatalf("Handle(reaction) = %v, %v; want no replies", replies, err)
+	}
+	want := conv
+	want.LastInboundAt = msg.At
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("conversation (-want +got):\n%s", diff)
+	}
+}
+
+func TestReplyShapes(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	e := newTestEngine(t, fixtures(), now)
+	office := sigap.Office{Code: testOffice, Name: "Kanim"}
+	for _, tt := range []struct {
+		msg      sigap.InboundMessage
+		wantList bool
+	}{
+		{textMsg("halo", now), true},
+		{textMsg("apa ini", now), true},
+		{textMsg("#bayar", now), false},
+		{textMsg("3100000000000007", now), false},
+		{sigap.InboundMessage{Kind: sigap.KindInteractive, ChoiceID: "menu:syarat", Text: "Persyaratan"}, false},
+		{sigap.InboundMessage{Kind: sigap.KindButton, ChoiceID: "menu:antrian"}, false},
+		{sigap.InboundMessage{Kind: sigap.KindAudio}, false},
+		{sigap.InboundMessage{Kind: "something new", Text: "halo"}, false},
+	} {
+		replies, _, err := e.Handle(context.Background(), office, sigap.Conversation{}, tt.msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(replies) != 1 {
+			t.Fatalf("%+v: %d replies, want 1", tt.msg, len(replies))
+		}
+		r := replies[0]
+		if r.Text == "" {
+			t.Errorf("%+v: no text: the text must stand alone", tt.msg)
+		}
+		if (r.List != nil) != tt.wantList {
+			t.Errorf("%+v: list = %v, want a list: %v", tt.msg, r.List, tt.wantList)
+		}
+	}
+}
+
+func TestAwaitingExpiry(t *testing.T) {
+	start := at("2026-01-20T10:00:00+07:00")
+	office := sigap.Office{Code: testOffice, VerifyBirthDate: true}
+	for _, tt := range []struct {
+		after      time.Duration
+		wantStatus bool
+	}{
+		{time.Minute, true},
+		{10 * time.Minute, true},
+		{10*time.Minute + time.Second, false},
+		{time.Hour, false},
+	} {
+		e := newTestEngine(t, fixtures(), start)
+		_, conv := say(t, e, office, sigap.Conversation{}, "3100000000000007")
+		if conv.Awaiting != awaitBirthDate || !conv.AwaitingSince.Equal(start) {
+			t.Fatalf("after the number: %+v", conv)
+		}
+		e.now = func() time.Time { return start.Add(tt.after) }
+		replies, conv := say(t, e, office, conv, "29021988")
+		gotStatus := len(replies) == 1 && replies[0].List == nil
+		if gotStatus != tt.wantStatus {
+			t.Errorf("after %v: status = %v, want %v: %v", tt.after, gotStatus, tt.wantStatus, replies)
+		}
+		if conv.Awaiting != "" || conv.AwaitingNumber != "" || !conv.AwaitingSince.IsZero() {
+			t.Errorf("after %v: still awaiting: %+v", tt.after, conv)
+		}
+	}
+}

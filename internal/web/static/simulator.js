@@ -1,0 +1,98 @@
+// The simulator: sends what is typed to /simulator/messages and shows the
+// bot's replies the way WhatsApp would, lists included.
+(function () {
+  const chat = document.getElementById('chat');
+  const office = document.getElementById('office');
+  const from = document.getElementById('from');
+  const text = document.getElementById('text');
+  const kind = document.getElementById('kind');
+  const plain = document.getElementById('plain');
+
+  function bubble(cls) {
+    const li = document.createElement('li');
+    li.className = 'msg ' + cls;
+    chat.appendChild(li);
+    chat.scrollTop = chat.scrollHeight;
+    return li;
+  }
+
+  function textNode(cls, s) {
+    const d = document.createElement('div');
+    if (cls) d.className = cls;
+    d.textContent = s;
+    return d;
+  }
+
+  function showReply(r) {
+    const li = bubble('out');
+    if (r.location) {
+      li.textContent = '📍 ' + (r.location.name || '') + '\n' + (r.location.address || '') +
+        '\n' + r.location.latitude + ', ' + r.location.longitude;
+      return;
+    }
+    if (!r.list || plain.checked) {
+      li.textContent = r.text;
+      return;
+    }
+    const l = r.list;
+    if (l.header) li.appendChild(textNode('header', l.header));
+    li.appendChild(textNode('', l.body));
+    if (l.footer) li.appendChild(textNode('footer', l.footer));
+    const open = document.createElement('button');
+    open.type = 'button';
+    open.className = 'open-list';
+    open.textContent = '☰ ' + l.button;
+    const rows = document.createElement('div');
+    rows.className = 'rows';
+    rows.hidden = true;
+    for (const s of l.sections) {
+      if (s.title) rows.appendChild(Object.assign(document.createElement('h4'), { textContent: s.title }));
+      for (const row of s.rows) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.dataset.choice = row.id;
+        b.textContent = row.title;
+        if (row.description) b.appendChild(Object.assign(document.createElement('small'), { textContent: row.description }));
+        b.addEventListener('click', () => send({ text: row.title, choice_id: row.id }));
+        rows.appendChild(b);
+      }
+    }
+    open.addEventListener('click', () => { rows.hidden = !rows.hidden; });
+    li.appendChild(open);
+    li.appendChild(rows);
+  }
+
+  async function send(msg) {
+    const k = msg.kind || (msg.choice_id ? 'interactive' : 'text');
+    const shown = k === 'text' || msg.choice_id ? msg.text : '[' + kind.options[kind.selectedIndex].text + ']';
+    bubble('in').textContent = shown;
+    try {
+      const resp = await fetch('/simulator/messages', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(Object.assign({ office: office.value, from: from.value, kind: k }, msg)),
+      });
+      const data = await resp.json();
+      if (!resp.ok) { bubble('note').textContent = data.error || resp.statusText; return; }
+      if (data.replies.length === 0) bubble('note').textContent = '(no reply)';
+      data.replies.forEach(showReply);
+    } catch (e) {
+      bubble('note').textContent = 'Cannot reach the server: ' + e;
+    }
+  }
+
+  document.getElementById('compose').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const k = kind.value;
+    if (k === 'text' && !text.value.trim()) return;
+    send({ kind: k, text: k === 'text' ? text.value : '' });
+    text.value = '';
+    kind.value = 'text';
+  });
+  document.querySelectorAll('[data-say]').forEach((b) =>
+    b.addEventListener('click', () => send({ text: b.dataset.say })));
+  document.querySelectorAll('.hint').forEach((b) =>
+    b.addEventListener('click', () => { office.value = b.dataset.office; send({ text: b.dataset.number }); }));
+  office.addEventListener('change', () => { chat.innerHTML = ''; });
+  from.addEventListener('change', () => { chat.innerHTML = ''; });
+})();
