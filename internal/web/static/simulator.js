@@ -19,8 +19,18 @@
   function textNode(cls, s) {
     const d = document.createElement('div');
     if (cls) d.className = cls;
-    d.textContent = s;
+    d.innerHTML = whatsappFormat(s);
     return d;
+  }
+
+  // whatsappFormat shows *bold*, _italic_ and ~strike~ as WhatsApp does,
+  // escaping everything else.
+  function whatsappFormat(s) {
+    const esc = s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return esc
+      .replace(/(^|[\s(])\*([^*\s](?:[^*\n]*[^*\s])?)\*(?=$|[\s.,:;!?)])/gm, '$1<b>$2</b>')
+      .replace(/(^|[\s(])_([^_\s](?:[^_\n]*[^_\s])?)_(?=$|[\s.,:;!?)])/gm, '$1<i>$2</i>')
+      .replace(/(^|[\s(])~([^~\s](?:[^~\n]*[^~\s])?)~(?=$|[\s.,:;!?)])/gm, '$1<s>$2</s>');
   }
 
   function showReply(r) {
@@ -31,7 +41,7 @@
       return;
     }
     if (!r.list || plain.checked) {
-      li.textContent = r.text;
+      li.innerHTML = whatsappFormat(r.text);
       return;
     }
     const l = r.list;
