@@ -13,6 +13,7 @@ import (
 	"github.com/sigap-id/sigap/internal/content"
 	"github.com/sigap-id/sigap/internal/demo"
 	"github.com/sigap-id/sigap/internal/gateway"
+	"github.com/sigap-id/sigap/internal/store/postgres"
 	"github.com/sigap-id/sigap/internal/store/sqlite"
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
 	"github.com/sigap-id/sigap/internal/whatsapp"
@@ -24,6 +25,8 @@ type app struct {
 	log     *slog.Logger
 	offices *config.Offices
 	store   *sqlstore.Store
+	// migrations are the store engine's.
+	migrations sqlstore.Migrations
 }
 
 func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
@@ -68,8 +71,10 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer, mig
 	switch db.Engine {
 	case "sqlite":
 		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log})
-	default:
-		err = fmt.Errorf("SIGAP_DATABASE: %s is not supported yet; use sqlite:PATH", db.Engine)
+		a.migrations = sqlite.Migrations
+	case "postgres":
+		a.store, err = postgres.Open(ctx, db.DSN, postgres.Options{Migrate: migrate, Log: log})
+		a.migrations = postgres.Migrations
 	}
 	if err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/importer"
-	"github.com/sigap-id/sigap/internal/store/sqlite"
 )
 
 func importApplications(ctx context.Context, path string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -48,7 +47,7 @@ func migrate(ctx context.Context, getenv func(string) string, stdout, stderr io.
 		return err
 	}
 	defer a.store.Close()
-	if err := sqlite.Migrations.Up(ctx, a.store.DB(), a.log); err != nil {
+	if err := a.migrations.Up(ctx, a.store.DB(), a.log); err != nil {
 		return err
 	}
 	if err := a.store.Ready(ctx); err != nil {
