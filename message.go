@@ -46,6 +46,9 @@ type Reply struct {
 	Text     string    `json:"text"`
 	List     *List     `json:"list,omitempty"`
 	Location *Location `json:"location,omitempty"`
+	// Template, when set, is sent instead of everything else: the only kind
+	// of message WhatsApp delivers outside the 24-hour window.
+	Template *Template `json:"template,omitempty"`
 }
 
 // List is an interactive list message: a body, a button that opens the
@@ -83,9 +86,30 @@ type Conversation struct {
 	Awaiting       string    `json:"awaiting,omitempty"`
 	AwaitingNumber string    `json:"awaiting_number,omitempty"`
 	AwaitingSince  time.Time `json:"awaiting_since,omitzero"`
+	// AwaitingKind is the TicketKind while Awaiting is "feedback".
+	AwaitingKind TicketKind `json:"awaiting_kind,omitempty"`
+	// LangChosen: the applicant picked Lang with #en or #id, so writing in
+	// the other language does not switch it.
+	LangChosen bool `json:"lang_chosen,omitempty"`
+	// HandoverSince is when the applicant asked for staff (#petugas). Until
+	// HandoverUntil (24 hours after their latest message) the bot stays
+	// quiet for them; staff hand the chat back by clearing both.
+	HandoverSince time.Time `json:"handover_since,omitzero"`
+	HandoverUntil time.Time `json:"handover_until,omitzero"`
+	// Notify: the applicant opted in (#notif on) to hear when the
+	// applications in Numbers change stage.
+	Notify bool `json:"notify,omitempty"`
+	// Numbers are the applications this sender looked up successfully,
+	// newest first, at most MaxConversationNumbers.
+	Numbers []string `json:"numbers,omitempty"`
+	// LastTicket is the number of the sender's latest feedback ticket.
+	LastTicket string `json:"last_ticket,omitempty"`
 
 	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
 }
+
+// MaxConversationNumbers bounds Conversation.Numbers.
+const MaxConversationNumbers = 5
 
 // OutboundState is where a reply is on its way out.
 type OutboundState string
@@ -108,6 +132,63 @@ type OutboundMessage struct {
 	CreatedAt time.Time
 	// NextAttemptAt is when a pending message may be tried again.
 	NextAttemptAt time.Time
-	LastError     string
-	SentID        string // the channel's id for the sent message (a wamid)
+	// WindowEndsAt is when the applicant's 24-hour customer service window
+	// closes; after it only an approved template may be sent. Zero: unknown.
+	WindowEndsAt time.Time
+	LastError    string
+	SentID       string // the channel's id for the sent message (a wamid)
+	// DeliveryStatus is the furthest status the channel reported: sent,
+	// delivered, read or failed.
+	DeliveryStatus string
+	// Doubtful counts the times a sender died holding this message, so that
+	// a send that may have reached the channel is retried at most once.
+	Doubtful int
+}
+
+// CustomerServiceWindow is how long after an applicant's last message a
+// business may send free-form messages on WhatsApp.
+const CustomerServiceWindow = 24 * time.Hour
+
+// StatusUpdate is the channel's word on a sent message.
+type StatusUpdate struct {
+	MessageID  string // the wamid of the sent message
+	Status     string // sent, delivered, read, failed
+	At         time.Time
+	Recipient  string
+	ErrorCode  int
+	ErrorTitle string
+}
+
+// StatusRank orders statuses so that one arriving late never moves a message
+// back: sent < delivered < read, and failed, which Meta reports only for a
+// message that did not arrive, above them all.
+func StatusRank(status string) int {
+	switch status {
+	case "sent":
+		return 1
+	case "delivered":
+		return 2
+	case "read":
+		return 3
+	case "failed":
+		return 4
+	}
+	return 0
+}
+
+// ChannelError is an account- or system-level error the channel reported.
+type ChannelError struct {
+	Office  string
+	At      time.Time
+	Code    int
+	Title   string
+	Details string
+}
+
+// Delivery is everything one webhook call brought, stored in one step before
+// it is acknowledged.
+type Delivery struct {
+	Messages []InboundMessage
+	Statuses []StatusUpdate
+	Errors   []ChannelError
 }

@@ -15,6 +15,16 @@ type Office struct {
 	DisplayNumber string
 	// AccessToken, when set, replaces WHATSAPP_ACCESS_TOKEN for this office.
 	AccessToken string
+	// MessagesPerSecond is the phone number's send budget (Cloud API
+	// default 80; 20 for numbers shared with the WhatsApp Business app).
+	MessagesPerSecond int
+	// MarkRead marks each inbound message read and shows the typing
+	// indicator while the answer is prepared.
+	MarkRead bool
+	// ReplyTemplate is the approved template sent instead of a reply that
+	// would fall outside the 24-hour window; empty: such a reply is dropped
+	// and recorded as failed.
+	ReplyTemplate Template
 
 	// VerifyBirthDate asks for the applicant's birth date before answering
 	// about an application.
@@ -26,6 +36,24 @@ type Office struct {
 	// TimeZone is the office's local time, in which dates and deadlines are
 	// shown to applicants (WIB, WITA or WIT).
 	TimeZone *time.Location
+
+	// Keywords adds this office's own keywords to the national ones, by
+	// intent ("payment": ["#biaya"]).
+	Keywords map[string][]string
+	// Texts replaces national texts for this office: language, then text
+	// key ("menu", "stage.ready.todo"), then the template.
+	Texts map[string]map[string]string
+	// Limits bounds status look-ups per sender; zero fields mean defaults.
+	Limits OfficeLimits
+	// NameHandlingOffice: when a number belongs to another office, say
+	// which (after the birth date check) instead of "not found".
+	NameHandlingOffice bool
+}
+
+// Template names an approved WhatsApp message template.
+type Template struct {
+	Name     string `json:"name" yaml:"name"`
+	Language string `json:"language" yaml:"language"` // e.g. "id" or "en_US"
 }
 
 // Location is a point on the map.

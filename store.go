@@ -38,9 +38,11 @@ type Conversations interface {
 // its delivery is acknowledged and processed from here afterwards, so a crash
 // in between loses nothing.
 type Inbox interface {
-	// SaveInbound stores messages whose IDs were not seen before and reports
-	// how many were new; a redelivered message is ignored.
-	SaveInbound(ctx context.Context, msgs []InboundMessage) (added int, err error)
+	// SaveDelivery stores, in one transaction, a delivery's messages whose
+	// IDs were not seen before, its statuses and its errors, and reports how
+	// many messages were new; a redelivered message is ignored. The
+	// transaction is the dedupe claim: concurrent redeliveries add it once.
+	SaveDelivery(ctx context.Context, d Delivery) (added int, err error)
 	// ClaimInbound leases up to limit unprocessed messages, oldest first, for
 	// lease; a message whose lease ran out is offered again.
 	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)
@@ -60,12 +62,26 @@ type Outbox interface {
 	MarkFailed(ctx context.Context, id int64, reason string) error
 }
 
+// Maintenance is the store's housekeeping, shared by replicas.
+type Maintenance interface {
+	// Prune deletes processed inbound messages received before
+	// inboundBefore (they are the dedupe record, kept past Meta's 7-day
+	// redelivery horizon) and finished outbox rows created before
+	// outboxBefore, and reports how many rows went.
+	Prune(ctx context.Context, inboundBefore, outboxBefore time.Time) (int64, error)
+	// TryLease takes or renews the named lease for holder until until, and
+	// reports whether holder has it; replicas use it so that one of them at
+	// a time does scheduled work.
+	TryLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+}
+
 // Store is everything SIGAP keeps.
 type Store interface {
 	Applications
 	Conversations
 	Inbox
 	Outbox
+	Maintenance
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

@@ -27,6 +27,7 @@ type app struct {
 	store   *sqlstore.Store
 	// migrations are the store engine's.
 	migrations sqlstore.Migrations
+	engine     string // "sqlite" or "postgres"
 }
 
 func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
@@ -46,7 +47,10 @@ func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
 
 // open reads the configuration and opens the store, migrating it if asked.
 func open(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool) (*app, error) {
-	env := config.FromEnv(getenv)
+	env, err := config.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
 	log, err := newLogger(env, stderr)
 	if err != nil {
 		return nil, err
@@ -68,6 +72,7 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer, mig
 	if err != nil {
 		return nil, err
 	}
+	a.engine = db.Engine
 	switch db.Engine {
 	case "sqlite":
 		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log})

@@ -8,11 +8,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/demo"
+	"github.com/sigap-id/sigap/internal/gateway"
+	"github.com/sigap-id/sigap/internal/metrics"
 	"github.com/sigap-id/sigap/internal/outbox"
 	"github.com/sigap-id/sigap/internal/web"
 	"github.com/sigap-id/sigap/internal/whatsapp"
@@ -47,16 +50,39 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
+	met := metrics.New(func(ctx context.Context) (int, int, time.Time, error) {
+		st, err := a.store.QueueStats(ctx)
+		return st.InboxPending, st.OutboxPending, st.OldestOutbox, err
+	})
 	proc, err := a.processor()
 	if err != nil {
 		return err
 	}
+	proc.Lease = a.env.InboxLease
 	var sender *outbox.Sender
 	if a.env.AccessToken == "" && !anyOfficeToken(a.offices.List()) {
 		log.Warn("WHATSAPP_ACCESS_TOKEN is not set: sending to WhatsApp is disabled; replies wait in the outbox")
 	} else {
 		ch := &whatsapp.Channel{Client: whatsapp.NewClient(a.env.GraphURL, a.env.APIVersion), Token: a.env.AccessToken, Log: log}
 		sender = outbox.NewSender(a.store, ch, a.offices.ByCode, log)
+		sender.Lease, sender.Metrics = a.env.OutboxLease, met
+		if a.engine == "postgres" {
+			// Replicas share each number's budget instead of multiplying it.
+			sender.Limiter = &outbox.SharedLimiter{Slots: a.store, Now: time.Now}
+		}
+		proc.Received = func(office sigap.Office, m sigap.InboundMessage) {
+			if !office.MarkRead {
+				return
+			}
+			// Best effort: a lost read receipt harms nobody.
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if err := ch.MarkRead(ctx, office, m.ID); err != nil {
+					log.Debug("mark read", "office", office.Code, "err", err)
+				}
+			}()
+		}
 	}
 	if a.env.AppSecret == "" {
 		log.Warn("WHATSAPP_APP_SECRET is not set: webhook deliveries are refused")
@@ -67,11 +93,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	hook := &whatsapp.Webhook{
 		AppSecret: a.env.AppSecret, VerifyToken: a.env.VerifyToken,
 		Offices: a.offices.ByPhoneNumberID, Inbox: a.store,
-		Received: func(int) { proc.Wake() }, Log: log,
+		Received: func(int) { proc.Wake() }, Metrics: met, Log: log,
 	}
 	srv := &web.Server{
-		Offices: a.offices.List(), Chat: proc.Chat, Ready: a.store.Ready, Webhook: hook, Hints: hints, Log: log,
+		Offices: a.offices.List(), Chat: proc.Chat, Ready: a.store.Ready, Webhook: hook, Metrics: met.Handler(),
+		Hints: hints, Log: log,
 	}
+	keeper := &gateway.Housekeeper{Store: a.store, Holder: instanceName(), Every: time.Hour, Log: log, Now: time.Now}
 
 	ln, err := net.Listen("tcp", a.env.Addr)
 	if err != nil {
@@ -82,6 +110,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { proc.Run(workCtx) })
+	wg.Go(func() { keeper.Run(workCtx) })
 	if sender != nil {
 		// Every answered message may have left replies: wake the sender.
 		proc.Answered = sender.Wake
@@ -119,6 +148,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// instanceName names this replica in leases: host and process id.
+func instanceName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 func anyOfficeToken(offices []sigap.Office) bool {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -103,12 +104,17 @@ func textDelivery(phoneID string, msgs ...[3]string) []byte {
 	var contacts []map[string]any
 	for _, m := range msgs { // wamid, from, text
 		messages = append(messages, map[string]any{
-			"from": m[1], "id": m[0], "timestamp": "1764048000", "type": "text", "text": map[string]string{"body": m[2]},
+			"from": m[1], "id": m[0], "timestamp": now(0), "type": "text", "text": map[string]string{"body": m[2]},
 		})
 		contacts = append(contacts, map[string]any{"profile": map[string]string{"name": "Tester"}, "wa_id": m[1]})
 	}
 	return delivery(change(phoneID, map[string]any{"contacts": contacts, "messages": messages}))
 }
+
+// now is a Cloud API timestamp (Unix seconds as a string) plus a few
+// seconds: replies are only sent inside the applicant's 24-hour window,
+// which counts from the message's timestamp.
+func now(plus int) string { return strconv.FormatInt(time.Now().Unix()+int64(plus), 10) }
 
 func change(phoneID string, value map[string]any) map[string]any {
 	value["messaging_product"] = "whatsapp"
@@ -140,6 +146,8 @@ func (g *running) post(t *testing.T, body []byte, signature string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+func signed(body []byte) string { return whatsapp.Sign(testSecret, body) }
 
 func (g *running) deliver(t *testing.T, body []byte) {
 	t.Helper()
@@ -214,16 +222,16 @@ func TestWebhookAnswersFromTheRightNumber(t *testing.T) {
 	g := startGateway(t, nil)
 	body := delivery(
 		change(jakpusPhoneID, map[string]any{"messages": []any{
-			map[string]any{"from": "6281111", "id": "wamid.J1", "timestamp": "1764048000", "type": "text", "text": map[string]string{"body": "halo"}},
-			map[string]any{"from": "6282222", "id": "wamid.J2", "timestamp": "1764048001", "type": "text", "text": map[string]string{"body": "#bayar"}},
+			map[string]any{"from": "6281111", "id": "wamid.J1", "timestamp": now(0), "type": "text", "text": map[string]string{"body": "halo"}},
+			map[string]any{"from": "6282222", "id": "wamid.J2", "timestamp": now(1), "type": "text", "text": map[string]string{"body": "#bayar"}},
 		}}),
 		change(mataramPhoneID, map[string]any{"messages": []any{
-			map[string]any{"from": "6283333", "id": "wamid.M1", "timestamp": "1764048002", "type": "text", "text": map[string]string{"body": "#syarat"}},
+			map[string]any{"from": "6283333", "id": "wamid.M1", "timestamp": now(2), "type": "text", "text": map[string]string{"body": "#syarat"}},
 		}}),
 		// Statuses of earlier replies and a number no office owns: acknowledged, never answered.
-		change(jakpusPhoneID, map[string]any{"statuses": []any{map[string]any{"id": "wamid.out", "status": "delivered", "timestamp": "1764048003", "recipient_id": "6281111"}}}),
+		change(jakpusPhoneID, map[string]any{"statuses": []any{map[string]any{"id": "wamid.out", "status": "delivered", "timestamp": now(3), "recipient_id": "6281111"}}}),
 		change("999999999999999", map[string]any{"messages": []any{
-			map[string]any{"from": "6284444", "id": "wamid.X1", "timestamp": "1764048004", "type": "text", "text": map[string]string{"body": "halo"}},
+			map[string]any{"from": "6284444", "id": "wamid.X1", "timestamp": now(4), "type": "text", "text": map[string]string{"body": "halo"}},
 		}}),
 	)
 	g.deliver(t, body)

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Env is the configuration read from the environment (see the README).
@@ -18,17 +19,22 @@ type Env struct {
 	AccessToken string // WHATSAPP_ACCESS_TOKEN
 	GraphURL    string // WHATSAPP_GRAPH_URL
 	APIVersion  string // WHATSAPP_API_VERSION
+
+	// InboxLease and OutboxLease (SIGAP_INBOX_LEASE, SIGAP_OUTBOX_LEASE) are
+	// how long a claimed message is reserved for the replica working on
+	// it; after a crash, its work is taken up again when they run out.
+	InboxLease, OutboxLease time.Duration
 }
 
 // FromEnv reads the environment, filling in the defaults.
-func FromEnv(getenv func(string) string) Env {
+func FromEnv(getenv func(string) string) (Env, error) {
 	get := func(key, def string) string {
 		if v := strings.TrimSpace(getenv(key)); v != "" {
 			return v
 		}
 		return def
 	}
-	return Env{
+	env := Env{
 		Addr:        get("SIGAP_ADDR", "127.0.0.1:8080"),
 		Database:    get("SIGAP_DATABASE", "sqlite:data/sigap.db"),
 		OfficesPath: get("SIGAP_OFFICES", ""),
@@ -40,6 +46,23 @@ func FromEnv(getenv func(string) string) Env {
 		GraphURL:    get("WHATSAPP_GRAPH_URL", "https://graph.facebook.com"),
 		APIVersion:  get("WHATSAPP_API_VERSION", "v23.0"),
 	}
+	var err error
+	for _, d := range []struct {
+		key  string
+		def  time.Duration
+		into *time.Duration
+	}{
+		{"SIGAP_INBOX_LEASE", time.Minute, &env.InboxLease},
+		{"SIGAP_OUTBOX_LEASE", 30 * time.Second, &env.OutboxLease},
+	} {
+		*d.into = d.def
+		if v := get(d.key, ""); v != "" {
+			if *d.into, err = time.ParseDuration(v); err != nil || *d.into < time.Second {
+				return env, fmt.Errorf("%s %q: want a duration of at least 1s, e.g. 30s", d.key, v)
+			}
+		}
+	}
+	return env, nil
 }
 
 // Database is a parsed SIGAP_DATABASE.

@@ -7,7 +7,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -27,9 +29,12 @@ type officeEntry struct {
 	Code     string `yaml:"code"`
 	Name     string `yaml:"name"`
 	WhatsApp struct {
-		PhoneNumberID  string `yaml:"phone_number_id"`
-		DisplayNumber  string `yaml:"display_number"`
-		AccessTokenEnv string `yaml:"access_token_env"`
+		PhoneNumberID     string         `yaml:"phone_number_id"`
+		DisplayNumber     string         `yaml:"display_number"`
+		AccessTokenEnv    string         `yaml:"access_token_env"`
+		MessagesPerSecond int            `yaml:"messages_per_second"`
+		MarkRead          bool           `yaml:"mark_read"`
+		ReplyTemplate     sigap.Template `yaml:"reply_template"`
 	} `yaml:"whatsapp"`
 	VerifyBirthDate *bool           `yaml:"verify_birth_date"`
 	Address         string          `yaml:"address"`
@@ -86,7 +91,7 @@ func ParseOffices(name string, data []byte, getenv func(string) string) (*Office
 	var f officesFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("offices file %s: %w", name, err)
 	}
 	if len(f.Offices) == 0 {
@@ -127,21 +132,46 @@ func ParseOffices(name string, data []byte, getenv func(string) string) (*Office
 	return o, nil
 }
 
-// decodeStrict decodes one office refusing unknown fields, which are typos
-// more often than not. yaml.Node.Decode cannot, so the node is re-read.
+// decodeStrict decodes one office, refusing unknown fields, which are typos
+// more often than not. yaml.Node.Decode has no strict mode, so the keys are
+// checked against the struct's yaml tags first, each with its own line.
 func decodeStrict(node *yaml.Node, v any) error {
-	out, err := yaml.Marshal(node)
-	if err != nil {
-		return err
+	if errs := unknownKeys(node, reflect.TypeOf(v).Elem(), ""); len(errs) > 0 {
+		return errors.Join(errs...)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(out))
-	dec.KnownFields(true)
-	err = dec.Decode(v)
-	if err != nil {
-		// Line numbers in this error count from the office's own first line.
-		return fmt.Errorf("%s (line counted within this office)", strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+	if err := node.Decode(v); err != nil {
+		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
 	}
 	return nil
+}
+
+// unknownKeys lists the keys of a mapping node that the struct t has no
+// field for, descending into nested structs.
+func unknownKeys(node *yaml.Node, t reflect.Type, prefix string) []error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if node.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if name != "" && name != "-" {
+			fields[name] = t.Field(i).Type
+		}
+	}
+	var errs []error
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		key, val := node.Content[k], node.Content[k+1]
+		ft, ok := fields[key.Value]
+		if !ok {
+			errs = append(errs, fmt.Errorf("line %d: unknown field %s%s", key.Line, prefix, key.Value))
+			continue
+		}
+		errs = append(errs, unknownKeys(val, ft, prefix+key.Value+".")...)
+	}
+	return errs
 }
 
 func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string) {
@@ -151,6 +181,16 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string)
 		PhoneNumberID: strings.TrimSpace(e.WhatsApp.PhoneNumberID), DisplayNumber: e.WhatsApp.DisplayNumber,
 		VerifyBirthDate: e.VerifyBirthDate == nil || *e.VerifyBirthDate,
 		Address:         strings.TrimSpace(e.Address), Hours: strings.TrimSpace(e.Hours), Location: e.Location,
+	}
+	o.MessagesPerSecond, o.MarkRead, o.ReplyTemplate = e.WhatsApp.MessagesPerSecond, e.WhatsApp.MarkRead, e.WhatsApp.ReplyTemplate
+	switch {
+	case o.MessagesPerSecond == 0:
+		o.MessagesPerSecond = 80
+	case o.MessagesPerSecond < 0 || o.MessagesPerSecond > 1000:
+		problems = append(problems, fmt.Sprintf("whatsapp.messages_per_second %d: want 1 to 1000", o.MessagesPerSecond))
+	}
+	if t := o.ReplyTemplate; (t.Name == "") != (t.Language == "") {
+		problems = append(problems, "whatsapp.reply_template needs both name and language")
 	}
 	if !codePattern.MatchString(o.Code) {
 		problems = append(problems, "code is required and may hold only a-z, 0-9 and -")

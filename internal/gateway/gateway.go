@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -44,8 +45,13 @@ type Processor struct {
 	MaxAttempts int
 	// Poll is how often the inbox is looked at when nobody called Wake.
 	Poll time.Duration
+	// Workers is how many senders' messages are answered at once.
+	Workers int
 	// Answered, if set, is called after a message's replies are stored.
 	Answered func()
+	// Received, if set, is called before a message is answered (to mark it
+	// read and show the typing indicator); it must not block.
+	Received func(office sigap.Office, m sigap.InboundMessage)
 
 	wake chan struct{}
 }
@@ -58,6 +64,7 @@ func NewProcessor(store Store, bot Bot, offices func(string) (sigap.Office, bool
 		Lease:       time.Minute,
 		MaxAttempts: 3,
 		Poll:        time.Second,
+		Workers:     4,
 		wake:        make(chan struct{}, 1),
 	}
 }
@@ -102,12 +109,21 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A claim holds at most one message per sender, so they can be
+	// answered side by side without reordering anyone's conversation.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(p.Workers, 1))
 	for _, m := range msgs {
-		if err := p.process(ctx, m); err != nil {
-			// Left claimed: it is tried again when the lease runs out.
-			p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts, "err", err)
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := p.process(ctx, m); err != nil {
+				// Left claimed: it is tried again when the lease runs out.
+				p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts, "err", err)
+			}
+		})
 	}
+	wg.Wait()
 	return len(msgs), nil
 }
 
@@ -117,6 +133,9 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) error {
 		// The office left the offices file after the message was stored.
 		p.Log.Warn("message for an unknown office dropped", "office", m.Office, "wamid", m.ID)
 		return p.Store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: m.Office, User: m.From}, nil)
+	}
+	if p.Received != nil && m.Attempts == 1 {
+		p.Received(office, m)
 	}
 	replies, conv, err := p.Turn(ctx, office, m)
 	if err != nil {
@@ -133,7 +152,8 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) error {
 	var out []sigap.OutboundMessage
 	for _, r := range replies {
 		for _, part := range p.Split(r) {
-			out = append(out, sigap.OutboundMessage{Office: m.Office, To: m.From, InReplyTo: m.ID, Reply: part})
+			out = append(out, sigap.OutboundMessage{Office: m.Office, To: m.From, InReplyTo: m.ID, Reply: part,
+				WindowEndsAt: m.At.Add(sigap.CustomerServiceWindow)})
 		}
 	}
 	if err := p.Store.CompleteInbound(ctx, m.ID, conv, out); err != nil {

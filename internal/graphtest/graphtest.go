@@ -23,6 +23,9 @@ type Request struct {
 	Body          map[string]any
 	Raw           []byte
 	WAMID         string // the id the stand-in answered with; empty if it failed the request
+	// ReadReceipt is set for a mark-as-read request (which has no wamid).
+	ReadReceipt bool
+	At          time.Time // when the stand-in received it
 }
 
 // To returns the recipient (to, or recipient for business-scoped ids).
@@ -146,8 +149,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	raw, _ := io.ReadAll(r.Body)
-	req := Request{Version: parts[0], PhoneNumberID: parts[1], Token: token, Raw: raw}
+	req := Request{Version: parts[0], PhoneNumberID: parts[1], Token: token, Raw: raw, At: time.Now()}
 	fail := s.check(r, &req)
+
+	if fail == nil && req.Body["status"] == "read" {
+		req.ReadReceipt = true
+		s.mu.Lock()
+		s.received = append(s.received, req)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"success":true}`))
+		return
+	}
 
 	s.mu.Lock()
 	if fail == nil && len(s.failures) > 0 {
@@ -187,6 +200,12 @@ func (s *Server) check(r *http.Request, req *Request) *Failure {
 	}
 	if req.Body["messaging_product"] != "whatsapp" {
 		return &Failure{http.StatusBadRequest, 100, "Invalid parameter: messaging_product must be whatsapp"}
+	}
+	if req.Body["status"] == "read" {
+		if id, _ := req.Body["message_id"].(string); id == "" {
+			return &Failure{http.StatusBadRequest, 100, "Invalid parameter: message_id is required"}
+		}
+		return nil
 	}
 	if req.To() == "" {
 		return &Failure{http.StatusBadRequest, 100, "Invalid parameter: to or recipient is required"}

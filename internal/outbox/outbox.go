@@ -1,5 +1,6 @@
 // Package outbox sends the replies waiting in the durable outbox through a
-// channel, retrying what may succeed later and recording what never will.
+// channel: within each phone number's send budget, in order per recipient,
+// retrying what may succeed later and recording what never will.
 package outbox
 
 import (
@@ -7,9 +8,11 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/metrics"
 )
 
 // Channel delivers one message, returning the channel's id for it.
@@ -17,24 +20,42 @@ type Channel interface {
 	Send(ctx context.Context, office sigap.Office, m sigap.OutboundMessage) (string, error)
 }
 
-// permanent is implemented by channel errors that no retry can fix.
-type permanent interface{ Permanent() bool }
+// Limiter spends a phone number's send budget; Wait returns when one more
+// message may go.
+type Limiter interface {
+	Wait(ctx context.Context, phoneNumberID string, perSecond int) error
+}
 
-// operatorAlert is implemented by channel errors a person must fix.
-type operatorAlert interface{ NeedsOperator() bool }
+// Errors from a channel may say more about themselves:
+type (
+	permanent     interface{ Permanent() bool }     // no retry can fix it
+	operatorAlert interface{ NeedsOperator() bool } // a person must
+	retryAfter    interface {
+		RetryAfter(attempt int) time.Duration
+	} // the channel's advice
+	errorCode interface{ ErrorCode() int } // for metrics
+)
 
 // Sender works through the outbox.
 type Sender struct {
 	Outbox  sigap.Outbox
 	Channel Channel
 	Offices func(code string) (sigap.Office, bool)
+	Limiter Limiter
+	Metrics *metrics.Metrics
 	Log     *slog.Logger
 	Now     func() time.Time
 
+	// Lease must outlast the slowest send (the client's timeout), or a slow
+	// send is taken over while still in flight.
 	Lease       time.Duration
 	MaxAttempts int
 	Poll        time.Duration
-	// Backoff is the wait before retry number attempt (1-based).
+	// Workers is how many recipients are sent to at once; one recipient's
+	// replies always go one after the other, in order.
+	Workers int
+	// Backoff is the wait before retry number attempt (1-based) when the
+	// channel gives no advice.
 	Backoff func(attempt int) time.Duration
 
 	wake chan struct{}
@@ -43,8 +64,8 @@ type Sender struct {
 // NewSender returns a sender with the usual settings.
 func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, bool), log *slog.Logger) *Sender {
 	return &Sender{
-		Outbox: ob, Channel: ch, Offices: offices, Log: log, Now: time.Now,
-		Lease: time.Minute, MaxAttempts: 8, Poll: time.Second, Backoff: Backoff,
+		Outbox: ob, Channel: ch, Offices: offices, Limiter: NewLocalLimiter(), Log: log, Now: time.Now,
+		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 8, Backoff: Backoff,
 		wake: make(chan struct{}, 1),
 	}
 }
@@ -52,7 +73,7 @@ func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, 
 // Backoff doubles from one second up to five minutes, with jitter so that
 // many failed sends do not return at the same instant.
 func Backoff(attempt int) time.Duration {
-	d := time.Second << min(attempt-1, 9)
+	d := time.Second << min(max(attempt-1, 0), 9)
 	d = min(d, 5*time.Minute)
 	return d/2 + rand.N(d)
 }
@@ -77,7 +98,7 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-timer.C:
 		}
 		for ctx.Err() == nil {
-			n, err := s.SendBatch(context.WithoutCancel(ctx), 32)
+			n, err := s.SendBatch(context.WithoutCancel(ctx), 64)
 			if err != nil {
 				s.Log.Error("outbox", "err", err)
 				break
@@ -90,18 +111,42 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
-// SendBatch claims and sends up to limit due messages.
+// SendBatch claims up to limit due messages and sends them: recipients in
+// parallel, each recipient's messages in order.
 func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 	msgs, err := s.Outbox.ClaimOutbound(ctx, s.Now(), s.Lease, limit)
 	if err != nil {
 		return 0, err
 	}
+	var (
+		order   []string
+		byTo    = map[string][]sigap.OutboundMessage{}
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, max(s.Workers, 1))
+		errOnce sync.Once
+		first   error
+	)
 	for _, m := range msgs {
-		if err := s.send(ctx, m); err != nil {
-			return len(msgs), err
+		key := m.Office + "/" + m.To
+		if _, seen := byTo[key]; !seen {
+			order = append(order, key)
 		}
+		byTo[key] = append(byTo[key], m)
 	}
-	return len(msgs), nil
+	for _, key := range order {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for _, m := range byTo[key] {
+				if err := s.send(ctx, m); err != nil {
+					errOnce.Do(func() { first = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return len(msgs), first
 }
 
 func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
@@ -111,10 +156,39 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
 		log.Warn("reply for an unknown office not sent")
 		return s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
 	}
+	if m.Doubtful > 1 {
+		// A sender died while holding it, twice: it may well have reached
+		// the applicant already, and a third try risks a second duplicate.
+		log.Warn("reply in doubt after senders died twice holding it; not sent again")
+		s.Metrics.Send(m.Office, "failed", 0, 0)
+		return s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
+	}
+	now := s.Now()
+	if !m.WindowEndsAt.IsZero() && now.After(m.WindowEndsAt) {
+		// A free-form message now would fail with 131047.
+		if office.ReplyTemplate.Name == "" {
+			log.Warn("reply outside the 24-hour window and no reply_template configured; not sent")
+			s.Metrics.Send(m.Office, "failed", 131047, 0)
+			return s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
+		}
+		t := office.ReplyTemplate
+		m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
+	}
+	if err := s.Limiter.Wait(ctx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
+		return s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
+	}
+	start := time.Now()
 	id, err := s.Channel.Send(ctx, office, m)
+	took := time.Since(start)
 	if err == nil {
 		log.Debug("reply sent", "wamid", id)
+		s.Metrics.Send(m.Office, "sent", 0, took)
 		return s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
+	}
+	code := 0
+	var ec errorCode
+	if errors.As(err, &ec) {
+		code = ec.ErrorCode()
 	}
 	var perm permanent
 	if errors.As(err, &perm) && perm.Permanent() {
@@ -124,13 +198,24 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
 		} else {
 			log.Warn("reply cannot be sent", "err", err)
 		}
+		s.Metrics.Send(m.Office, "failed", code, took)
 		return s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	if m.Attempts >= s.MaxAttempts {
 		log.Error("reply not sent after every attempt", "err", err)
+		s.Metrics.Send(m.Office, "failed", code, took)
 		return s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
-	retry := s.Now().Add(s.Backoff(m.Attempts))
+	wait := time.Duration(0)
+	var advice retryAfter
+	if errors.As(err, &advice) {
+		wait = advice.RetryAfter(m.Attempts)
+	}
+	if wait == 0 {
+		wait = s.Backoff(m.Attempts)
+	}
+	retry := s.Now().Add(wait)
 	log.Warn("reply not sent; will retry", "err", err, "retry_at", retry)
+	s.Metrics.Send(m.Office, "retry", code, took)
 	return s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
 }

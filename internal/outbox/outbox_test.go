@@ -37,7 +37,12 @@ func setup(t *testing.T) (*sqlstore.Store, *graphtest.Server, *outbox.Sender, *s
 	ch := &whatsapp.Channel{Client: whatsapp.NewClient(graph.URL, "v23.0"), Token: "token", Log: log}
 	offices := func(code string) (sigap.Office, bool) { return office, code == office.Code }
 	snd := outbox.NewSender(s, ch, offices, log)
-	snd.Backoff = func(int) time.Duration { return 0 } // retry at once: no sleeping in tests
+	// A clock that drain moves on, so retries come due without sleeping.
+	// It starts a minute ahead, so that what the store enqueues now is due.
+	clock := time.Now().Add(time.Minute)
+	snd.Now = func() time.Time { return clock }
+	snd.Backoff = func(int) time.Duration { return time.Second }
+	advance = func(d time.Duration) { clock = clock.Add(d) }
 	return s, graph, snd, logs
 }
 
@@ -49,7 +54,7 @@ func enqueue(t *testing.T, s *sqlstore.Store, texts ...string) {
 	}
 	ctx := context.Background()
 	id := "wamid." + texts[0]
-	if _, err := s.SaveInbound(ctx, []sigap.InboundMessage{{ID: id, Office: "jakpus", From: "628111", Kind: sigap.KindText}}); err != nil {
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: id, Office: "jakpus", From: "628111", Kind: sigap.KindText}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CompleteInbound(ctx, id, sigap.Conversation{Office: "jakpus", User: "628111"}, out); err != nil {
@@ -57,7 +62,10 @@ func enqueue(t *testing.T, s *sqlstore.Store, texts ...string) {
 	}
 }
 
-// drain sends until nothing is due, as the worker loop would.
+// advance moves the sender's clock (set by setup).
+var advance func(time.Duration)
+
+// drain sends until nothing is due, an hour apart, as the worker loop would.
 func drain(t *testing.T, snd *outbox.Sender) {
 	t.Helper()
 	for range 20 {
@@ -68,6 +76,7 @@ func drain(t *testing.T, snd *outbox.Sender) {
 		if n == 0 {
 			return
 		}
+		advance(time.Hour)
 	}
 	t.Fatal("outbox never emptied")
 }
@@ -174,6 +183,7 @@ func TestGraphDownThenBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer back.Close()
+	advance(time.Hour)
 	drain(t, snd)
 	if n := len(back.Sent()); n != 2 {
 		t.Errorf("sent %d after the Graph API came back, want 2", n)
@@ -181,3 +191,124 @@ func TestGraphDownThenBack(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestPairLimitWaitsFourToThePowerOfAttempts(t *testing.T) {
+	s, graph, snd, _ := setup(t)
+	graph.FailNext(2, graphtest.Failure{HTTPStatus: 400, Code: 131056, Message: "(Business Account, Consumer Account) pair rate limit hit"})
+	enqueue(t, s, "halo")
+	now := snd.Now()
+	for _, want := range []time.Duration{4 * time.Second, 16 * time.Second} {
+		if _, err := snd.SendBatch(context.Background(), 10); err != nil {
+			t.Fatal(err)
+		}
+		m := states(t, s)["halo"]
+		// The store keeps milliseconds.
+		if got := m.NextAttemptAt.Sub(now); got < want-time.Millisecond || got > want+time.Second {
+			t.Errorf("retry after %v, want %v", got, want)
+		}
+		advance(want)
+		now = snd.Now()
+	}
+	drain(t, snd)
+	if m := states(t, s)["halo"]; m.State != sigap.OutboundSent {
+		t.Errorf("%s, want sent", m.State)
+	}
+}
+
+func TestOutsideTheWindow(t *testing.T) {
+	s, graph, snd, _ := setup(t)
+	ctx := context.Background()
+	old := sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "late"}, WindowEndsAt: snd.Now().Add(-time.Minute)}
+	fresh := sigap.OutboundMessage{Office: "jakpus", To: "628222", Reply: sigap.Reply{Text: "fresh"}, WindowEndsAt: snd.Now().Add(time.Hour)}
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: "w1", Office: "jakpus", From: "628111"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteInbound(ctx, "w1", sigap.Conversation{Office: "jakpus", User: "628111"}, []sigap.OutboundMessage{old, fresh}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, snd)
+	got := states(t, s)
+	if got["late"].State != sigap.OutboundFailed || !strings.Contains(got["late"].LastError, "24-hour") {
+		t.Errorf("reply outside the window without a template: %+v, want failed, not sent", got["late"])
+	}
+	if got["fresh"].State != sigap.OutboundSent {
+		t.Errorf("reply inside the window: %s", got["fresh"].State)
+	}
+	for _, r := range graph.Requests() {
+		if r.Text() == "late" {
+			t.Error("a free-form message was sent outside the window")
+		}
+	}
+}
+
+func TestOutsideTheWindowWithATemplate(t *testing.T) {
+	s, graph, snd, _ := setup(t)
+	withTemplate := office
+	withTemplate.ReplyTemplate = sigap.Template{Name: "sigap_reply_waiting", Language: "id"}
+	snd.Offices = func(string) (sigap.Office, bool) { return withTemplate, true }
+	ctx := context.Background()
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: "w1", Office: "jakpus", From: "628111"}}}); err != nil {
+		t.Fatal(err)
+	}
+	late := sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "late"}, WindowEndsAt: snd.Now().Add(-time.Minute)}
+	if err := s.CompleteInbound(ctx, "w1", sigap.Conversation{Office: "jakpus", User: "628111"}, []sigap.OutboundMessage{late}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, snd)
+	sent := graph.Sent()
+	if len(sent) != 1 || sent[0].Body["type"] != "template" {
+		t.Fatalf("sent %+v, want one template message", sent)
+	}
+	tpl := sent[0].Body["template"].(map[string]any)
+	if tpl["name"] != "sigap_reply_waiting" || tpl["language"].(map[string]any)["code"] != "id" {
+		t.Errorf("template = %v", tpl)
+	}
+}
+
+func TestASendInDoubtIsRetriedAtMostOnce(t *testing.T) {
+	s, graph, snd, _ := setup(t)
+	enqueue(t, s, "halo")
+	ctx := context.Background()
+	// Two senders claim the reply and die before recording an outcome.
+	for range 2 {
+		if got, err := s.ClaimOutbound(ctx, snd.Now(), snd.Lease, 10); err != nil || len(got) != 1 {
+			t.Fatalf("claim: %v, %v", got, err)
+		}
+		advance(snd.Lease + time.Second)
+	}
+	drain(t, snd)
+	m := states(t, s)["halo"]
+	if m.State != sigap.OutboundFailed || m.Doubtful != 2 || !strings.Contains(m.LastError, "in doubt") {
+		t.Errorf("after two dead senders: %+v, want failed in doubt", m)
+	}
+	if n := len(graph.Requests()); n != 0 {
+		t.Errorf("sent %d times, want 0 (the two dead senders may each have sent it)", n)
+	}
+
+	// One dead sender: the reply is sent once more.
+	s2, graph2, snd2, _ := setup(t)
+	enqueue(t, s2, "halo")
+	if _, err := s2.ClaimOutbound(ctx, snd2.Now(), snd2.Lease, 10); err != nil {
+		t.Fatal(err)
+	}
+	advance(snd2.Lease + time.Second)
+	drain(t, snd2)
+	if m := states(t, s2)["halo"]; m.State != sigap.OutboundSent || m.Doubtful != 1 || len(graph2.Sent()) != 1 {
+		t.Errorf("after one dead sender: %+v, sent %d; want sent once", m, len(graph2.Sent()))
+	}
+}
+
+func TestRepliesToOneRecipientKeepTheirOrder(t *testing.T) {
+	s, graph, snd, _ := setup(t)
+	snd.Workers = 4
+	texts := []string{"1", "2", "3", "4", "5", "6"}
+	enqueue(t, s, texts...)
+	drain(t, snd)
+	var got []string
+	for _, r := range graph.Sent() {
+		got = append(got, r.Text())
+	}
+	if strings.Join(got, ",") != strings.Join(texts, ",") {
+		t.Errorf("sent in order %v, want %v", got, texts)
+	}
+}

@@ -39,6 +39,7 @@ type Server struct {
 	Chat    func(ctx context.Context, office sigap.Office, m sigap.InboundMessage) ([]sigap.Reply, error)
 	Ready   func(ctx context.Context) error
 	Webhook http.Handler
+	Metrics http.Handler
 	Hints   []Hint
 	Log     *slog.Logger
 }
@@ -52,6 +53,9 @@ func (s *Server) Handler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics)
+	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/simulator", http.StatusFound)
 	})

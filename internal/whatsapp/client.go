@@ -57,18 +57,39 @@ func (e *APIError) Permanent() bool {
 	case 130429, 131056, 131000, 131016, 1, 2, 131057, 4, 80007:
 		return false
 	}
-	if e.Code == 0 && e.HTTPStatus >= 500 {
+	if e.Code == 0 && (e.HTTPStatus >= 500 || e.HTTPStatus == http.StatusTooManyRequests) {
 		return false
 	}
 	return e.HTTPStatus < 500 || e.Code != 0
 }
+
+// RetryAfter is how long to wait before attempt number attempt+1 after
+// this error, as Meta advises: 4^attempt seconds for the per-user pair
+// limit, a minute for maintenance and call limits, and a doubling backoff
+// with jitter otherwise.
+func (e *APIError) RetryAfter(attempt int) time.Duration {
+	switch e.Code {
+	case 131056:
+		d := time.Second
+		for range min(attempt, 5) {
+			d *= 4
+		}
+		return d
+	case 131057, 4, 80007:
+		return time.Minute
+	}
+	return 0 // the sender's default backoff
+}
+
+// ErrorCode returns the Graph API error code, for metrics.
+func (e *APIError) ErrorCode() int { return e.Code }
 
 // NeedsOperator reports errors that no retry fixes and a person must: an
 // expired token, a policy block, a locked account.
 func (e *APIError) NeedsOperator() bool {
 	switch e.Code {
 	case 190, 368, 131031, 130497, 0, 10:
-		return e.HTTPStatus < 500
+		return e.HTTPStatus < 500 && e.HTTPStatus != http.StatusTooManyRequests
 	}
 	return e.Code >= 200 && e.Code <= 299
 }
@@ -88,28 +109,47 @@ type sendResponse struct {
 	} `json:"error"`
 }
 
+// Post sends a request that returns no message id (a read receipt).
+func (c *Client) Post(ctx context.Context, phoneNumberID, token string, m Outgoing) error {
+	_, err := c.do(ctx, phoneNumberID, token, m)
+	return err
+}
+
 // Send posts one message from the business phone number and returns the
 // wamid Meta gave it.
 func (c *Client) Send(ctx context.Context, phoneNumberID, token string, m Outgoing) (string, error) {
+	sr, err := c.do(ctx, phoneNumberID, token, m)
+	if err != nil {
+		return "", err
+	}
+	if len(sr.Messages) == 0 || sr.Messages[0].ID == "" {
+		// Meta took the request but named no message: it probably went
+		// out, so this is not worth a blind retry either.
+		return "", &APIError{HTTPStatus: http.StatusOK, Code: -1, Message: "send response without a message id"}
+	}
+	return sr.Messages[0].ID, nil
+}
+
+func (c *Client) do(ctx context.Context, phoneNumberID, token string, m Outgoing) (*sendResponse, error) {
 	body, err := json.Marshal(m)
 	if err != nil {
-		return "", fmt.Errorf("encode message: %w", err)
+		return nil, fmt.Errorf("encode message: %w", err)
 	}
 	url := c.BaseURL + "/" + c.Version + "/" + phoneNumberID + "/messages"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return "", fmt.Errorf("send: %w", err)
+		return nil, fmt.Errorf("send: %w", err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("send: %w", err)
+		return nil, fmt.Errorf("send: %w", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", fmt.Errorf("send: read response: %w", err)
+		return nil, fmt.Errorf("send: read response: %w", err)
 	}
 	var sr sendResponse
 	jsonErr := json.Unmarshal(raw, &sr)
@@ -119,14 +159,12 @@ func (c *Client) Send(ctx context.Context, phoneNumberID, token string, m Outgoi
 			apiErr.Code, apiErr.Type, apiErr.Message = sr.Error.Code, sr.Error.Type, sr.Error.Message
 			apiErr.Details, apiErr.TraceID = sr.Error.ErrorData.Details, sr.Error.FBTraceID
 		}
-		return "", apiErr
+		return nil, apiErr
 	}
-	if jsonErr != nil || len(sr.Messages) == 0 || sr.Messages[0].ID == "" {
-		// Meta took the request but the answer is unreadable: the message
-		// probably went out, so this is not worth a blind retry either.
-		return "", &APIError{HTTPStatus: resp.StatusCode, Code: -1, Message: "unreadable send response: " + string(raw)}
+	if jsonErr != nil {
+		return nil, &APIError{HTTPStatus: resp.StatusCode, Code: -1, Message: "unreadable response: " + string(raw)}
 	}
-	return sr.Messages[0].ID, nil
+	return &sr, nil
 }
 
 // Channel sends outbox messages from each office's phone number.
@@ -144,9 +182,17 @@ func (c *Channel) Send(ctx context.Context, office sigap.Office, m sigap.Outboun
 		// The fallback went out instead; the list needs fixing in content.
 		c.Log.Warn("reply sent in its plain form", "office", office.Code, "reason", err)
 	}
-	token := office.AccessToken
-	if token == "" {
-		token = c.Token
+	return c.Client.Send(ctx, office.PhoneNumberID, c.token(office), out)
+}
+
+func (c *Channel) token(office sigap.Office) string {
+	if office.AccessToken != "" {
+		return office.AccessToken
 	}
-	return c.Client.Send(ctx, office.PhoneNumberID, token, out)
+	return c.Token
+}
+
+// MarkRead marks an inbound message read and shows the typing indicator.
+func (c *Channel) MarkRead(ctx context.Context, office sigap.Office, wamid string) error {
+	return c.Client.Post(ctx, office.PhoneNumberID, c.token(office), ReadReceipt(wamid, true))
 }

@@ -51,7 +51,10 @@ type Contact struct {
 
 // Message is one inbound message of any type.
 type Message struct {
-	From        string       `json:"from"`
+	From string `json:"from"`
+	// FromUserID is the business-scoped user id, present for users with a
+	// username and the only sender id when they hide their phone number.
+	FromUserID  string       `json:"from_user_id"`
 	ID          string       `json:"id"`
 	Timestamp   string       `json:"timestamp"`
 	Type        string       `json:"type"`
@@ -101,8 +104,8 @@ type Media struct {
 type Location struct {
 	Latitude  float64 `json:"latitude"`
 	Longitude float64 `json:"longitude"`
-	Name      string  `json:"name"`
-	Address   string  `json:"address"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
 }
 
 type Reaction struct {

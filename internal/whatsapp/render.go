@@ -14,7 +14,7 @@ const (
 	MaxListRows         = 10
 	MaxListButtonRunes  = 20
 	MaxListHeaderRunes  = 60
-	MaxListBodyRunes    = 4096
+	MaxListBodyRunes    = 1024
 	MaxListFooterRunes  = 60
 	MaxSectionTitle     = 24
 	MaxRowTitleRunes    = 24
@@ -36,6 +36,32 @@ type Outgoing struct {
 	Text        *OutText        `json:"text,omitempty"`
 	Interactive *OutInteractive `json:"interactive,omitempty"`
 	Location    *Location       `json:"location,omitempty"`
+	Template    *OutTemplate    `json:"template,omitempty"`
+	// Status and TypingIndicator make a mark-as-read request.
+	Status          string           `json:"status,omitempty"`
+	MessageID       string           `json:"message_id,omitempty"`
+	TypingIndicator *TypingIndicator `json:"typing_indicator,omitempty"`
+}
+
+type OutTemplate struct {
+	Name     string `json:"name"`
+	Language struct {
+		Code string `json:"code"`
+	} `json:"language"`
+}
+
+type TypingIndicator struct {
+	Type string `json:"type"`
+}
+
+// ReadReceipt marks an inbound message read and, with typing, shows the
+// typing indicator until the reply arrives (or 25 seconds pass).
+func ReadReceipt(wamid string, typing bool) Outgoing {
+	m := Outgoing{MessagingProduct: "whatsapp", Status: "read", MessageID: wamid}
+	if typing {
+		m.TypingIndicator = &TypingIndicator{Type: "text"}
+	}
+	return m
 }
 
 type OutContext struct {
@@ -80,6 +106,11 @@ func Render(to string, r sigap.Reply) (Outgoing, error) {
 		m.Recipient = to
 	}
 	switch {
+	case r.Template != nil:
+		m.Type = "template"
+		m.Template = &OutTemplate{Name: r.Template.Name}
+		m.Template.Language.Code = r.Template.Language
+		return m, nil
 	case r.Location != nil:
 		m.Type = "location"
 		m.Location = &Location{Latitude: r.Location.Latitude, Longitude: r.Location.Longitude,
@@ -151,12 +182,15 @@ func CheckList(l sigap.List) error {
 	return nil
 }
 
-// SplitText cuts text into pieces of at most max characters, at line breaks
-// where it can and at spaces otherwise, so a long answer arrives whole.
-func SplitText(text string, max int) []string {
+// SplitText cuts text into pieces of at most limit characters, at line breaks
+// where it can and at spaces otherwise, so a long answer arrives whole. No
+// piece is empty or starts or ends with blank space.
+func SplitText(text string, limit int) []string {
+	limit = max(limit, 1)
+	text = strings.Trim(text, " \n")
 	var parts []string
-	for utf8.RuneCountInString(text) > max {
-		cut := byteIndexOfRune(text, max)
+	for utf8.RuneCountInString(text) > limit {
+		cut := byteIndexOfRune(text, limit)
 		head := text[:cut]
 		if i := strings.LastIndex(head, "\n"); i > 0 {
 			cut = i + 1
@@ -206,7 +240,7 @@ func isPhoneNumber(id string) bool {
 // SplitReply cuts a text reply longer than the Cloud API takes into several
 // replies, so that nothing is lost to truncation.
 func SplitReply(r sigap.Reply) []sigap.Reply {
-	if r.List != nil || r.Location != nil || utf8.RuneCountInString(r.Text) <= MaxTextRunes {
+	if r.List != nil || r.Location != nil || r.Template != nil || utf8.RuneCountInString(r.Text) <= MaxTextRunes {
 		return []sigap.Reply{r}
 	}
 	var out []sigap.Reply

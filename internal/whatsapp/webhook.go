@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/metrics"
 )
 
 // MaxBodyBytes caps a delivery. Meta's payloads reach about 3 MB.
@@ -72,32 +73,45 @@ func ParseDelivery(body []byte) (Delivery, error) {
 // OfficeByPhone finds the office that owns a Cloud API phone number id.
 type OfficeByPhone func(phoneNumberID string) (sigap.Office, bool)
 
-// Inbound turns every message of a delivery into the domain's messages,
-// skipping those for phone numbers no office owns (logged) and those without
-// an id, which could not be deduplicated.
+// Inbound returns the messages of a delivery (see ToDelivery).
 func Inbound(d Delivery, offices OfficeByPhone, log *slog.Logger) []sigap.InboundMessage {
-	var out []sigap.InboundMessage
+	return ToDelivery(d, offices, log).Messages
+}
+
+// ToDelivery turns a delivery into the domain's: every message of every
+// entry and change, the statuses of sent messages and the errors. Messages
+// for phone numbers no office owns are skipped (logged), and so are those
+// without an id, which could not be deduplicated.
+func ToDelivery(d Delivery, offices OfficeByPhone, log *slog.Logger) sigap.Delivery {
+	var out sigap.Delivery
 	for _, e := range d.Entry {
 		for _, ch := range e.Changes {
 			if ch.Field != "messages" {
 				continue
 			}
 			v := ch.Value
+			office, known := offices(v.Metadata.PhoneNumberID)
 			for _, er := range v.Errors {
-				log.Warn("whatsapp reported an error", "code", er.Code, "title", er.Title, "details", er.ErrorData.Details)
+				log.Warn("whatsapp reported an error", "phone_number_id", v.Metadata.PhoneNumberID,
+					"code", er.Code, "title", er.Title, "details", er.ErrorData.Details)
+				out.Errors = append(out.Errors, sigap.ChannelError{Office: office.Code, At: time.Now().UTC(),
+					Code: er.Code, Title: er.Title, Details: er.ErrorData.Details})
 			}
 			for _, st := range v.Statuses {
-				attrs := []any{"wamid", st.ID, "status", st.Status}
-				for _, er := range st.Errors {
-					attrs = append(attrs, "code", er.Code, "title", er.Title)
+				if st.ID == "" || st.Status == "" {
+					continue
 				}
-				log.Debug("message status", attrs...)
+				u := sigap.StatusUpdate{MessageID: st.ID, Status: st.Status, At: unixTime(st.Timestamp), Recipient: st.RecipientID}
+				if len(st.Errors) > 0 {
+					u.ErrorCode, u.ErrorTitle = st.Errors[0].Code, st.Errors[0].Title
+					log.Warn("a sent message failed", "wamid", st.ID, "code", u.ErrorCode, "title", u.ErrorTitle)
+				}
+				out.Statuses = append(out.Statuses, u)
 			}
 			if len(v.Messages) == 0 {
 				continue
 			}
-			office, ok := offices(v.Metadata.PhoneNumberID)
-			if !ok {
+			if !known {
 				log.Warn("delivery for a phone number no office owns; ignored",
 					"phone_number_id", v.Metadata.PhoneNumberID, "messages", len(v.Messages))
 				continue
@@ -113,30 +127,50 @@ func Inbound(d Delivery, offices OfficeByPhone, log *slog.Logger) []sigap.Inboun
 					continue
 				}
 				im.Office = office.Code
-				out = append(out, im)
+				out.Messages = append(out.Messages, im)
 			}
 		}
 	}
 	return out
 }
 
+func unixTime(s string) time.Time {
+	if sec, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.Unix(sec, 0).UTC()
+	}
+	return time.Now().UTC()
+}
+
+// onlyUserID returns the user id of the one contact that has no phone
+// number (or of the only contact), or "" when that is ambiguous.
+func onlyUserID(contacts []Contact) string {
+	if len(contacts) == 1 {
+		return contacts[0].UserID
+	}
+	found := ""
+	for _, c := range contacts {
+		if c.UserID != "" && c.WaID == "" {
+			if found != "" {
+				return ""
+			}
+			found = c.UserID
+		}
+	}
+	return found
+}
+
 func toInbound(m Message, contacts []Contact) sigap.InboundMessage {
 	im := sigap.InboundMessage{ID: m.ID, From: m.From, Kind: sigap.MessageKind(m.Type)}
 	if im.From == "" {
+		im.From = m.FromUserID
+	}
+	if im.From == "" {
 		// A user with a username may come without a phone number: key them
-		// by their business-scoped user id.
-		for _, c := range contacts {
-			if c.UserID != "" && (len(contacts) == 1 || c.WaID == "") {
-				im.From = c.UserID
-				break
-			}
-		}
+		// by their business-scoped user id. Without from_user_id, only an
+		// unambiguous contact says who wrote.
+		im.From = onlyUserID(contacts)
 	}
-	if sec, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil {
-		im.At = time.Unix(sec, 0).UTC()
-	} else {
-		im.At = time.Now().UTC()
-	}
+	im.At = unixTime(m.Timestamp)
 	switch {
 	case m.Text != nil:
 		im.Kind, im.Text = sigap.KindText, m.Text.Body
@@ -172,6 +206,7 @@ type Webhook struct {
 	// Received is called after a delivery's new messages are stored, to wake
 	// whoever processes them.
 	Received func(added int)
+	Metrics  *metrics.Metrics
 	Log      *slog.Logger
 }
 
@@ -180,7 +215,10 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		h.handshake(w, r)
 	case http.MethodPost:
-		h.deliver(w, r)
+		start := time.Now()
+		rec := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h.deliver(rec, r)
+		h.Metrics.Webhook(rec.code, time.Since(start))
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -227,18 +265,22 @@ func (h *Webhook) deliver(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	msgs := Inbound(d, h.Offices, h.Log)
+	del := ToDelivery(d, h.Offices, h.Log)
 	added := 0
-	if len(msgs) > 0 {
-		added, err = h.Inbox.SaveInbound(r.Context(), msgs)
+	if len(del.Messages)+len(del.Statuses)+len(del.Errors) > 0 {
+		added, err = h.Inbox.SaveDelivery(r.Context(), del)
 		if err != nil {
 			// Not stored, so not acknowledged: Meta delivers it again later.
-			h.Log.Error("cannot store delivery", "err", err, "messages", len(msgs))
+			h.Log.Error("cannot store delivery", "err", err, "messages", len(del.Messages), "statuses", len(del.Statuses))
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}
 	}
-	h.Log.Debug("delivery stored", "messages", len(msgs), "new", added)
+	h.Log.Debug("delivery stored", "messages", len(del.Messages), "new", added, "statuses", len(del.Statuses))
+	h.Metrics.Inbound(added, len(del.Messages)-added)
+	for _, st := range del.Statuses {
+		h.Metrics.Status(st.Status)
+	}
 	if added > 0 && h.Received != nil {
 		h.Received(added)
 	}
@@ -247,4 +289,14 @@ func (h *Webhook) deliver(w http.ResponseWriter, r *http.Request) {
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
 }

@@ -276,12 +276,12 @@ func (s *Store) saveConversation(ctx context.Context, db execer, c sigap.Convers
 
 // ---- inbox
 
-// SaveInbound implements sigap.Inbox.
-func (s *Store) SaveInbound(ctx context.Context, msgs []sigap.InboundMessage) (int, error) {
+// SaveDelivery implements sigap.Inbox.
+func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
 	added := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		now := time.Now().UnixMilli()
-		for _, m := range msgs {
+		for _, m := range d.Messages {
 			payload, err := json.Marshal(m)
 			if err != nil {
 				return fmt.Errorf("encode message %s: %w", m.ID, err)
@@ -297,19 +297,53 @@ func (s *Store) SaveInbound(ctx context.Context, msgs []sigap.InboundMessage) (i
 			}
 			added += int(n)
 		}
+		for _, st := range d.Statuses {
+			if err := s.saveStatus(ctx, tx, st); err != nil {
+				return err
+			}
+		}
+		for _, e := range d.Errors {
+			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO channel_errors (office, at, code, title, details) VALUES (?, ?, ?, ?, ?)`),
+				e.Office, ms(e.At), e.Code, e.Title, e.Details)
+			if err != nil {
+				return fmt.Errorf("store channel error: %w", err)
+			}
+		}
 		return nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("save inbound: %w", err)
+		return 0, fmt.Errorf("save delivery: %w", err)
 	}
 	return added, nil
 }
 
+func (s *Store) saveStatus(ctx context.Context, tx *sql.Tx, st sigap.StatusUpdate) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_title)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`),
+		st.MessageID, st.Status, ms(st.At), st.Recipient, st.ErrorCode, st.ErrorTitle)
+	if err != nil {
+		return fmt.Errorf("store status of %s: %w", st.MessageID, err)
+	}
+	// Statuses arrive out of order: only a higher rank moves the message on.
+	rank := sigap.StatusRank(st.Status)
+	_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET delivery_status = ?, status_rank = ?
+		WHERE sent_id = ? AND status_rank < ?`), st.Status, rank, st.MessageID, rank)
+	if err != nil {
+		return fmt.Errorf("record status of %s: %w", st.MessageID, err)
+	}
+	return nil
+}
+
 // ClaimInbound implements sigap.Inbox.
 func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.InboundMessage, error) {
+	// Only the oldest pending message of each sender can be claimed, and it
+	// stays pending until answered: one sender's messages are answered one
+	// at a time, in order, whichever replica takes them.
 	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
-		WHERE seq IN (SELECT seq FROM inbound_messages WHERE state = 'pending' AND claimed_until <= ?
-			ORDER BY seq LIMIT ? {skip_locked})
+		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= ?
+			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.office = m.office AND o.sender = m.sender
+				AND o.state = 'pending' AND o.seq < m.seq)
+			ORDER BY m.seq LIMIT ? {skip_locked})
 		RETURNING seq, attempts, payload`), ms(now.Add(lease)), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim inbound: %w", err)
@@ -379,21 +413,24 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?, ?)`), m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now))
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`), m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt))
 	if err != nil {
 		return fmt.Errorf("enqueue reply: %w", err)
 	}
 	return nil
 }
 
-// ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt,
-// so a send cut short by a crash is known to have been tried.
+// ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt.
+// A claim whose lease ran out without an outcome belonged to a sender that
+// died, perhaps mid-send: it is counted in doubtful.
 func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.OutboundMessage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE outbox SET claimed_until = ?, attempts = attempts + 1
+	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
+			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
 		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
 			ORDER BY id LIMIT ? {skip_locked})
-		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error`),
+		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
+			window_ends_at, doubtful`),
 		ms(now.Add(lease)), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim outbound: %w", err)
@@ -402,17 +439,19 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 	var out []sigap.OutboundMessage
 	for rows.Next() {
 		var (
-			m                    sigap.OutboundMessage
-			payload              string
-			created, nextAttempt int64
+			m                            sigap.OutboundMessage
+			payload                      string
+			created, nextAttempt, window int64
 		)
-		if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.Attempts, &created, &nextAttempt, &m.LastError); err != nil {
+		if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
+			&window, &m.Doubtful); err != nil {
 			return nil, fmt.Errorf("claim outbound: %w", err)
 		}
 		if err := json.Unmarshal([]byte(payload), &m.Reply); err != nil {
 			return nil, fmt.Errorf("decode outbound %d: %w", m.ID, err)
 		}
 		m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
+		m.WindowEndsAt = fromMS(window)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
@@ -454,7 +493,8 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
 // Outbound lists the outbox, newest last, for the console and tests.
 func (s *Store) Outbound(ctx context.Context, office string, limit int) ([]sigap.OutboundMessage, error) {
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, office, recipient, in_reply_to, payload, state, attempts, created_at,
-		next_attempt_at, last_error, sent_id FROM outbox WHERE ? = '' OR office = ? ORDER BY id DESC LIMIT ?`), office, office, limit)
+		next_attempt_at, last_error, sent_id, window_ends_at, delivery_status, doubtful
+		FROM outbox WHERE ? = '' OR office = ? ORDER BY id DESC LIMIT ?`), office, office, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list outbound: %w", err)
 	}
@@ -462,18 +502,18 @@ func (s *Store) Outbound(ctx context.Context, office string, limit int) ([]sigap
 	var out []sigap.OutboundMessage
 	for rows.Next() {
 		var (
-			m                    sigap.OutboundMessage
-			payload              string
-			created, nextAttempt int64
+			m                            sigap.OutboundMessage
+			payload                      string
+			created, nextAttempt, window int64
 		)
 		if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.State, &m.Attempts, &created, &nextAttempt,
-			&m.LastError, &m.SentID); err != nil {
+			&m.LastError, &m.SentID, &window, &m.DeliveryStatus, &m.Doubtful); err != nil {
 			return nil, fmt.Errorf("list outbound: %w", err)
 		}
 		if err := json.Unmarshal([]byte(payload), &m.Reply); err != nil {
 			return nil, fmt.Errorf("decode outbound %d: %w", m.ID, err)
 		}
-		m.CreatedAt, m.NextAttemptAt = fromMS(created), fromMS(nextAttempt)
+		m.CreatedAt, m.NextAttemptAt, m.WindowEndsAt = fromMS(created), fromMS(nextAttempt), fromMS(window)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {

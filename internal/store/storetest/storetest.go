@@ -29,6 +29,11 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"InboxLease", testInboxLease},
 		{"CompleteInboundEnqueues", testCompleteInboundEnqueues},
 		{"OutboxLifecycle", testOutboxLifecycle},
+		{"StatusesAreRanked", testStatusesAreRanked},
+		{"InboxIsClaimedOneMessagePerSender", testInboxIsClaimedOneMessagePerSender},
+		{"PruneKeepsWhatDedupeNeeds", testPruneKeepsWhatDedupeNeeds},
+		{"Leases", testLeases},
+		{"SendBudget", testSendBudget},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
@@ -173,11 +178,11 @@ func msg(id, from, text string) sigap.InboundMessage {
 
 func testInboxDedupe(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
-	n, err := s.SaveInbound(ctx, []sigap.InboundMessage{msg("wamid.1", "62811", "halo"), msg("wamid.2", "62811", "#bayar")})
+	n, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "halo"), msg("wamid.2", "62812", "#bayar")}})
 	if err != nil || n != 2 {
 		t.Fatalf("first delivery: added %d, %v; want 2", n, err)
 	}
-	n, err = s.SaveInbound(ctx, []sigap.InboundMessage{msg("wamid.2", "62811", "#bayar"), msg("wamid.3", "62811", "menu")})
+	n, err = s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.2", "62812", "#bayar"), msg("wamid.3", "62813", "menu")}})
 	if err != nil || n != 1 {
 		t.Fatalf("redelivery: added %d, %v; want 1", n, err)
 	}
@@ -185,7 +190,7 @@ func testInboxDedupe(t *testing.T, s sigap.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []sigap.InboundMessage{msg("wamid.1", "62811", "halo"), msg("wamid.2", "62811", "#bayar"), msg("wamid.3", "62811", "menu")}
+	want := []sigap.InboundMessage{msg("wamid.1", "62811", "halo"), msg("wamid.2", "62812", "#bayar"), msg("wamid.3", "62813", "menu")}
 	for i := range want {
 		want[i].Attempts = 1
 	}
@@ -205,7 +210,7 @@ func testInboxConcurrentRedelivery(t *testing.T, s sigap.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n, err := s.SaveInbound(ctx, []sigap.InboundMessage{msg("wamid.same", "62811", "halo")})
+			n, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.same", "62811", "halo")}})
 			if err != nil {
 				t.Error(err)
 			}
@@ -222,7 +227,7 @@ func testInboxConcurrentRedelivery(t *testing.T, s sigap.Store) {
 
 func testInboxLease(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
-	if _, err := s.SaveInbound(ctx, []sigap.InboundMessage{msg("wamid.1", "62811", "halo")}); err != nil {
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "halo")}}); err != nil {
 		t.Fatal(err)
 	}
 	first, err := s.ClaimInbound(ctx, t0, time.Minute, 10)
@@ -242,7 +247,7 @@ func testInboxLease(t *testing.T, s sigap.Store) {
 
 func testCompleteInboundEnqueues(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
-	if _, err := s.SaveInbound(ctx, []sigap.InboundMessage{msg("wamid.1", "62811", "halo")}); err != nil {
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "halo")}}); err != nil {
 		t.Fatal(err)
 	}
 	conv := sigap.Conversation{Office: "jakpus", User: "62811", Lang: "id", LastInboundAt: t0}
@@ -276,7 +281,7 @@ func testOutboxLifecycle(t *testing.T, s sigap.Store) {
 	for i := range 3 {
 		replies = append(replies, sigap.OutboundMessage{Office: "jakpus", To: fmt.Sprint("6281", i), Reply: sigap.Reply{Text: fmt.Sprint("r", i)}})
 	}
-	if _, err := s.SaveInbound(ctx, []sigap.InboundMessage{msg("wamid.1", "62811", "x")}); err != nil {
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "x")}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.CompleteInbound(ctx, "wamid.1", sigap.Conversation{Office: "jakpus", User: "62811"}, replies); err != nil {

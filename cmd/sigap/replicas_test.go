@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sigap-id/sigap/internal/graphtest"
+	"github.com/sigap-id/sigap/internal/store/pgtest"
+	"github.com/sigap-id/sigap/internal/whatsapp"
+)
+
+// TestTwoReplicasOnPostgres runs two real `sigap serve` processes on one
+// PostgreSQL database, sprays signed deliveries at both (some to both at
+// once), kills one mid-stream, and checks that every acknowledged message
+// was answered exactly once (bar the one retry an in-doubt send may get) and
+// that the phone number's send budget held for the two together.
+func TestTwoReplicasOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	db := pgtest.Schema(t)
+	graph, err := graphtest.Start(testAccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer graph.Close()
+	const budget = 15 // messages a second for the office's number
+	offices := filepath.Join(t.TempDir(), "offices.yaml")
+	err = os.WriteFile(offices, []byte(fmt.Sprintf(`offices:
+  - code: jakpus
+    name: Kantor Imigrasi Kelas I Non TPI Jakarta Pusat
+    whatsapp:
+      phone_number_id: "%s"
+      messages_per_second: %d
+`, jakpusPhoneID, budget)), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := func(addr string) []string {
+		return []string{
+			"SIGAP_ADDR=" + addr, "SIGAP_DATABASE=" + db, "SIGAP_OFFICES=" + offices, "SIGAP_LOG_LEVEL=warn",
+			"SIGAP_INBOX_LEASE=2s", "SIGAP_OUTBOX_LEASE=2s",
+			"WHATSAPP_APP_SECRET=" + testSecret, "WHATSAPP_ACCESS_TOKEN=" + testAccessToken, "WHATSAPP_GRAPH_URL=" + graph.URL,
+		}
+	}
+	a := startProcess(t, env(freeAddr(t)))
+	b := startProcess(t, env(freeAddr(t)))
+	defer func() {
+		_ = b.cmd.Process.Signal(syscall.SIGTERM)
+		_ = b.cmd.Wait()
+	}()
+
+	const senders, perSender = 20, 8
+	post := func(url, id, from, text string) bool {
+		body := textDelivery(jakpusPhoneID, [3]string{id, from, text})
+		req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/whatsapp", bytes.NewReader(body))
+		req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(testSecret, body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	aDead := false
+	var unacked [][3]string
+	for i := range perSender {
+		if i == perSender/2 {
+			_ = a.cmd.Process.Signal(syscall.SIGKILL)
+			_ = a.cmd.Wait()
+			aDead = true
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for s := range senders {
+			m := [3]string{fmt.Sprintf("wamid.rep.%d.%d", s, i), fmt.Sprintf("62813%05d", s), []string{"halo", "#bayar", "#syarat", "#antrian"}[i%4]}
+			wg.Go(func() {
+				ok := false
+				switch {
+				case s%5 == 0:
+					// The same delivery to both replicas at once.
+					var inner sync.WaitGroup
+					var okA, okB bool
+					inner.Go(func() { okA = !aDead && post(a.url, m[0], m[1], m[2]) })
+					inner.Go(func() { okB = post(b.url, m[0], m[1], m[2]) })
+					inner.Wait()
+					ok = okA || okB
+				case s%2 == 0 && !aDead:
+					ok = post(a.url, m[0], m[1], m[2])
+				default:
+					ok = post(b.url, m[0], m[1], m[2])
+				}
+				if !ok {
+					mu.Lock()
+					unacked = append(unacked, m)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	for _, m := range unacked { // Meta redelivers; the load balancer sends it to the live replica
+		if !post(b.url, m[0], m[1], m[2]) {
+			t.Fatalf("redelivery of %s refused", m[0])
+		}
+	}
+
+	want := senders * perSender
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	for len(graph.Sent()) < want && ctx.Err() == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(3 * time.Second) // a lease's worth, for late duplicates to show
+	sent := graph.Sent()
+	perFrom := map[string]int{}
+	perSecond := map[int64]int{}
+	for _, r := range sent {
+		perFrom[r.To()]++
+		perSecond[r.At.Unix()]++
+	}
+	missing, dups := 0, 0
+	for s := range senders {
+		switch got := perFrom[fmt.Sprintf("62813%05d", s)]; {
+		case got < perSender:
+			missing += perSender - got
+		case got > perSender:
+			dups += got - perSender
+		}
+	}
+	var rates []int
+	for _, n := range perSecond {
+		rates = append(rates, n)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(rates)))
+	if len(rates) == 0 {
+		t.Fatalf("no replies at all\nreplica A log:\n%s\nreplica B log:\n%s", a.log, b.log)
+	}
+	t.Logf("%d messages, %d replies, %d missing, %d duplicates, %d redelivered after the kill; busiest seconds: %v (budget %d/s)",
+		want, len(sent), missing, dups, len(unacked), rates[:min(5, len(rates))], budget)
+	if missing > 0 {
+		t.Errorf("%d acknowledged messages never answered\nreplica A log:\n%s\nreplica B log:\n%s", missing, a.log, b.log)
+	}
+	if dups > 8 {
+		t.Errorf("%d duplicates: more than the sends that can be in flight in the killed replica", dups)
+	}
+	// Slots are counted by the sender's clock and stamped here on arrival, a
+	// few milliseconds later, so a slot can land in the next second.
+	if rates[0] > budget+2 {
+		t.Errorf("%d replies in one second from one number, budget %d/s shared by both replicas", rates[0], budget)
+	}
+}

@@ -1,0 +1,92 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Prune implements sigap.Maintenance.
+func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time) (int64, error) {
+	var total int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []struct {
+			query string
+			arg   int64
+		}{
+			{`DELETE FROM inbound_messages WHERE state = 'done' AND received_at < ?`, ms(inboundBefore)},
+			{`DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?`, ms(outboxBefore)},
+			{`DELETE FROM message_statuses WHERE at < ?`, ms(outboxBefore)},
+			{`DELETE FROM channel_errors WHERE at < ?`, ms(outboxBefore)},
+			{`DELETE FROM send_budget WHERE second < ?`, inboundBefore.Unix()},
+		} {
+			res, err := tx.ExecContext(ctx, s.q(q.query), q.arg)
+			if err != nil {
+				return fmt.Errorf("prune: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}
+
+// TryLease implements sigap.Maintenance: the lease is taken when free or
+// expired, and renewed by its holder.
+func (s *Store) TryLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO job_leases (name, holder, leased_until) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, leased_until = excluded.leased_until
+		WHERE job_leases.holder = excluded.holder OR job_leases.leased_until <= ?`), name, holder, ms(until), ms(now))
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("lease %s: %w", name, err)
+	}
+	return n == 1, nil
+}
+
+// QueueStats is the depth and age of the queues, for metrics.
+type QueueStats struct {
+	InboxPending, OutboxPending int
+	OldestOutbox                time.Time // zero when the outbox is empty
+}
+
+// QueueStats reads how much work is waiting.
+func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
+	var (
+		st     QueueStats
+		oldest sql.NullInt64
+	)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM outbox WHERE state = 'pending'`).Scan(&st.OutboxPending, &oldest)
+	if err != nil {
+		return st, fmt.Errorf("queue stats: %w", err)
+	}
+	if oldest.Valid {
+		st.OldestOutbox = fromMS(oldest.Int64)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbound_messages WHERE state = 'pending'`).Scan(&st.InboxPending); err != nil {
+		return st, fmt.Errorf("queue stats: %w", err)
+	}
+	return st, nil
+}
+
+// TakeSendSlot spends one message of a phone number's budget for the
+// second that now falls in, shared by every replica on this database, and
+// reports false when that second's budget is spent.
+func (s *Store) TakeSendSlot(ctx context.Context, phoneNumberID string, perSecond int, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO send_budget (phone_number_id, second, used) VALUES (?, ?, 1)
+		ON CONFLICT (phone_number_id, second) DO UPDATE SET used = send_budget.used + 1
+		WHERE send_budget.used < ?`), phoneNumberID, now.Unix(), perSecond)
+	if err != nil {
+		return false, fmt.Errorf("send budget: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("send budget: %w", err)
+	}
+	return n == 1, nil
+}
