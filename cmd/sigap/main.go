@@ -4,6 +4,7 @@
 //	sigap import applications FILE    load or update applications from CSV
 //	sigap migrate                     bring the database schema up to date
 //	sigap chat --office CODE --from WA_ID   chat with the bot in the terminal
+//	sigap outbox [--state failed]           list replies that wait or failed
 //
 // Configuration comes from the environment; see the README.
 package main
@@ -24,6 +25,8 @@ const usage = `usage:
   sigap import applications FILE           load or update applications from CSV
   sigap migrate                            bring the database schema up to date
   sigap chat --office CODE --from WA_ID    chat with the bot in the terminal
+  sigap outbox [--state failed|pending|sent|all] [--office CODE]
+                                           list replies that wait or could not be sent
 
 Configuration is read from the environment (SIGAP_ADDR, SIGAP_DATABASE,
 SIGAP_OFFICES, WHATSAPP_*); see README.md.
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, getenv, stdout, stderr)
 	case "chat":
 		return chat(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "outbox":
+		return outboxReport(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

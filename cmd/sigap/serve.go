@@ -42,6 +42,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := a.store.Ready(ctx); err != nil {
 		return err
 	}
+	if a.engine == "sqlite" {
+		// SQLite is used by this process alone: whatever is claimed was
+		// claimed by a previous run that died, so take it up now rather
+		// than when its leases run out.
+		if n, err := a.store.ExpireClaims(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			log.Warn("resuming work a previous run left unfinished", "messages", n)
+		}
+	}
 
 	var hints []web.Hint
 	if *withDemo {

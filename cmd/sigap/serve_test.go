@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -314,4 +315,34 @@ func TestHealthAndReadiness(t *testing.T) {
 			t.Errorf("%s = %d, want 200", path, resp.StatusCode)
 		}
 	}
+}
+
+func TestMarkReadAndTyping(t *testing.T) {
+	offices := filepath.Join(t.TempDir(), "offices.yaml")
+	if err := os.WriteFile(offices, []byte(`offices:
+  - code: jakpus
+    name: Kantor Imigrasi Kelas I Non TPI Jakarta Pusat
+    whatsapp:
+      phone_number_id: "`+jakpusPhoneID+`"
+      mark_read: true
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := startGateway(t, map[string]string{"SIGAP_OFFICES": offices})
+	g.deliver(t, textDelivery(jakpusPhoneID, [3]string{"wamid.R1", "6281111", "halo"}))
+	g.graph.WaitSent(1, 10*time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, r := range g.graph.Requests() {
+			if r.ReadReceipt {
+				typing, _ := r.Body["typing_indicator"].(map[string]any)
+				if r.Body["message_id"] != "wamid.R1" || typing["type"] != "text" {
+					t.Errorf("read receipt = %s", r.Raw)
+				}
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Error("no read receipt sent for an office with mark_read: true")
 }

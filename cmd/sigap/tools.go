@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -102,4 +103,50 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 			fmt.Fprintln(stdout)
 		}
 	}
+}
+
+// outboxReport lists replies that are waiting or could not be sent, so that
+// an operator sees failures without reading logs.
+func outboxReport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("outbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	office := fs.String("office", "", "only this office")
+	state := fs.String("state", "failed", "pending, sent, failed or all")
+	limit := fs.Int("limit", 50, "at most this many, newest first")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	a, err := open(ctx, getenv, stderr, false)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	if err := a.store.Ready(ctx); err != nil {
+		return err
+	}
+	msgs, err := a.store.Outbound(ctx, *office, 10000)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tOFFICE\tTO\tSTATE\tATTEMPTS\tSTATUS\tCREATED\tLAST ERROR")
+	shown := 0
+	for i := len(msgs) - 1; i >= 0 && shown < *limit; i-- {
+		m := msgs[i]
+		if *state != "all" && string(m.State) != *state {
+			continue
+		}
+		shown++
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Office, maskNumber(m.To), m.State, m.Attempts,
+			m.DeliveryStatus, m.CreatedAt.Local().Format("2006-01-02 15:04"), m.LastError)
+	}
+	return w.Flush()
+}
+
+// maskNumber hides the middle of a phone number: 6281234567890 → 6281*****7890.
+func maskNumber(s string) string {
+	if len(s) < 9 {
+		return s
+	}
+	return s[:4] + strings.Repeat("*", len(s)-8) + s[len(s)-4:]
 }

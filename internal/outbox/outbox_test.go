@@ -312,3 +312,23 @@ func TestRepliesToOneRecipientKeepTheirOrder(t *testing.T) {
 		t.Errorf("sent in order %v, want %v", got, texts)
 	}
 }
+
+func TestABurstOfThrottlingIsRiddenOut(t *testing.T) {
+	s, graph, snd, _ := setup(t)
+	var texts []string
+	for i := range 20 {
+		texts = append(texts, "m"+strconv.Itoa(i))
+	}
+	enqueue(t, s, texts...)
+	graph.FailNext(45, graphtest.Failure{HTTPStatus: 400, Code: 130429, Message: "(#130429) Rate limit hit"})
+	drain(t, snd)
+	got := states(t, s)
+	for _, text := range texts {
+		if got[text].State != sigap.OutboundSent {
+			t.Errorf("%s: %s after a burst of 130429 (attempt %d)", text, got[text].State, got[text].Attempts)
+		}
+	}
+	if n := len(graph.Sent()); n != 20 {
+		t.Errorf("sent %d, want 20 (each once)", n)
+	}
+}

@@ -90,3 +90,24 @@ func (s *Store) TakeSendSlot(ctx context.Context, phoneNumberID string, perSecon
 	}
 	return n == 1, nil
 }
+
+// ExpireClaims ends every lease on inbound messages and replies at once.
+// Only for a database that one process uses alone (SQLite), at start: the
+// claims can only be the previous run's, which died or was killed. The
+// outbox claims are ended, not erased, so that a reply whose send was cut
+// short still counts as in doubt.
+func (s *Store) ExpireClaims(ctx context.Context) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		`UPDATE inbound_messages SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
+		`UPDATE outbox SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
+	} {
+		res, err := s.db.ExecContext(ctx, s.q(q))
+		if err != nil {
+			return total, fmt.Errorf("expire claims: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
+}

@@ -169,3 +169,38 @@ func testSendBudget(t *testing.T, s sigap.Store) {
 		t.Error("another number's budget was spent too")
 	}
 }
+
+type claimExpirer interface {
+	ExpireClaims(ctx context.Context) (int64, error)
+}
+
+func testExpireClaimsKeepsDoubt(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "halo"), msg("wamid.2", "62822", "x")}}); err != nil {
+		t.Fatal(err)
+	}
+	reply := sigap.OutboundMessage{Office: "jakpus", To: "62811", Reply: sigap.Reply{Text: "menu"}}
+	if err := s.CompleteInbound(ctx, "wamid.1", sigap.Conversation{Office: "jakpus", User: "62811"}, []sigap.OutboundMessage{reply}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Add(time.Second)
+	// A run claims both queues, then dies.
+	if got, _ := s.ClaimInbound(ctx, now, time.Hour, 10); len(got) != 1 {
+		t.Fatalf("inbound claim: %d", len(got))
+	}
+	if got, _ := s.ClaimOutbound(ctx, now, time.Hour, 10); len(got) != 1 {
+		t.Fatalf("outbound claim: %d", len(got))
+	}
+	n, err := s.(claimExpirer).ExpireClaims(ctx)
+	if err != nil || n != 2 {
+		t.Fatalf("ExpireClaims = %d, %v; want 2", n, err)
+	}
+	// The next run takes both up at once, and knows the reply is in doubt.
+	if got, _ := s.ClaimInbound(ctx, now, time.Hour, 10); len(got) != 1 || got[0].Attempts != 2 {
+		t.Errorf("inbound after restart: %+v", got)
+	}
+	out, _ := s.ClaimOutbound(ctx, now, time.Hour, 10)
+	if len(out) != 1 || out[0].Doubtful != 1 || out[0].Attempts != 2 {
+		t.Errorf("outbound after restart: %+v, want doubtful 1 on attempt 2", out)
+	}
+}

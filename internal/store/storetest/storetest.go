@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"PruneKeepsWhatDedupeNeeds", testPruneKeepsWhatDedupeNeeds},
 		{"Leases", testLeases},
 		{"SendBudget", testSendBudget},
+		{"ExpireClaimsKeepsDoubt", testExpireClaimsKeepsDoubt},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
