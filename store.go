@@ -82,6 +82,10 @@ type Store interface {
 	Inbox
 	Outbox
 	Maintenance
+	ApplicationDirectory
+	Tickets
+	Limits
+	Subscriptions
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

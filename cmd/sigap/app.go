@@ -93,7 +93,10 @@ func (a *app) processor() (*gateway.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine := bot.New(cat, a.store, nil)
+	engine := bot.New(cat, bot.Deps{
+		Applications: a.store, Directory: a.store, Tickets: a.store, Limits: a.store, Subscriptions: a.store,
+		Offices: a.offices.ByCode,
+	}, nil)
 	p := gateway.NewProcessor(a.store, engine, a.offices.ByCode, a.log)
 	p.Split = whatsapp.SplitReply
 	return p, nil

@@ -1,86 +1,207 @@
 // Package bot is SIGAP's conversation: given what the bot remembers about a
 // sender and one message from them, it decides the replies and what to
-// remember next. It does no I/O of its own beyond looking applications up
-// through sigap.Applications; every word it sends comes from package content.
+// remember next. Its only I/O is through the domain's storage interfaces
+// (applications, tickets, limits, subscriptions); every word it sends comes
+// from package content, and what it understands comes from lexicon.yaml and
+// the content's keywords.
 package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/content"
 )
 
+// Intents: the services an applicant can ask for. The content's keywords
+// and lexicon.yaml name them; TestIntentsKnown checks that both name only
+// these.
 const (
-	// awaitBirthDate is Conversation.Awaiting while the bot waits for the
-	// applicant's birth date before answering about AwaitingNumber.
-	awaitBirthDate = "birth_date"
-	// awaitTimeout is how long that question stays open.
-	awaitTimeout = 10 * time.Minute
+	intentMenu         = "menu"
+	intentStatusHelp   = "status_help"
+	intentPayment      = "payment"
+	intentRequirements = "requirements"
+	intentApply        = "apply"
+	intentPickup       = "pickup"
+	intentLocation     = "location"
+	intentHours        = "hours"
+	intentFeedback     = "feedback" // the four kinds to choose from
+	intentTicket       = "ticket"
+	intentHandover     = "handover"
+	intentNotify       = "notify"
+	intentLangEN       = "lang.en"
+	intentLangID       = "lang.id"
+	intentThanks       = "thanks"
+	// intentStatus is a message holding an application number, and
+	// intentUnknown one the bot does not understand; neither is a keyword.
+	intentStatus  = "status"
+	intentUnknown = "unknown"
 
-	intentMenu = "menu"
-	// choicePrefix starts the ids of the menu list's rows; the rest of the
-	// id is a keyword ("menu:bayar"), so a tap and a typed keyword meet.
+	requirementPrefix = "requirement." // requirement.child, ...
+	feedbackPrefix    = "feedback."    // feedback.complaint, ...
+)
+
+// requirementCases are the cases of #syarat, in the order of its list.
+var requirementCases = []string{"adult", "child", "replacement", "lost", "damaged", "hajj", "migrant"}
+
+// feedbackKinds maps the feedback intents to ticket kinds.
+var feedbackKinds = map[string]sigap.TicketKind{
+	"feedback.suggestion":   sigap.TicketSuggestion,
+	"feedback.aspiration":   sigap.TicketAspiration,
+	"feedback.appreciation": sigap.TicketAppreciation,
+	"feedback.complaint":    sigap.TicketComplaint,
+}
+
+// knownIntents are every intent the engine answers.
+func knownIntents() []string {
+	out := []string{intentMenu, intentStatusHelp, intentPayment, intentRequirements, intentApply, intentPickup,
+		intentLocation, intentHours, intentFeedback, intentTicket, intentHandover, intentNotify, intentLangEN,
+		intentLangID, intentThanks}
+	for _, c := range requirementCases {
+		out = append(out, requirementPrefix+c)
+	}
+	for intent := range feedbackKinds {
+		out = append(out, intent)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// What the bot may be waiting for (Conversation.Awaiting), and for how long.
+const (
+	awaitBirthDate  = "birth_date" // the applicant's birth date, for AwaitingNumber
+	awaitFeedback   = "feedback"   // the text of feedback of AwaitingKind
+	awaitTimeout    = 10 * time.Minute
+	feedbackTimeout = 30 * time.Minute
+
+	// choicePrefix starts the ids of list rows; the rest of the id is a
+	// keyword ("menu:bayar") or an intent ("menu:requirement.child"), so a
+	// tap and a typed message meet. "menu:lang" switches to the other
+	// language.
 	choicePrefix = "menu:"
+	choiceLang   = "lang"
 
 	defaultTimeZone = "Asia/Jakarta"
 )
 
+// Deps are what the engine looks up and keeps. Applications is required;
+// without Tickets feedback cannot be taken, without Limits look-ups are not
+// limited, without Subscriptions #notif remembers only the choice, and
+// without Directory and Offices no office names another.
+type Deps struct {
+	Applications  sigap.Applications
+	Directory     sigap.ApplicationDirectory
+	Tickets       sigap.Tickets
+	Limits        sigap.Limits
+	Subscriptions sigap.Subscriptions
+	// Offices finds an office by code, to name the one handling a number.
+	Offices func(code string) (sigap.Office, bool)
+}
+
 // Engine answers applicants. It is safe for concurrent use.
 type Engine struct {
 	cat     *content.Catalog
-	apps    sigap.Applications
+	deps    Deps
 	now     func() time.Time
-	match   matcher
+	lex     *lexicon
 	jakarta *time.Location // for offices without a time zone
+
+	mu      sync.Mutex
+	offices map[string]*officeSetup // by office code and settings
 }
 
-// New returns an engine that words its replies with cat, looks applications
-// up in apps and reads the time from now (time.Now when nil).
-func New(cat *content.Catalog, apps sigap.Applications, now func() time.Time) *Engine {
+// officeSetup is what an office's own settings make of the national
+// content: its texts and its keywords.
+type officeSetup struct {
+	cat *content.Catalog
+	kw  *keywords
+}
+
+// New returns an engine that words its replies with cat, keeps what it
+// must in deps and reads the time from now (time.Now when nil).
+func New(cat *content.Catalog, deps Deps, now func() time.Time) *Engine {
 	if now == nil {
 		now = time.Now
-	}
-	// Keywords of every language work whatever the conversation's language.
-	keywords := map[string][]string{}
-	for _, lang := range cat.Langs() {
-		for intent, words := range cat.Keywords(lang) {
-			keywords[intent] = append(keywords[intent], words...)
-		}
 	}
 	jakarta, err := time.LoadLocation(defaultTimeZone)
 	if err != nil { // no time zone database: WIB has no daylight saving
 		jakarta = time.FixedZone("WIB", 7*60*60)
 	}
-	return &Engine{cat: cat, apps: apps, now: now, match: newMatcher(keywords), jakarta: jakarta}
+	return &Engine{cat: cat, deps: deps, now: now, lex: defaultLexicon, jakarta: jakarta, offices: map[string]*officeSetup{}}
 }
 
-// Handle answers one inbound message. It returns the replies (one, or none
-// for a reaction) and the conversation to store afterwards. An error means
-// the message could not be answered now (the application store failed) and
-// may be retried; the conversation returned with it is the one passed in.
+// setup returns the office's texts and keywords, built once per office.
+func (e *Engine) setup(office sigap.Office) (*officeSetup, error) {
+	key := office.Code + "\x00" + fmt.Sprint(office.Keywords, office.Texts) // fmt sorts map keys
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.offices[key]; ok {
+		return s, nil
+	}
+	cat, err := e.cat.WithTexts(office.Texts)
+	if err != nil {
+		return nil, fmt.Errorf("office %s: %w", office.Code, err)
+	}
+	sets := make([]map[string][]string, 0, 3)
+	for _, lang := range e.cat.Langs() {
+		sets = append(sets, e.cat.Keywords(lang))
+	}
+	s := &officeSetup{cat: cat, kw: newKeywords(append(sets, office.Keywords)...)}
+	e.offices[key] = s
+	return s, nil
+}
+
+// Handle answers one inbound message. It returns the replies (usually one;
+// two when a location follows its text; none for a reaction or while staff
+// have the chat) and the conversation to store afterwards. An error means
+// the message could not be answered now (a store failed) and may be
+// retried; the conversation returned with it is the one passed in.
 func (e *Engine) Handle(ctx context.Context, office sigap.Office, conv sigap.Conversation, msg sigap.InboundMessage) ([]sigap.Reply, sigap.Conversation, error) {
-	t := &turn{e: e, ctx: ctx, office: office, now: e.now(), lang: conv.Lang, loc: office.TimeZone}
+	setup, err := e.setup(office)
+	if err != nil {
+		return nil, conv, err
+	}
+	t := &turn{e: e, ctx: ctx, office: office, setup: setup, now: e.now(), loc: office.TimeZone, msg: msg,
+		user: msg.From, firstContact: conv.LastInboundAt.IsZero()}
+	if t.user == "" {
+		t.user = conv.User
+	}
 	if t.loc == nil {
 		t.loc = e.jakarta
 	}
 	next := conv
+	next.Numbers = slices.Clone(conv.Numbers)
 	next.LastInboundAt = msg.At
-	if next.Awaiting != "" && t.now.Sub(next.AwaitingSince) > awaitTimeout {
-		stopAwaiting(&next)
-	}
-	reply, err := t.answer(&next, msg)
+	expire(&next, t.now)
+	t.lang = next.Lang
+	replies, err := t.answer(&next)
 	if err != nil {
 		return nil, conv, fmt.Errorf("answer %s at %s: %w", msg.ID, office.Code, err)
 	}
-	if reply == nil {
-		return nil, next, nil
+	return replies, next, nil
+}
+
+// expire forgets questions nobody answered in time and hands a chat back
+// to the bot once the applicant's 24-hour window has closed.
+func expire(c *sigap.Conversation, now time.Time) {
+	switch {
+	case c.Awaiting == awaitBirthDate && now.Sub(c.AwaitingSince) > awaitTimeout,
+		c.Awaiting == awaitFeedback && now.Sub(c.AwaitingSince) > feedbackTimeout,
+		c.Awaiting != "" && c.Awaiting != awaitBirthDate && c.Awaiting != awaitFeedback:
+		stopAwaiting(c)
 	}
-	return []sigap.Reply{*reply}, next, nil
+	if !c.HandoverSince.IsZero() && !now.Before(c.HandoverUntil) {
+		c.HandoverSince, c.HandoverUntil = time.Time{}, time.Time{}
+	}
+}
+
+func stopAwaiting(c *sigap.Conversation) {
+	c.Awaiting, c.AwaitingNumber, c.AwaitingSince, c.AwaitingKind = "", "", time.Time{}, ""
 }
 
 // turn is one message being answered.
@@ -88,190 +209,151 @@ type turn struct {
 	e      *Engine
 	ctx    context.Context
 	office sigap.Office
+	setup  *officeSetup
 	now    time.Time
 	lang   string
 	loc    *time.Location
+	msg    sigap.InboundMessage
+	user   string
+	// firstContact: the sender never wrote to this office before.
+	firstContact bool
 }
 
-func (t *turn) answer(conv *sigap.Conversation, msg sigap.InboundMessage) (*sigap.Reply, error) {
-	switch msg.Kind {
-	case sigap.KindReaction:
+func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {
+	if t.msg.Kind == sigap.KindReaction {
 		return nil, nil
+	}
+	if !conv.HandoverSince.IsZero() {
+		return t.handedOver(conv)
+	}
+	switch t.msg.Kind {
 	case sigap.KindText, sigap.KindInteractive, sigap.KindButton, "":
 	default: // voice notes, photos, stickers, documents, locations, ...
-		return t.text("non_text", t.officeData())
+		return t.one(t.text(nonTextKey(t.msg.Kind), t.data()))
 	}
-	if intent, ok := t.choice(msg.ChoiceID); ok {
+	if intent, ok := t.choice(conv); ok {
 		stopAwaiting(conv)
-		return t.service(intent)
+		return t.service(conv, intent, reading{})
 	}
-	if number, ok := ExtractApplicationNumber(msg.Text); ok {
+	r := read(t.e.lex, t.setup.kw, t.msg.Text)
+	if r.lang != "" && !conv.LangChosen && r.lang != t.lang && !(r.lang == content.DefaultLang && t.lang == "") {
+		conv.Lang, t.lang = r.lang, r.lang
+	}
+	switch intent := t.route(conv, r); intent {
+	case awaitFeedback:
+		return t.feedbackText(conv, conv.AwaitingKind, t.msg.Text)
+	case intentStatus:
 		stopAwaiting(conv)
-		if !t.office.VerifyBirthDate {
-			return t.status(number, nil)
-		}
-		// Ask first, whether or not the number exists: the reply must not
-		// tell a stranger that it does.
-		conv.Awaiting, conv.AwaitingNumber, conv.AwaitingSince = awaitBirthDate, number, t.now
-		return t.text("birth_date.prompt", numberData{t.officeData(), number, true})
-	}
-	if conv.Awaiting == awaitBirthDate {
-		if date, ok := ParseBirthDate(msg.Text); ok {
-			number := conv.AwaitingNumber
-			stopAwaiting(conv)
-			return t.status(number, &date)
-		}
-	}
-	if intent, ok := t.e.match.match(msg.Text); ok {
+		return t.startStatus(conv, r.number)
+	case awaitBirthDate:
+		date, _ := ParseBirthDate(t.msg.Text)
+		number := conv.AwaitingNumber
 		stopAwaiting(conv)
-		return t.service(intent)
+		return t.lookup(conv, number, &date)
+	case "bad_birth_date":
+		return t.one(t.text("birth_date.bad_format", t.data()))
+	default:
+		stopAwaiting(conv)
+		return t.service(conv, intent, r)
 	}
-	if conv.Awaiting == awaitBirthDate {
-		return t.text("birth_date.bad_format", t.officeData())
-	}
-	return t.service(intentMenu)
 }
 
-func stopAwaiting(c *sigap.Conversation) {
-	c.Awaiting, c.AwaitingNumber, c.AwaitingSince = "", "", time.Time{}
+// route decides what a text message asks for, given what the bot waits
+// for: one of the intents, intentStatus, intentUnknown, or awaitFeedback,
+// awaitBirthDate and "bad_birth_date" for answers to the bot's questions.
+// Typed commands always win, so "menu" escapes any question.
+func (t *turn) route(conv *sigap.Conversation, r reading) string {
+	if conv.Awaiting == awaitFeedback && !r.command && !r.onlyNumber {
+		return awaitFeedback
+	}
+	if r.command && commandFirst(r.intent) {
+		return r.intent
+	}
+	if r.number != "" {
+		return intentStatus
+	}
+	if conv.Awaiting == awaitBirthDate {
+		if _, ok := ParseBirthDate(t.msg.Text); ok {
+			return awaitBirthDate
+		}
+	}
+	if r.intent != "" {
+		return r.intent
+	}
+	if conv.Awaiting == awaitBirthDate {
+		return "bad_birth_date"
+	}
+	return intentUnknown
 }
 
-// choice returns the intent of a tapped list row ("menu:bayar").
-func (t *turn) choice(id string) (string, bool) {
-	kw, ok := strings.CutPrefix(id, choicePrefix)
+// commandFirst intents, named by a keyword, are answered even when the
+// message also holds an application number ("#pengaduan nomor 3100…").
+func commandFirst(intent string) bool {
+	_, feedback := feedbackKinds[intent]
+	return feedback || intent == intentTicket || intent == intentNotify || intent == intentHandover ||
+		intent == intentLangEN || intent == intentLangID || intent == intentMenu
+}
+
+// classify returns where a text message goes in a fresh conversation: an
+// intent, intentStatus or intentUnknown. TestIntentAccuracy measures it.
+func (e *Engine) classify(office sigap.Office, text string) (string, error) {
+	setup, err := e.setup(office)
+	if err != nil {
+		return "", err
+	}
+	t := &turn{e: e, office: office, setup: setup, msg: sigap.InboundMessage{Kind: sigap.KindText, Text: text}}
+	return t.route(&sigap.Conversation{}, read(e.lex, setup.kw, text)), nil
+}
+
+// choice returns the intent of a tapped list row or button ("menu:bayar").
+func (t *turn) choice(conv *sigap.Conversation) (string, bool) {
+	rest, ok := cutPrefixFold(t.msg.ChoiceID, choicePrefix)
 	if !ok {
 		return "", false
 	}
-	intent, ok := t.e.match[phrase(normalize(kw))]
-	return intent, ok
-}
-
-// service answers an intent: the menu, or the text named after the intent.
-func (t *turn) service(intent string) (*sigap.Reply, error) {
-	if intent != intentMenu {
-		return t.text(intent, t.officeData())
+	if rest == choiceLang {
+		if t.lang == "en" {
+			return intentLangID, true
+		}
+		return intentLangEN, true
 	}
-	r, err := t.text("menu", t.officeData())
-	if err != nil {
-		return nil, err
+	if slices.Contains(knownIntents(), rest) {
+		return rest, true
 	}
-	if r.List, err = t.e.cat.List(t.lang, "menu", t.officeData()); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-func (t *turn) text(key string, data any) (*sigap.Reply, error) {
-	s, err := t.e.cat.Text(t.lang, key, data)
-	if err != nil {
-		return nil, err
-	}
-	return &sigap.Reply{Text: s}, nil
-}
-
-// officeData is what every text may show about the office.
-type officeData struct {
-	Office  string
-	Hours   string
-	Address string
-}
-
-func (t *turn) officeData() officeData {
-	name := t.office.Name
-	if name == "" {
-		name = t.office.Code
-	}
-	return officeData{Office: name, Hours: t.office.Hours, Address: t.office.Address}
-}
-
-// numberData is for the texts about one application number.
-type numberData struct {
-	officeData
-	Number         string
-	AskedBirthDate bool
-}
-
-// statusData is for the status reply and the stage texts.
-type statusData struct {
-	officeData
-	Number string
-	Name   string // masked
-	Stage  string
-	Since  string
-	Note   string
-	Next   string
-	Todo   string
-
-	BillingCode     string
-	BillingDeadline string
-	BillingExpired  bool
-	CollectBy       string // the date the stage was entered + 30 days
-	CollectOverdue  bool
-}
-
-// status answers about application number. birth is the birth date the
-// applicant gave, or nil when the office does not ask for it. An unknown
-// number and a wrong birth date get the same reply.
-func (t *turn) status(number string, birth *time.Time) (*sigap.Reply, error) {
-	notFound := numberData{t.officeData(), number, birth != nil}
-	app, err := t.e.apps.FindApplication(t.ctx, t.office.Code, number)
-	if errors.Is(err, sigap.ErrNotFound) {
-		return t.text("not_found", notFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find application: %w", err)
-	}
-	if birth != nil && !app.SameBirthDate(birth.Date()) {
-		return t.text("not_found", notFound)
-	}
-
-	stageAt := app.StageAt.In(t.loc)
-	y, m, d := stageAt.Date()
-	collectBy := time.Date(y, m, d+30, 0, 0, 0, 0, t.loc)
-	data := statusData{
-		officeData:     t.officeData(),
-		Number:         app.Number,
-		Name:           sigap.MaskedName(app.ApplicantName),
-		Since:          t.e.cat.Date(t.lang, stageAt),
-		Note:           strings.TrimSpace(app.Note),
-		BillingCode:    app.BillingCode,
-		CollectBy:      t.e.cat.Date(t.lang, collectBy),
-		CollectOverdue: !t.now.Before(collectBy.AddDate(0, 0, 1)),
-	}
-	if !app.BillingExpiresAt.IsZero() {
-		data.BillingExpired = !t.now.Before(app.BillingExpiresAt)
-		if data.BillingDeadline, err = t.dateTime(app.BillingExpiresAt); err != nil {
-			return nil, err
+	if ws := normalize(rest); len(ws) > 0 {
+		if intent, n := t.setup.kw.at(ws, 0, false); n == len(ws) {
+			return intent, true
 		}
 	}
-	prefix := "stage." + string(app.Stage) + "."
-	for _, f := range []struct {
-		part string
-		dst  *string
-	}{{"name", &data.Stage}, {"next", &data.Next}, {"todo", &data.Todo}} {
-		if *f.dst, err = t.e.cat.Text(t.lang, prefix+f.part, data); err != nil {
-			return nil, fmt.Errorf("application %s: %w", app.Number, err)
-		}
-	}
-	return t.text("status", data)
+	return "", false
 }
 
-// dateTime writes a moment in the office's time zone: "20 Januari 2026
-// pukul 11.30 WIB".
-func (t *turn) dateTime(at time.Time) (string, error) {
-	at = at.In(t.loc)
-	return t.e.cat.Text(t.lang, "datetime", struct{ Date, Hour, Minute, Zone string }{
-		Date:   t.e.cat.Date(t.lang, at),
-		Hour:   fmt.Sprintf("%02d", at.Hour()),
-		Minute: fmt.Sprintf("%02d", at.Minute()),
-		Zone:   at.Format("MST"),
-	})
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return "", false
+	}
+	return s[len(prefix):], true
+}
+
+// nonTextKey names the answer to a message the bot cannot read.
+func nonTextKey(k sigap.MessageKind) string {
+	switch k {
+	case sigap.KindAudio:
+		return "non_text.audio"
+	case sigap.KindImage, sigap.KindVideo, sigap.KindDocument:
+		return "non_text.image"
+	case sigap.KindSticker:
+		return "non_text.sticker"
+	case sigap.KindLocation:
+		return "non_text.location"
+	}
+	return "non_text.other"
 }
 
 // Apology is the reply for a message that could not be answered after
 // several tries; it needs nothing but the catalog, so it cannot fail too.
 func (e *Engine) Apology(lang string) sigap.Reply {
-	text, err := e.cat.Text(lang, "apology", nil)
+	text, err := e.cat.Text(lang, "apology", content.Data{})
 	if err != nil {
 		text = "Maaf, terjadi kendala. Silakan coba lagi nanti."
 	}

@@ -12,13 +12,13 @@ import (
 	"github.com/sigap-id/sigap/internal/content"
 )
 
-func newTestEngine(t *testing.T, apps sigap.Applications, now time.Time) *Engine {
+func newTestEngine(t *testing.T, deps Deps, now time.Time) *Engine {
 	t.Helper()
 	cat, err := content.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(cat, apps, func() time.Time { return now })
+	return New(cat, deps, func() time.Time { return now })
 }
 
 func textMsg(s string, at time.Time) sigap.InboundMessage {
@@ -42,7 +42,9 @@ func say(t *testing.T, e *Engine, office sigap.Office, conv sigap.Conversation, 
 
 func TestWrongBirthDateReadsLikeUnknownNumber(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
-	e := newTestEngine(t, fixtures(), now)
+	deps := fixtures().deps()
+	deps.Limits = nil // this test fails more often than a day allows
+	e := newTestEngine(t, deps, now)
 	office := sigap.Office{Code: testOffice, Name: "Kanim", VerifyBirthDate: true}
 	for _, lang := range []string{"id", "en"} {
 		conv := sigap.Conversation{Lang: lang}
@@ -72,7 +74,7 @@ func TestWrongBirthDateReadsLikeUnknownNumber(t *testing.T) {
 	}
 }
 
-type failingApps struct{ memApps }
+type failingApps struct{ *memStore }
 
 var errDown = errors.New("database down")
 
@@ -82,7 +84,9 @@ func (failingApps) FindApplication(context.Context, string, string) (sigap.Appli
 
 func TestStoreErrorIsReturned(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
-	e := newTestEngine(t, failingApps{}, now)
+	deps := fixtures().deps()
+	deps.Applications = failingApps{newMemStore()}
+	e := newTestEngine(t, deps, now)
 	office := sigap.Office{Code: testOffice, VerifyBirthDate: true}
 	conv := sigap.Conversation{Awaiting: awaitBirthDate, AwaitingNumber: "3100000000000001", AwaitingSince: now.Add(-time.Minute)}
 	replies, got, err := e.Handle(context.Background(), office, conv, textMsg("14051990", now))
@@ -104,7 +108,7 @@ func TestStoreErrorIsReturned(t *testing.T) {
 
 func TestReactionGetsNoReply(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
-	e := newTestEngine(t, fixtures(), now)
+	e := newTestEngine(t, fixtures().deps(), now)
 	conv := sigap.Conversation{Awaiting: awaitBirthDate, AwaitingNumber: "3100000000000001", AwaitingSince: now}
 	msg := sigap.InboundMessage{ID: "r", Kind: sigap.KindReaction, Text: "👍", At: now.Add(time.Second)}
 	replies, got, err := e.Handle(context.Background(), sigap.Office{Code: testOffice}, conv, msg)
@@ -120,7 +124,7 @@ func TestReactionGetsNoReply(t *testing.T) {
 
 func TestReplyShapes(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
-	e := newTestEngine(t, fixtures(), now)
+	e := newTestEngine(t, fixtures().deps(), now)
 	office := sigap.Office{Code: testOffice, Name: "Kanim"}
 	for _, tt := range []struct {
 		msg      sigap.InboundMessage
@@ -130,7 +134,8 @@ func TestReplyShapes(t *testing.T) {
 		{textMsg("apa ini", now), true},
 		{textMsg("#bayar", now), false},
 		{textMsg("3100000000000007", now), false},
-		{sigap.InboundMessage{Kind: sigap.KindInteractive, ChoiceID: "menu:syarat", Text: "Persyaratan"}, false},
+		{sigap.InboundMessage{Kind: sigap.KindInteractive, ChoiceID: "menu:syarat", Text: "Persyaratan"}, true},
+		{sigap.InboundMessage{Kind: sigap.KindInteractive, ChoiceID: "menu:requirement.child", Text: "Anak"}, false},
 		{sigap.InboundMessage{Kind: sigap.KindButton, ChoiceID: "menu:antrian"}, false},
 		{sigap.InboundMessage{Kind: sigap.KindAudio}, false},
 		{sigap.InboundMessage{Kind: "something new", Text: "halo"}, false},
@@ -164,7 +169,7 @@ func TestAwaitingExpiry(t *testing.T) {
 		{10*time.Minute + time.Second, false},
 		{time.Hour, false},
 	} {
-		e := newTestEngine(t, fixtures(), start)
+		e := newTestEngine(t, fixtures().deps(), start)
 		_, conv := say(t, e, office, sigap.Conversation{}, "3100000000000007")
 		if conv.Awaiting != awaitBirthDate || !conv.AwaitingSince.Equal(start) {
 			t.Fatalf("after the number: %+v", conv)
@@ -178,5 +183,93 @@ func TestAwaitingExpiry(t *testing.T) {
 		if conv.Awaiting != "" || conv.AwaitingNumber != "" || !conv.AwaitingSince.IsZero() {
 			t.Errorf("after %v: still awaiting: %+v", tt.after, conv)
 		}
+	}
+}
+
+// TestFeedbackOncePerMessage: a message answered twice (the gateway retries
+// after a crash) files one ticket and gives the same number both times.
+func TestFeedbackOncePerMessage(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	store := fixtures()
+	e := newTestEngine(t, store.deps(), now)
+	office := sigap.Office{Code: testOffice, Name: "Kanim"}
+	msg := sigap.InboundMessage{ID: "wamid.x", From: "62811", Kind: sigap.KindText, Text: "#saran tambah kursi", At: now}
+	first, _, err := e.Handle(t.Context(), office, sigap.Conversation{}, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := e.Handle(t.Context(), office, sigap.Conversation{}, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first, again); diff != "" {
+		t.Errorf("the retry answered differently (-first +again):\n%s", diff)
+	}
+	if n := len(store.ticketList()); n != 1 {
+		t.Errorf("%d tickets, want 1", n)
+	}
+	tk := store.ticketList()[0]
+	if tk.Text != "tambah kursi" || tk.User != "62811" || tk.Kind != sigap.TicketSuggestion || tk.Lang != "id" {
+		t.Errorf("ticket = %+v", tk)
+	}
+}
+
+type failingStore struct {
+	*memStore
+	err error
+}
+
+func (f failingStore) CreateTicket(context.Context, sigap.Ticket) (sigap.Ticket, error) {
+	return sigap.Ticket{}, f.err
+}
+
+func (f failingStore) Hit(context.Context, string, time.Duration, time.Time) (int, error) {
+	return 0, f.err
+}
+
+func (f failingStore) Subscribe(context.Context, string, string, string, time.Time) error {
+	return f.err
+}
+
+// TestStoreErrorsAreReturned: when a store fails, the message is not
+// answered (the gateway retries it) and the conversation is unchanged.
+func TestStoreErrorsAreReturned(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	fs := failingStore{fixtures(), errDown}
+	deps := Deps{Applications: fs, Tickets: fs, Limits: fs, Subscriptions: fs}
+	e := newTestEngine(t, deps, now)
+	office := sigap.Office{Code: testOffice}
+	for _, tt := range []struct {
+		conv sigap.Conversation
+		text string
+	}{
+		{sigap.Conversation{}, "#pengaduan antrean kacau"},
+		{sigap.Conversation{Awaiting: awaitFeedback, AwaitingKind: sigap.TicketComplaint, AwaitingSince: now}, "antrean kacau"},
+		{sigap.Conversation{}, "3100000000000001"}, // verify off: the look-up is counted at once
+		{sigap.Conversation{Numbers: []string{"3100000000000001"}}, "#notif on"},
+	} {
+		replies, got, err := e.Handle(t.Context(), office, tt.conv, textMsg(tt.text, now))
+		if !errors.Is(err, errDown) || replies != nil {
+			t.Errorf("%q: replies %v, err %v; want none and %v", tt.text, replies, err, errDown)
+		}
+		if diff := cmp.Diff(tt.conv, got); diff != "" {
+			t.Errorf("%q: conversation changed on error (-want +got):\n%s", tt.text, diff)
+		}
+	}
+}
+
+// TestLongMessages: a message longer than WhatsApp allows is read without
+// trouble, and a long complaint is filed whole.
+func TestLongMessages(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	store := fixtures()
+	e := newTestEngine(t, store.deps(), now)
+	long := "#pengaduan " + strings.Repeat("antrean sangat lama dan petugas tidak ada 🙏 ", 200)
+	replies, _, err := e.Handle(t.Context(), sigap.Office{Code: testOffice}, sigap.Conversation{}, textMsg(long, now))
+	if err != nil || len(replies) != 1 {
+		t.Fatalf("replies %v, err %v", replies, err)
+	}
+	if got := store.ticketList()[0].Text; got != strings.TrimSpace(strings.TrimPrefix(long, "#pengaduan ")) {
+		t.Errorf("the complaint was cut: %d bytes of %d", len(got), len(long))
 	}
 }

@@ -1,78 +1,160 @@
 package bot
 
 import (
+	"slices"
+	"sort"
 	"strings"
-	"unicode"
+	"unicode/utf8"
 )
 
-// word is one word of a normalised message.
-type word struct {
-	text string // lowercased, without the punctuation, emoji and '#' around it
-	hash bool   // it was written with a leading '#'
+// keywords are an office's commands: the content's keywords of every
+// language plus the office's own. A keyword counts, with or without '#',
+// when it is the whole message ("bayar", "#BAYAR!", "cek status"), when it
+// is written with '#' anywhere ("min #syarat dong"), or, as a strong hint
+// weighed with the rest of the message, when it opens the message.
+type keywords struct {
+	phrases  map[string]string // normalised keyword -> intent
+	maxWords int
+	single   [][]rune // one-word keywords of 4 letters or more: typo targets
+	singleTx []string
 }
 
-// normalize lowercases text and splits it into words, stripping the
-// punctuation, symbols and emoji around each word (but not inside it:
-// "e-paspor" stays whole) and noting a leading '#'.
-func normalize(text string) []word {
-	var words []word
-	for _, f := range strings.FieldsFunc(strings.ToLower(text), unicode.IsSpace) {
-		trimmed := strings.TrimLeftFunc(f, notAlnum)
-		hash := strings.Contains(f[:len(f)-len(trimmed)], "#")
-		trimmed = strings.TrimRightFunc(trimmed, notAlnum)
-		if trimmed == "" {
-			continue
-		}
-		words = append(words, word{text: trimmed, hash: hash})
-	}
-	return words
-}
-
-func notAlnum(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
-
-// phrase is the normalised form of a keyword or message: its words joined
-// by single spaces, without '#'.
-func phrase(words []word) string {
-	s := make([]string, len(words))
-	for i, w := range words {
-		s[i] = w.text
-	}
-	return strings.Join(s, " ")
-}
-
-// matcher finds the intent a message asks for. It is built from the
-// content's keyword lists, so adding a synonym is a content change.
-type matcher map[string]string // normalised keyword -> intent
-
-func newMatcher(keywords map[string][]string) matcher {
-	m := matcher{}
-	for intent, words := range keywords {
-		for _, w := range words {
-			if k := phrase(normalize(w)); k != "" {
-				m[k] = intent
+func newKeywords(sets ...map[string][]string) *keywords {
+	k := &keywords{phrases: map[string]string{}}
+	for _, set := range sets { // later sets win: an office's own keywords
+		for _, intent := range sortedKeys(set) {
+			for _, kw := range set[intent] {
+				ws := normalize(kw)
+				if len(ws) == 0 {
+					continue
+				}
+				k.phrases[phrase(ws)] = intent
+				k.maxWords = max(k.maxWords, len(ws))
 			}
 		}
 	}
-	return m
-}
-
-// match returns the intent of text. A keyword counts, with or without '#',
-// when it is the whole message ("bayar", "#BAYAR!", "cek status"); when it
-// is written with '#' anywhere ("min #syarat dong"); or when it is the
-// first word ("syarat paspor anak").
-func (m matcher) match(text string) (string, bool) {
-	words := normalize(text)
-	if len(words) == 0 {
-		return "", false
-	}
-	if intent, ok := m[phrase(words)]; ok {
-		return intent, true
-	}
-	for _, w := range words {
-		if intent, ok := m[w.text]; ok && w.hash {
-			return intent, true
+	for p := range k.phrases {
+		if !strings.Contains(p, " ") && utf8.RuneCountInString(p) >= 4 {
+			k.singleTx = append(k.singleTx, p)
 		}
 	}
-	intent, ok := m[words[0].text]
-	return intent, ok
+	sort.Strings(k.singleTx)
+	for _, p := range k.singleTx {
+		k.single = append(k.single, []rune(p))
+	}
+	return k
 }
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// at returns the intent of the longest keyword starting at ws[i] and how
+// many words it takes; a lone word may be a typo of a keyword when fuzzy.
+func (k *keywords) at(ws []word, i int, fuzzy bool) (string, int) {
+	for n := min(k.maxWords, len(ws)-i); n >= 1; n-- {
+		if intent, ok := k.phrases[phrase(ws[i:i+n])]; ok {
+			return intent, n
+		}
+	}
+	if fuzzy {
+		if j, ok := nearest([]rune(ws[i].text), k.single); ok {
+			return k.phrases[k.singleTx[j]], 1
+		}
+	}
+	return "", 0
+}
+
+// reading is what a text message says.
+type reading struct {
+	// intent is the service asked for, "" when none is clear.
+	intent string
+	// command: a keyword named it (the whole message, a '#' word, or the
+	// opening words); args is then the text after the keyword, as written.
+	command bool
+	args    string
+	// number is the application number in the text, if any; onlyNumber
+	// says the text holds nothing else.
+	number     string
+	onlyNumber bool
+	// lang is the language the text is written in, "" when it does not say.
+	lang string
+	// words are the text's words after rewriting, for on/off and the like.
+	words []string
+}
+
+// read works out what text asks for.
+func read(lx *lexicon, kw *keywords, text string) reading {
+	ws := normalize(text)
+	r := reading{}
+	r.number, _ = ExtractApplicationNumber(text)
+	r.onlyNumber = r.number != "" && !slices.ContainsFunc(ws, func(w word) bool { return strings.ContainsFunc(w.text, isLetter) })
+	if len(ws) == 0 {
+		return r
+	}
+	// What a message asks for is said early; reading a long complaint
+	// whole would only cost time (each unknown word is checked for typos).
+	r.words = lx.canonical(ws[:min(len(ws), maxReadWords)])
+	sc := lx.scores(r.words)
+
+	cmdEnd := -1
+	if intent, n := kw.at(ws, 0, len(ws) == 1); n == len(ws) {
+		r.intent, r.command, cmdEnd = intent, true, n
+	} else {
+		for i, w := range ws {
+			if !w.hash {
+				continue
+			}
+			if intent, n := kw.at(ws, i, true); n > 0 {
+				r.intent, r.command, cmdEnd = intent, true, i+n
+				break
+			}
+		}
+	}
+	if !r.command {
+		// Opening words that are a keyword weigh as much as a strong cue,
+		// except for intents whose keywords open many a sentence about
+		// something else (greetings, "petugas ...").
+		if intent, n := kw.at(ws, 0, false); n > 0 {
+			if i := lx.index(intent); i >= 0 && !lx.intents[i].noOpening {
+				sc[i] += openingBonus
+				if lx.best(sc) == i {
+					r.intent, r.command, cmdEnd = intent, true, n
+				}
+			}
+		}
+	}
+	if r.intent == "" {
+		if i := lx.best(sc); i >= 0 {
+			r.intent = lx.intents[lx.refined(i, sc)].name
+		}
+	} else if i := lx.index(r.intent); i >= 0 {
+		r.intent = lx.intents[lx.refined(i, sc)].name
+	}
+	if r.command && cmdEnd > 0 && cmdEnd <= len(ws) {
+		r.args = strings.TrimSpace(strings.TrimLeftFunc(text[ws[cmdEnd-1].end:], notAlnum))
+	}
+	// Commands are the same in every language: the English menu tells
+	// applicants to send "#bayar". So words written with '#' say nothing
+	// about the language, and a message that is a keyword speaks only for
+	// English ("hello"), never against it ("bayar").
+	langWords := slices.DeleteFunc(slices.Clone(ws), func(w word) bool { return w.hash })
+	if r.command && cmdEnd == len(ws) {
+		langWords = slices.DeleteFunc(langWords, func(w word) bool { return !lx.langs["en"][w.text] })
+	}
+	r.lang = lx.language(langWords)
+	return r
+}
+
+// openingBonus is what a keyword opening a message adds to its intent.
+const openingBonus = 3
+
+// maxReadWords is how many words of a message are weighed.
+const maxReadWords = 80
+
+func isLetter(r rune) bool { return !notAlnum(r) && (r < '0' || r > '9') }

@@ -8,15 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/content"
 )
 
 // officesFile is the YAML layout of the offices file; docs/offices.md
@@ -41,6 +46,14 @@ type officeEntry struct {
 	Hours           string          `yaml:"hours"`
 	Location        *sigap.Location `yaml:"location"`
 	TimeZone        string          `yaml:"timezone"`
+
+	// The conversation (see conversation below and the README): keywords
+	// added by intent, texts replaced by language and key, look-up limits,
+	// and whether to name the office handling another office's number.
+	Keywords           map[string][]string          `yaml:"keywords"`
+	Texts              map[string]map[string]string `yaml:"texts"`
+	Limits             sigap.OfficeLimits           `yaml:"limits"`
+	NameHandlingOffice bool                         `yaml:"name_handling_office"`
 }
 
 var (
@@ -109,6 +122,7 @@ func ParseOffices(name string, data []byte, getenv func(string) string) (*Office
 			continue
 		}
 		office, problems := e.office(getenv)
+		problems = append(problems, e.conversation(&node, &office)...)
 		for _, p := range problems {
 			bad("office %q: %s", e.Code, p)
 		}
@@ -220,4 +234,98 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string)
 	}
 	o.TimeZone = loc
 	return o, problems
+}
+
+// nationalContent is the content the offices' own keywords and texts are
+// checked against.
+var nationalContent = sync.OnceValues(content.Load)
+
+// conversation checks the office's own keywords, texts and limits against
+// the national content and copies them into o. Each problem names its line.
+func (e officeEntry) conversation(node *yaml.Node, o *sigap.Office) []string {
+	var problems []string
+	bad := func(line int, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("line %d: %s", line, fmt.Sprintf(format, args...)))
+	}
+	cat, err := nationalContent()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	// A keyword adds to the national ones; it may not take one over.
+	owner := map[string]string{}
+	for _, lang := range cat.Langs() {
+		for intent, words := range cat.Keywords(lang) {
+			for _, w := range words {
+				owner[keywordKey(w)] = intent
+			}
+		}
+	}
+	intents := cat.Intents()
+	for _, intent := range sortedKeys(e.Keywords) {
+		line := lineOf(node, "keywords", intent)
+		if !slices.Contains(intents, intent) {
+			bad(line, "keywords: unknown service %q (want one of %s)", intent, strings.Join(intents, ", "))
+			continue
+		}
+		for _, w := range e.Keywords[intent] {
+			k := keywordKey(w)
+			switch other, taken := owner[k]; {
+			case !strings.ContainsFunc(k, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }):
+				bad(line, "keywords.%s: %q has no letters", intent, w)
+			case taken && other != intent:
+				bad(line, "keywords.%s: %q already asks for %s", intent, w, other)
+			default:
+				owner[k] = intent
+			}
+		}
+	}
+	for _, lang := range sortedKeys(e.Texts) {
+		for _, key := range sortedKeys(e.Texts[lang]) {
+			if err := cat.CheckText(lang, key, e.Texts[lang][key]); err != nil {
+				bad(lineOf(node, "texts", lang, key), "texts.%s.%s: %v", lang, key, err)
+			}
+		}
+	}
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"lookups_per_hour", e.Limits.LookupsPerHour}, {"failures_per_day", e.Limits.FailuresPerDay}} {
+		if l.n < 0 || l.n > 1000 {
+			bad(lineOf(node, "limits", l.name), "limits.%s %d: want 1 to 1000 (or leave it out for the default)", l.name, l.n)
+		}
+	}
+	o.Keywords, o.Texts = e.Keywords, e.Texts
+	o.Limits, o.NameHandlingOffice = e.Limits.OrDefaults(), e.NameHandlingOffice
+	return problems
+}
+
+// keywordKey is a keyword as the bot compares it: any case, '#' or not.
+func keywordKey(w string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(w), "#"))
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// lineOf returns the line of the value at path in a mapping node, or of
+// the deepest part of it that exists.
+func lineOf(node *yaml.Node, path ...string) int {
+	line := node.Line
+	for _, key := range path {
+		if node.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for k := 0; k+1 < len(node.Content); k += 2 {
+			if node.Content[k].Value == key {
+				line, node, found = node.Content[k].Line, node.Content[k+1], true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
 }

@@ -179,9 +179,6 @@ func parseLanguage(raw []byte) (*language, []string, error) {
 		if len(words) == 0 {
 			return nil, nil, fmt.Errorf("keywords.%s: no keywords", intent)
 		}
-		if intent != "menu" && flat[intent] == "" {
-			return nil, nil, fmt.Errorf("keywords.%s: no text %q to answer it with", intent, intent)
-		}
 		shape = append(shape, "keywords."+intent)
 	}
 	for name, src := range f.Lists {

@@ -1,6 +1,7 @@
 package content
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -26,47 +27,21 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-// longOffice is longer than any office name we know of, so that a list that
-// fits with it fits with every real office.
-const longOffice = "Kantor Imigrasi Kelas I Khusus Tempat Pemeriksaan Imigrasi Jakarta Pusat"
-
-// sample holds every field a text may use, so that rendering every text with
-// it proves the texts use only documented fields.
-func sample(c *Catalog, lang string) map[string]any {
-	return map[string]any{
-		"Office":          longOffice,
-		"Hours":           "Senin-Jumat 08.00-16.00 WIB",
-		"Address":         "Jl. Merpati Blok B-12 No. 3, Kemayoran",
-		"Number":          "3100000000000001",
-		"AskedBirthDate":  true,
-		"Name":            "B*** S******",
-		"Stage":           "Siap diambil",
-		"Since":           c.Date(lang, time.Date(2026, 1, 12, 0, 0, 0, 0, time.UTC)),
-		"Note":            "Akta kelahiran belum diunggah.",
-		"Next":            "next",
-		"Todo":            "todo",
-		"BillingCode":     "820260120000001",
-		"BillingDeadline": "20 Januari 2026 pukul 11.30 WIB",
-		"BillingExpired":  false,
-		"CollectBy":       "11 Februari 2026",
-		"CollectOverdue":  false,
-		"Date":            "12 Januari 2026",
-		"Hour":            "09",
-		"Minute":          "05",
-		"Zone":            "WIB",
-	}
+// sample has every field set, with an office name longer than any we know
+// of, so that a text or list that fits with it fits with every real office.
+func sample(c *Catalog, lang string) Data {
+	d := Sample()
+	d.Since = c.Date(lang, time.Date(2026, 1, 12, 0, 0, 0, 0, time.UTC))
+	return d
 }
 
+// TestEveryTextRenders renders every text with every field set and with
+// only the office set, so that the optional parts work both ways.
 func TestEveryTextRenders(t *testing.T) {
 	c := mustLoad(t)
 	for _, lang := range c.Langs() {
 		for key := range c.byLang[lang].texts {
-			for _, flag := range []bool{false, true} {
-				data := sample(c, lang)
-				data["BillingExpired"], data["CollectOverdue"], data["AskedBirthDate"] = flag, flag, flag
-				if !flag {
-					data["Note"], data["Hours"], data["BillingDeadline"], data["BillingCode"], data["Name"] = "", "", "", "", ""
-				}
+			for _, data := range []Data{sample(c, lang), {Office: "Kanim Contoh"}} {
 				got, err := c.Text(lang, key, data)
 				if err != nil {
 					t.Errorf("%s %s: %v", lang, key, err)
@@ -150,7 +125,7 @@ func TestListsFitWhatsAppLimits(t *testing.T) {
 func TestListClipsLongBody(t *testing.T) {
 	c := mustLoad(t)
 	data := sample(c, "id")
-	data["Office"] = strings.Repeat("Kantor ", 300)
+	data.Office = strings.Repeat("Kantor ", 300)
 	l, err := c.List("id", "menu", data)
 	if err != nil {
 		t.Fatal(err)
@@ -162,13 +137,13 @@ func TestListClipsLongBody(t *testing.T) {
 
 func TestText(t *testing.T) {
 	c := mustLoad(t)
-	data := map[string]any{"Office": "Kanim Contoh", "Hours": ""}
-	id, err := c.Text("id", "non_text", data)
+	data := Data{Office: "Kanim Contoh"}
+	id, err := c.Text("id", "non_text.other", data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"", "xx", "ID"} {
-		got, err := c.Text(lang, "non_text", data)
+		got, err := c.Text(lang, "non_text.other", data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +151,7 @@ func TestText(t *testing.T) {
 			t.Errorf("Text(%q) = %q, want the default language's %q", lang, got, id)
 		}
 	}
-	en, _ := c.Text("en", "non_text", data)
+	en, _ := c.Text("en", "non_text.other", data)
 	if en == id {
 		t.Errorf("English text equals the Indonesian one: %q", en)
 	}
@@ -232,14 +207,13 @@ func minimal(extra string) string {
 func TestLoadRejects(t *testing.T) {
 	ok := minimal("")
 	for name, files := range map[string]map[string]string{
-		"key missing from en":  {"id.yaml": minimal("  extra: e\n"), "en.yaml": ok},
-		"key missing from id":  {"id.yaml": ok, "en.yaml": minimal("  extra: e\n")},
-		"bad template":         {"id.yaml": minimal("  bad: \"{{.Office\"\n"), "en.yaml": minimal("  bad: x\n")},
-		"no default language":  {"en.yaml": ok},
-		"missing stage":        {"id.yaml": strings.Replace(ok, "    ready: {name: n, next: x, todo: t}\n", "", 1)},
-		"unknown field":        {"id.yaml": ok + "colours: [red]\n"},
-		"keyword conflict":     {"id.yaml": strings.Replace(ok, "texts:\n", "  pay: [\"#menu\"]\ntexts:\n  pay: p\n", 1)},
-		"keyword without text": {"id.yaml": strings.Replace(ok, "keywords:\n", "keywords:\n  pay: [\"#bayar\"]\n", 1)},
+		"key missing from en": {"id.yaml": minimal("  extra: e\n"), "en.yaml": ok},
+		"key missing from id": {"id.yaml": ok, "en.yaml": minimal("  extra: e\n")},
+		"bad template":        {"id.yaml": minimal("  bad: \"{{.Office\"\n"), "en.yaml": minimal("  bad: x\n")},
+		"no default language": {"en.yaml": ok},
+		"missing stage":       {"id.yaml": strings.Replace(ok, "    ready: {name: n, next: x, todo: t}\n", "", 1)},
+		"unknown field":       {"id.yaml": ok + "colours: [red]\n"},
+		"keyword conflict":    {"id.yaml": strings.Replace(ok, "texts:\n", "  pay: [\"#menu\"]\ntexts:\n  pay: p\n", 1)},
 		"list row in one language only": {
 			"id.yaml": ok,
 			"en.yaml": strings.Replace(ok, "menu:x", "menu:y", 1),
@@ -259,5 +233,71 @@ func TestLoadRejects(t *testing.T) {
 	}
 	if _, err := loadFS(fstest.MapFS{"id.yaml": {Data: []byte(ok)}, "en.yaml": {Data: []byte(ok)}}); err != nil {
 		t.Errorf("minimal files: %v", err)
+	}
+}
+
+func TestIntentsAndTextKeys(t *testing.T) {
+	c := mustLoad(t)
+	intents := c.Intents()
+	for _, want := range []string{"menu", "payment", "requirements", "pickup", "location", "hours", "ticket", "handover", "notify", "feedback.complaint"} {
+		if !slices.Contains(intents, want) {
+			t.Errorf("Intents() lacks %q: %q", want, intents)
+		}
+	}
+	keys := c.TextKeys()
+	for _, want := range []string{"menu", "stage.ready.todo", "requirement.child", "non_text.audio"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("TextKeys() lacks %q", want)
+		}
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	c := mustLoad(t)
+	for _, tt := range []struct {
+		lang, key, src string
+		ok             bool
+	}{
+		{"id", "menu", "Selamat datang di {{.Office}}", true},
+		{"en", "stage.ready.todo", "Bring your receipt.{{if .Hours}} {{.Hours}}{{end}}", true},
+		{"id", "menu", "{{.Office", false},            // does not parse
+		{"id", "menu", "{{.Kantor}}", false},          // no such field
+		{"id", "no.such.text", "x", false},            // unknown key
+		{"fr", "menu", "Bonjour", false},              // unknown language
+		{"id", "menu", "   ", false},                  // empty
+		{"id", "stage.ready", "a whole stage", false}, // a group, not a text
+	} {
+		err := c.CheckText(tt.lang, tt.key, tt.src)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckText(%s, %s, %q) = %v, want ok %v", tt.lang, tt.key, tt.src, err, tt.ok)
+		}
+	}
+}
+
+func TestWithTexts(t *testing.T) {
+	c := mustLoad(t)
+	o, err := c.WithTexts(map[string]map[string]string{"id": {"thanks": "Sama-sama dari {{.Office}}."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := o.Text("id", "thanks", Data{Office: "Kanim X"})
+	if err != nil || got != "Sama-sama dari Kanim X." {
+		t.Errorf("overridden text = %q, %v", got, err)
+	}
+	// Other texts and languages, and the catalog it came from, are untouched.
+	for _, tt := range []struct {
+		cat       *Catalog
+		lang, key string
+	}{{o, "en", "thanks"}, {o, "id", "payment"}, {c, "id", "thanks"}} {
+		want, _ := c.Text(tt.lang, tt.key, Data{Office: "Kanim X"})
+		if got, _ := tt.cat.Text(tt.lang, tt.key, Data{Office: "Kanim X"}); got != want {
+			t.Errorf("%s %s changed: %q", tt.lang, tt.key, got)
+		}
+	}
+	if _, err := c.WithTexts(map[string]map[string]string{"id": {"thanks": "{{.Nope}}"}}); err == nil {
+		t.Error("WithTexts accepted a bad template")
+	}
+	if _, err := c.WithTexts(map[string]map[string]string{"xx": {"thanks": "hi"}}); err == nil {
+		t.Error("WithTexts accepted an unknown language")
 	}
 }

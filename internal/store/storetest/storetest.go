@@ -35,6 +35,12 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"Leases", testLeases},
 		{"SendBudget", testSendBudget},
 		{"ExpireClaimsKeepsDoubt", testExpireClaimsKeepsDoubt},
+		{"Tickets", testTickets},
+		{"TicketsOncePerMessage", testTicketsOncePerMessage},
+		{"Limits", testLimits},
+		{"Subscriptions", testSubscriptions},
+		{"FindApplicationAnywhere", testFindApplicationAnywhere},
+		{"ConversationState", testConversationState},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)

@@ -1,0 +1,378 @@
+package bot
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed lexicon.yaml
+var lexiconYAML []byte
+
+// lexicon is lexicon.yaml compiled: how free text is read (see the file).
+type lexicon struct {
+	minScore   int
+	negations  map[string]bool     // words that cancel the one-word cue after them
+	filler     map[string]bool     // words without content of their own
+	rewrites   map[string][]string // one or more words -> the words meant
+	maxRewrite int                 // the most words a rewrite key has
+	vocab      map[string]bool     // every word the file knows
+	fuzzy      [][]rune            // vocab words of 4 letters or more, sorted: typo targets
+	fuzzyText  []string
+	langs      map[string]map[string]bool
+	intents    []intentCues
+}
+
+type intentCues struct {
+	name     string
+	cues     []cue
+	refine   []int // indexes into lexicon.intents
+	fallback bool  // wins only when no other intent does
+	negated  bool  // a negation cancels the one-word cue after it
+	// noOpening: a keyword of this intent opening a message is no hint.
+	noOpening bool
+	minScore  int // to win; the file's min_score when not set
+}
+
+type cue struct {
+	words    []string
+	weight   int
+	anywhere bool // the words may stand anywhere ("a+b"), not as a run
+}
+
+type lexiconFile struct {
+	MinScore  int                 `yaml:"min_score"`
+	Negations []string            `yaml:"negations"`
+	Filler    []string            `yaml:"filler"`
+	Words     map[string]string   `yaml:"words"`
+	Known     []string            `yaml:"known"`
+	Langs     map[string][]string `yaml:"languages"`
+	Intents   []struct {
+		Intent   string         `yaml:"intent"`
+		Fallback bool           `yaml:"fallback"`
+		Negated  bool           `yaml:"negatable"`
+		NoOpen   bool           `yaml:"no_opening_bonus"`
+		MinScore int            `yaml:"min_score"`
+		Cues     map[string]int `yaml:"cues"`
+		Refine   []string       `yaml:"refine"`
+	} `yaml:"intents"`
+}
+
+var defaultLexicon = mustLexicon(lexiconYAML)
+
+func mustLexicon(src []byte) *lexicon {
+	lx, err := parseLexicon(src)
+	if err != nil {
+		panic(fmt.Sprintf("bot: lexicon.yaml: %v", err)) // embedded; TestLexicon covers it
+	}
+	return lx
+}
+
+func parseLexicon(src []byte) (*lexicon, error) {
+	var f lexiconFile
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, err
+	}
+	if f.MinScore < 1 {
+		return nil, fmt.Errorf("min_score: want 1 or more")
+	}
+	lx := &lexicon{
+		minScore: f.MinScore, negations: map[string]bool{}, filler: map[string]bool{}, rewrites: map[string][]string{}, vocab: map[string]bool{},
+		langs: map[string]map[string]bool{},
+	}
+	// Every key and value is written as normalize would write it, so that
+	// the file cannot hold a word no message can contain.
+	norm := func(s string) []string {
+		var out []string
+		for _, w := range normalize(s) {
+			out = append(out, w.text)
+		}
+		return out
+	}
+	for _, w := range f.Negations {
+		for _, n := range norm(w) {
+			lx.negations[n] = true
+			lx.vocab[n] = true
+		}
+	}
+	for _, w := range f.Filler {
+		for _, n := range norm(w) {
+			lx.filler[n] = true
+			lx.vocab[n] = true
+		}
+	}
+	for k, v := range f.Words {
+		key, val := norm(k), norm(v)
+		if len(key) == 0 || len(val) == 0 {
+			return nil, fmt.Errorf("words: %q: %q: empty", k, v)
+		}
+		lx.rewrites[strings.Join(key, " ")] = val
+		lx.maxRewrite = max(lx.maxRewrite, len(key))
+		for _, w := range append(key, val...) {
+			lx.vocab[w] = true
+		}
+	}
+	for _, k := range f.Known {
+		for _, w := range norm(k) {
+			lx.vocab[w] = true
+		}
+	}
+	for lang, words := range f.Langs {
+		lx.langs[lang] = map[string]bool{}
+		for _, w := range words {
+			for _, n := range norm(w) {
+				lx.langs[lang][n] = true
+			}
+		}
+	}
+	index := map[string]int{}
+	for _, in := range f.Intents {
+		if _, dup := index[in.Intent]; dup || in.Intent == "" {
+			return nil, fmt.Errorf("intents: %q listed twice or empty", in.Intent)
+		}
+		index[in.Intent] = len(lx.intents)
+		ic := intentCues{name: in.Intent, fallback: in.Fallback, negated: in.Negated, noOpening: in.NoOpen || in.Fallback,
+			minScore: max(in.MinScore, f.MinScore)}
+		for c, weight := range in.Cues {
+			anywhere := strings.Contains(c, "+")
+			var words []string
+			for _, part := range strings.Split(c, "+") {
+				words = append(words, norm(part)...)
+			}
+			if len(words) == 0 || weight == 0 || anywhere && len(words) < 2 {
+				return nil, fmt.Errorf("intents: %s: cue %q: want words and a weight other than 0", in.Intent, c)
+			}
+			// A cue is matched against rewritten words, so it must be
+			// written as a rewrite would leave it.
+			if len(words) == 1 || anywhere {
+				for _, w := range words {
+					if r, ok := lx.rewrites[w]; ok && strings.Join(r, " ") != w {
+						return nil, fmt.Errorf("intents: %s: cue %q: %q is rewritten to %q: use that", in.Intent, c, w, strings.Join(r, " "))
+					}
+				}
+			}
+			ic.cues = append(ic.cues, cue{words: words, weight: weight, anywhere: anywhere})
+			for _, w := range words {
+				lx.vocab[w] = true
+			}
+		}
+		slices.SortFunc(ic.cues, func(a, b cue) int { return strings.Compare(strings.Join(a.words, " "), strings.Join(b.words, " ")) })
+		lx.intents = append(lx.intents, ic)
+	}
+	for i, in := range f.Intents {
+		for _, r := range in.Refine {
+			j, ok := index[r]
+			if !ok {
+				return nil, fmt.Errorf("intents: %s: refine: unknown intent %q", in.Intent, r)
+			}
+			lx.intents[i].refine = append(lx.intents[i].refine, j)
+		}
+	}
+	for w := range lx.vocab {
+		if utf8.RuneCountInString(w) >= 4 && !strings.ContainsFunc(w, unicode.IsDigit) {
+			lx.fuzzyText = append(lx.fuzzyText, w)
+		}
+	}
+	slices.Sort(lx.fuzzyText)
+	for _, w := range lx.fuzzyText {
+		lx.fuzzy = append(lx.fuzzy, []rune(w))
+	}
+	return lx, nil
+}
+
+// canonical rewrites a message's words into the words the intents know:
+// slang and inflections first (longest rewrite first), then suffixes and
+// doublings, then typos.
+func (lx *lexicon) canonical(ws []word) []string {
+	var out []string
+	for i := 0; i < len(ws); {
+		n := min(lx.maxRewrite, len(ws)-i)
+		for ; n > 1; n-- {
+			if r, ok := lx.rewrites[phrase(ws[i:i+n])]; ok {
+				out = append(out, r...)
+				break
+			}
+		}
+		if n > 1 {
+			i += n
+			continue
+		}
+		out = append(out, lx.word(ws[i].text, 0)...)
+		i++
+	}
+	return out
+}
+
+// word rewrites one word. depth bounds the rewriting of a rewrite.
+func (lx *lexicon) word(w string, depth int) []string {
+	if depth > 3 {
+		return []string{w}
+	}
+	if r, ok := lx.rewrites[w]; ok {
+		return r
+	}
+	if lx.vocab[w] {
+		return []string{w}
+	}
+	if b, ok := undouble(w); ok {
+		return lx.word(b, depth+1)
+	}
+	for _, suffix := range []string{"nya", "kah", "lah", "pun", "ku", "mu", "in"} {
+		if b, ok := strings.CutSuffix(w, suffix); ok && utf8.RuneCountInString(b) >= 3 {
+			if _, ok := lx.rewrites[b]; ok || lx.vocab[b] {
+				return lx.word(b, depth+1)
+			}
+		}
+	}
+	if strings.ContainsFunc(w, unicode.IsDigit) {
+		return []string{w}
+	}
+	if i, ok := nearest([]rune(w), lx.fuzzy); ok {
+		return lx.word(lx.fuzzyText[i], depth+1)
+	}
+	return []string{w}
+}
+
+// undouble reads Indonesian plurals: "anak-anak", "syarat2" and
+// "syarat2nya" are "anak", "syarat" and "syaratnya".
+func undouble(w string) (string, bool) {
+	if a, b, ok := strings.Cut(w, "-"); ok && a == b && a != "" {
+		return a, true
+	}
+	if i := strings.Index(w, "2"); i > 0 && !strings.ContainsFunc(w[:i], unicode.IsDigit) {
+		rest := w[i+1:]
+		if !strings.ContainsFunc(rest, unicode.IsDigit) {
+			return w[:i] + rest, true
+		}
+	}
+	return "", false
+}
+
+// scores returns each intent's score for the rewritten words.
+func (lx *lexicon) scores(words []string) []int {
+	// all holds the words; free those not right after a negation.
+	all, free := map[string]bool{}, map[string]bool{}
+	for i, w := range words {
+		all[w] = true
+		if i == 0 || !lx.negations[words[i-1]] {
+			free[w] = true
+		}
+	}
+	sc := make([]int, len(lx.intents))
+	for i, in := range lx.intents {
+		present := all
+		if in.negated {
+			present = free
+		}
+		for _, c := range in.cues {
+			var ok bool
+			switch {
+			case c.anywhere:
+				ok = !slices.ContainsFunc(c.words, func(w string) bool { return !present[w] })
+			case len(c.words) == 1:
+				ok = present[c.words[0]]
+			default:
+				ok = containsRun(words, c.words)
+			}
+			if ok {
+				sc[i] += c.weight
+			}
+		}
+	}
+	return sc
+}
+
+func containsRun(words, run []string) bool {
+	for i := 0; i+len(run) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(run)], run) {
+			return true
+		}
+	}
+	return false
+}
+
+// best returns the winning intent's index, or -1 below min_score.
+func (lx *lexicon) best(sc []int) int {
+	for _, fallback := range []bool{false, true} {
+		best := -1
+		for i, s := range sc {
+			if lx.intents[i].fallback == fallback && s >= lx.intents[i].minScore && (best < 0 || s > sc[best]) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			return best
+		}
+	}
+	return -1
+}
+
+// refined returns the best of intent i's refinements that scored, or i.
+func (lx *lexicon) refined(i int, sc []int) int {
+	out := i
+	for _, j := range lx.intents[i].refine {
+		if sc[j] > 0 && (out == i || sc[j] > sc[out]) {
+			out = j
+		}
+	}
+	return out
+}
+
+func (lx *lexicon) index(intent string) int {
+	for i, in := range lx.intents {
+		if in.name == intent {
+			return i
+		}
+	}
+	return -1
+}
+
+// language says which language words are written in: "en", "id", or ""
+// when they do not say. A word counts for one language only, English
+// first, so that "hello" (rewritten "halo") is English.
+func (lx *lexicon) language(ws []word) string {
+	en, id := 0, 0
+	for _, w := range ws {
+		switch {
+		case lx.langs["en"][w.text]:
+			en++
+		case lx.langs["id"][w.text]:
+			id++
+		default:
+			if r, ok := lx.rewrites[w.text]; ok && lx.langs["id"][r[0]] {
+				id++
+			}
+		}
+	}
+	switch {
+	case en > id && (en >= 2 || len(ws) <= 3):
+		return "en"
+	case id > en:
+		return "id"
+	}
+	return ""
+}
+
+// feedbackWord reports whether w is a strong cue (weight 4 or more) of a
+// feedback intent: "komplain", "pengaduan", "kecewa".
+func (lx *lexicon) feedbackWord(w string) bool {
+	for _, in := range lx.intents {
+		if !strings.HasPrefix(in.name, feedbackPrefix) {
+			continue
+		}
+		for _, c := range in.cues {
+			if len(c.words) == 1 && c.words[0] == w && c.weight >= 4 {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,187 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// Rate-limit windows: look-ups per hour, failures per day.
+const (
+	lookupWindow  = time.Hour
+	failureWindow = 24 * time.Hour
+)
+
+// finalStages need nothing more from anyone: no #notif offer.
+var finalStages = []sigap.Stage{sigap.StageCollected, sigap.StageShipped, sigap.StageRejected, sigap.StageCancelled}
+
+// startStatus answers an application number: it asks for the birth date
+// first unless the office does not, whether or not the number exists, so
+// that the question tells a stranger nothing.
+func (t *turn) startStatus(conv *sigap.Conversation, number string) ([]sigap.Reply, error) {
+	if r, err := t.limited(false); r != nil || err != nil {
+		return r, err
+	}
+	if !t.office.VerifyBirthDate {
+		return t.lookup(conv, number, nil)
+	}
+	conv.Awaiting, conv.AwaitingNumber, conv.AwaitingSince = awaitBirthDate, number, t.now
+	d := t.data()
+	d.Number = number
+	return t.one(t.text("birth_date.prompt", d))
+}
+
+func (t *turn) limitKey(kind string) string { return kind + ":" + t.office.Code + ":" + t.user }
+
+// limited returns the "try again later" answer when the sender has used up
+// today's failures or this hour's look-ups. With hit, the look-up about to
+// be made is counted.
+func (t *turn) limited(hit bool) ([]sigap.Reply, error) {
+	lim := t.e.deps.Limits
+	if lim == nil {
+		return nil, nil
+	}
+	max := t.office.Limits.OrDefaults()
+	fails, err := lim.Hits(t.ctx, t.limitKey("fail"), failureWindow, t.now)
+	if err != nil {
+		return nil, fmt.Errorf("read limits: %w", err)
+	}
+	if fails >= max.FailuresPerDay {
+		return t.limitReply("limit.failures", max.FailuresPerDay, failureWindow)
+	}
+	count := lim.Hits
+	if hit {
+		count = lim.Hit
+	}
+	n, err := count(t.ctx, t.limitKey("lookup"), lookupWindow, t.now)
+	if err != nil {
+		return nil, fmt.Errorf("count look-up: %w", err)
+	}
+	if hit && n > max.LookupsPerHour || !hit && n >= max.LookupsPerHour {
+		return t.limitReply("limit.lookups", max.LookupsPerHour, lookupWindow)
+	}
+	return nil, nil
+}
+
+func (t *turn) limitReply(key string, max int, window time.Duration) ([]sigap.Reply, error) {
+	_, end := sigap.LimitWindow(t.now, window)
+	until, err := t.dateTime(end)
+	if err != nil {
+		return nil, err
+	}
+	d := t.data()
+	d.Max, d.Until = max, until
+	return t.one(t.text(key, d))
+}
+
+// lookup answers about application number. birth is the birth date the
+// applicant gave, or nil when the office does not ask for it. An unknown
+// number, another office's number and a wrong birth date get the same
+// reply, and count as a failure against the sender's daily limit.
+func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time) ([]sigap.Reply, error) {
+	if r, err := t.limited(true); r != nil || err != nil {
+		return r, err
+	}
+	app, err := t.e.deps.Applications.FindApplication(t.ctx, t.office.Code, number)
+	switch {
+	case errors.Is(err, sigap.ErrNotFound):
+		if r, err := t.elsewhere(number, birth); r != nil || err != nil {
+			return r, err
+		}
+		return t.notFound(number, birth != nil)
+	case err != nil:
+		return nil, fmt.Errorf("find application: %w", err)
+	case birth != nil && !app.SameBirthDate(birth.Date()):
+		return t.notFound(number, true)
+	}
+	t.remember(conv, app.Number)
+	if conv.Notify && t.e.deps.Subscriptions != nil {
+		if err := t.e.deps.Subscriptions.Subscribe(t.ctx, t.office.Code, t.user, app.Number, t.now); err != nil {
+			return nil, fmt.Errorf("subscribe: %w", err)
+		}
+	}
+	return t.status(app, conv.Notify)
+}
+
+// remember keeps number first among the sender's looked-up applications.
+func (t *turn) remember(conv *sigap.Conversation, number string) {
+	nums := slices.DeleteFunc(conv.Numbers, func(n string) bool { return n == number })
+	conv.Numbers = append([]string{number}, nums...)
+	if len(conv.Numbers) > sigap.MaxConversationNumbers {
+		conv.Numbers = conv.Numbers[:sigap.MaxConversationNumbers]
+	}
+}
+
+func (t *turn) notFound(number string, askedBirthDate bool) ([]sigap.Reply, error) {
+	if lim := t.e.deps.Limits; lim != nil {
+		if _, err := lim.Hit(t.ctx, t.limitKey("fail"), failureWindow, t.now); err != nil {
+			return nil, fmt.Errorf("count failure: %w", err)
+		}
+	}
+	d := t.data()
+	d.Number, d.AskedBirthDate = number, askedBirthDate
+	return t.one(t.text("not_found", d))
+}
+
+// elsewhere names the office handling number, for an office that chose to
+// (name_handling_office), once the birth date matches where it is asked.
+func (t *turn) elsewhere(number string, birth *time.Time) ([]sigap.Reply, error) {
+	dir := t.e.deps.Directory
+	if !t.office.NameHandlingOffice || dir == nil || t.e.deps.Offices == nil {
+		return nil, nil
+	}
+	app, err := dir.FindApplicationAnywhere(t.ctx, number)
+	if errors.Is(err, sigap.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find application elsewhere: %w", err)
+	}
+	other, ok := t.e.deps.Offices(app.Office)
+	if !ok || app.Office == t.office.Code || birth != nil && !app.SameBirthDate(birth.Date()) {
+		return nil, nil
+	}
+	d := t.data()
+	d.Number, d.OtherOffice, d.OtherNumber = number, other.Name, other.DisplayNumber
+	return t.one(t.text("other_office", d))
+}
+
+// status words an application's stage: where it is, since when, what
+// comes next and what the applicant must do.
+func (t *turn) status(app sigap.Application, notifying bool) ([]sigap.Reply, error) {
+	stageAt := app.StageAt.In(t.loc)
+	y, m, day := stageAt.Date()
+	collectBy := time.Date(y, m, day+30, 0, 0, 0, 0, t.loc)
+	d := t.data()
+	d.Number = app.Number
+	d.Name = sigap.MaskedName(app.ApplicantName)
+	d.Since = t.setup.cat.Date(t.lang, stageAt)
+	d.Note = strings.TrimSpace(app.Note)
+	d.BillingCode = app.BillingCode
+	d.CollectBy = t.setup.cat.Date(t.lang, collectBy)
+	d.CollectOverdue = !t.now.Before(collectBy.AddDate(0, 0, 1))
+	d.NotifyHint = !notifying && !slices.Contains(finalStages, app.Stage)
+	if !app.BillingExpiresAt.IsZero() {
+		d.BillingExpired = !t.now.Before(app.BillingExpiresAt)
+		var err error
+		if d.BillingDeadline, err = t.dateTime(app.BillingExpiresAt); err != nil {
+			return nil, err
+		}
+	}
+	prefix := "stage." + string(app.Stage) + "."
+	for _, f := range []struct {
+		part string
+		dst  *string
+	}{{"name", &d.Stage}, {"next", &d.Next}, {"todo", &d.Todo}} {
+		s, err := t.setup.cat.Text(t.lang, prefix+f.part, d)
+		if err != nil {
+			return nil, fmt.Errorf("application %s: %w", app.Number, err)
+		}
+		*f.dst = s
+	}
+	return t.one(t.text("status", d))
+}

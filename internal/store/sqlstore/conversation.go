@@ -1,0 +1,190 @@
+package sqlstore
+
+// What the conversation keeps beyond the chat: feedback tickets, rate-limit
+// counters, notification subscriptions, and the look-up of an application
+// at any office (migration 00002).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// ticketTries bounds the draws of a new ticket number; with a billion
+// numbers per office a second draw is already rare.
+const ticketTries = 8
+
+// CreateTicket implements sigap.Tickets.
+func (s *Store) CreateTicket(ctx context.Context, t sigap.Ticket) (sigap.Ticket, error) {
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = time.Now()
+	}
+	if t.UpdatedAt.IsZero() {
+		t.UpdatedAt = t.CreatedAt
+	}
+	t.State = sigap.TicketOpen
+	for range ticketTries {
+		number, err := sigap.NewTicketNumber(nil)
+		if err != nil {
+			return t, err
+		}
+		t.Number = number
+		// DO NOTHING covers both a number already taken and a message that
+		// already made a ticket; which one it was is read below.
+		res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO tickets (office, number, kind, user_id, lang, body, message_id,
+			state, reply, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) ON CONFLICT DO NOTHING`),
+			t.Office, t.Number, t.Kind, t.User, t.Lang, t.Text, t.MessageID, t.State, ms(t.CreatedAt), ms(t.UpdatedAt))
+		if err != nil {
+			return t, fmt.Errorf("create ticket: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return t, fmt.Errorf("create ticket: %w", err)
+		} else if n == 1 {
+			return t, nil
+		}
+		if t.MessageID != "" {
+			row := s.db.QueryRowContext(ctx, s.q(`SELECT `+ticketColumns+` FROM tickets WHERE office = ? AND message_id = ?`),
+				t.Office, t.MessageID)
+			old, err := scanTicket(row)
+			if err == nil {
+				return old, nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return t, fmt.Errorf("create ticket: %w", err)
+			}
+		}
+	}
+	return t, fmt.Errorf("create ticket at %s: no free number after %d tries", t.Office, ticketTries)
+}
+
+const ticketColumns = `office, number, kind, user_id, lang, body, message_id, state, reply, created_at, updated_at`
+
+func scanTicket(row interface{ Scan(...any) error }) (sigap.Ticket, error) {
+	var (
+		t                sigap.Ticket
+		created, updated int64
+	)
+	err := row.Scan(&t.Office, &t.Number, &t.Kind, &t.User, &t.Lang, &t.Text, &t.MessageID, &t.State, &t.Reply, &created, &updated)
+	t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+	return t, err
+}
+
+// FindTicket implements sigap.Tickets.
+func (s *Store) FindTicket(ctx context.Context, office, number string) (sigap.Ticket, error) {
+	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+ticketColumns+` FROM tickets WHERE office = ? AND number = ?`), office, number)
+	t, err := scanTicket(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("ticket %s at %s: %w", number, office, sigap.ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("find ticket: %w", err)
+	}
+	return t, nil
+}
+
+// AnswerTicket implements sigap.Tickets.
+func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, state sigap.TicketState, at time.Time) error {
+	res, err := s.db.ExecContext(ctx, s.q(`UPDATE tickets SET reply = ?, state = ?, updated_at = ? WHERE office = ? AND number = ?`),
+		reply, state, ms(at), office, number)
+	if err != nil {
+		return fmt.Errorf("answer ticket %s: %w", number, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("answer ticket %s: %w", number, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("ticket %s at %s: %w", number, office, sigap.ErrNotFound)
+	}
+	return nil
+}
+
+// Hit implements sigap.Limits. Counters of windows that have ended are
+// deleted on the way.
+func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	start, end := sigap.LimitWindow(now, window)
+	var n int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.q(`INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
+			ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1
+			RETURNING hits`), key, ms(start), ms(end)).Scan(&n)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q(`DELETE FROM rate_counters WHERE expires_at <= ?`), ms(now))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", key, err)
+	}
+	return n, nil
+}
+
+// Hits implements sigap.Limits.
+func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	start, _ := sigap.LimitWindow(now, window)
+	var n int
+	err := s.db.QueryRowContext(ctx, s.q(`SELECT hits FROM rate_counters WHERE limit_key = ? AND window_start = ?`),
+		key, ms(start)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read count %s: %w", key, err)
+	}
+	return n, nil
+}
+
+// Subscribe implements sigap.Subscriptions.
+func (s *Store) Subscribe(ctx context.Context, office, user, number string, at time.Time) error {
+	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO subscriptions (office, user_id, application_number, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (office, user_id, application_number) DO NOTHING`), office, user, number, ms(at))
+	if err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	return nil
+}
+
+// Unsubscribe implements sigap.Subscriptions.
+func (s *Store) Unsubscribe(ctx context.Context, office, user string) error {
+	_, err := s.db.ExecContext(ctx, s.q(`DELETE FROM subscriptions WHERE office = ? AND user_id = ?`), office, user)
+	if err != nil {
+		return fmt.Errorf("unsubscribe: %w", err)
+	}
+	return nil
+}
+
+// Subscribers implements sigap.Subscriptions.
+func (s *Store) Subscribers(ctx context.Context, office, number string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT user_id FROM subscriptions WHERE office = ? AND application_number = ?
+		ORDER BY user_id`), office, number)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("subscribers: %w", err)
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// FindApplicationAnywhere implements sigap.ApplicationDirectory.
+func (s *Store) FindApplicationAnywhere(ctx context.Context, number string) (sigap.Application, error) {
+	a, err := scanApplication(s.db.QueryRowContext(ctx, s.q(`SELECT `+applicationColumns+` FROM applications WHERE number = ?`), number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("application: %w", sigap.ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("find application: %w", err)
+	}
+	return a, nil
+}
