@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/worker"
 )
 
 // Bot answers one message; internal/bot implements it.
@@ -70,37 +71,12 @@ func NewProcessor(store Store, bot Bot, offices func(string) (sigap.Office, bool
 }
 
 // Wake tells the processor that new messages are waiting.
-func (p *Processor) Wake() {
-	select {
-	case p.wake <- struct{}{}:
-	default:
-	}
-}
+func (p *Processor) Wake() { worker.Wake(p.wake) }
 
 // Run processes messages until ctx ends. A step that has begun is finished
 // even then, so the inbox and outbox stay consistent.
 func (p *Processor) Run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-p.wake:
-		case <-timer.C:
-		}
-		for ctx.Err() == nil {
-			n, err := p.ProcessBatch(context.WithoutCancel(ctx), 32)
-			if err != nil {
-				p.Log.Error("inbox", "err", err)
-				break
-			}
-			if n == 0 {
-				break
-			}
-		}
-		timer.Reset(p.Poll)
-	}
+	worker.Loop(ctx, p.wake, p.Poll, "inbox", p.Log, func(ctx context.Context) (int, error) { return p.ProcessBatch(ctx, 32) })
 }
 
 // ProcessBatch claims and answers up to limit messages, in arrival order.

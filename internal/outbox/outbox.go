@@ -13,6 +13,7 @@ import (
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/metrics"
+	"github.com/sigap-id/sigap/internal/worker"
 )
 
 // Channel delivers one message, returning the channel's id for it.
@@ -79,36 +80,11 @@ func Backoff(attempt int) time.Duration {
 }
 
 // Wake tells the sender that replies are waiting.
-func (s *Sender) Wake() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
+func (s *Sender) Wake() { worker.Wake(s.wake) }
 
 // Run sends until ctx ends; a send that has begun is finished and recorded.
 func (s *Sender) Run(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.wake:
-		case <-timer.C:
-		}
-		for ctx.Err() == nil {
-			n, err := s.SendBatch(context.WithoutCancel(ctx), 64)
-			if err != nil {
-				s.Log.Error("outbox", "err", err)
-				break
-			}
-			if n == 0 {
-				break
-			}
-		}
-		timer.Reset(s.Poll)
-	}
+	worker.Loop(ctx, s.wake, s.Poll, "outbox", s.Log, func(ctx context.Context) (int, error) { return s.SendBatch(ctx, 64) })
 }
 
 // SendBatch claims up to limit due messages and sends them: recipients in

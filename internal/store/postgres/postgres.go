@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -21,15 +20,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations are the PostgreSQL schema's migrations.
-var Migrations = sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded above
-	}
-	return sub
-}
+var Migrations = sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: sqlstore.SubFS(migrationFiles, "migrations")}
 
 // Options says how to open the database.
 type Options struct {

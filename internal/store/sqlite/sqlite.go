@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -23,15 +22,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations are the SQLite schema's migrations.
-var Migrations = sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: mustSub(migrationFiles, "migrations")}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the directory is embedded above
-	}
-	return sub
-}
+var Migrations = sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: sqlstore.SubFS(migrationFiles, "migrations")}
 
 // Options says how to open the database.
 type Options struct {

@@ -60,3 +60,12 @@ func (m Migrations) Current(ctx context.Context, db *sql.DB) error {
 	}
 	return nil
 }
+
+// SubFS is the migrations folder of an engine's embedded files.
+func SubFS(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err) // the folder is embedded by the caller: a build error, not a runtime one
+	}
+	return sub
+}
