@@ -65,7 +65,7 @@ func NewProcessor(store Store, bot Bot, offices func(string) (sigap.Office, bool
 		Lease:       time.Minute,
 		MaxAttempts: 3,
 		Poll:        time.Second,
-		Workers:     4,
+		Workers:     16,
 		wake:        make(chan struct{}, 1),
 	}
 }
@@ -75,8 +75,59 @@ func (p *Processor) Wake() { worker.Wake(p.wake) }
 
 // Run processes messages until ctx ends. A step that has begun is finished
 // even then, so the inbox and outbox stay consistent.
+//
+// Up to Workers messages are answered at once. The inbox is claimed again
+// whenever a worker is free and there may be work: after Wake, after the
+// poll interval, and after each answer (which may have freed its sender's
+// next message), so one slow answer holds up nobody else's.
 func (p *Processor) Run(ctx context.Context) {
-	worker.Loop(ctx, p.wake, p.Poll, "inbox", p.Log, func(ctx context.Context) (int, error) { return p.ProcessBatch(ctx, 32) })
+	workers := max(p.Workers, 1)
+	var (
+		wg   sync.WaitGroup
+		idle = make(chan struct{}, workers) // one token per free worker
+		done = make(chan struct{}, 1)       // a worker finished
+	)
+	defer wg.Wait()
+	for range workers {
+		idle <- struct{}{}
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	work := context.WithoutCancel(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-done:
+		case <-timer.C:
+		}
+		for ctx.Err() == nil {
+			free := len(idle)
+			if free == 0 {
+				break // a finishing worker says so on done
+			}
+			msgs, err := p.Store.ClaimInbound(work, p.Now(), p.Lease, free)
+			if err != nil {
+				p.Log.Error("inbox", "err", err)
+				break
+			}
+			for _, m := range msgs {
+				<-idle
+				wg.Go(func() {
+					defer func() {
+						idle <- struct{}{}
+						worker.Wake(done)
+					}()
+					p.answer(work, m)
+				})
+			}
+			if len(msgs) < free {
+				break // nothing more to claim now
+			}
+		}
+		timer.Reset(p.Poll)
+	}
 }
 
 // ProcessBatch claims and answers up to limit messages, in arrival order.
@@ -93,14 +144,19 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := p.process(ctx, m); err != nil {
-				// Left claimed: it is tried again when the lease runs out.
-				p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts, "err", err)
-			}
+			p.answer(ctx, m)
 		})
 	}
 	wg.Wait()
 	return len(msgs), nil
+}
+
+// answer processes a claimed message and logs a failure.
+func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) {
+	if err := p.process(ctx, m); err != nil {
+		// Left claimed: it is tried again when the lease runs out.
+		p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts, "err", err)
+	}
 }
 
 func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) error {

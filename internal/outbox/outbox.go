@@ -83,8 +83,133 @@ func Backoff(attempt int) time.Duration {
 func (s *Sender) Wake() { worker.Wake(s.wake) }
 
 // Run sends until ctx ends; a send that has begun is finished and recorded.
+//
+// Up to Workers recipients are sent to at once, each recipient's replies
+// one after the other, in order; so at most Workers replies are on their
+// way at any time. The outbox is claimed again as soon as a worker is free
+// and there may be work (after Wake, after the poll interval, after a claim
+// that took all it could, after a send), for the free workers only: a reply
+// claimed ahead would wait for a worker, and under a tight send budget long
+// enough for its lease to run out and another replica to send it too. One
+// slow send holds up nobody else's. A reply claimed while an earlier one to
+// the same recipient is on its way waits behind it.
 func (s *Sender) Run(ctx context.Context) {
-	worker.Loop(ctx, s.wake, s.Poll, "outbox", s.Log, func(ctx context.Context) (int, error) { return s.SendBatch(ctx, 64) })
+	workers := max(s.Workers, 1)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		waiting = map[string][]sigap.OutboundMessage{} // recipient being sent to → replies behind that send
+		ready   []sigap.OutboundMessage                // claimed, for the next free worker
+		held    int                                    // claimed and not yet begun: in ready or waiting
+		running int                                    // workers at work
+		done    = make(chan struct{}, 1)               // a worker finished
+	)
+	defer wg.Wait()
+	// next takes the reply to send after one to key, or ends key's turn.
+	next := func(key string) (sigap.OutboundMessage, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		q := waiting[key]
+		if len(q) == 0 {
+			delete(waiting, key)
+			return sigap.OutboundMessage{}, false
+		}
+		waiting[key] = q[1:]
+		held--
+		return q[0], true
+	}
+	work := context.WithoutCancel(ctx)
+	start := func(m sigap.OutboundMessage, key string) {
+		running++
+		wg.Go(func() {
+			defer func() {
+				mu.Lock()
+				running--
+				mu.Unlock()
+				worker.Wake(done)
+			}()
+			for ok := true; ok; m, ok = next(key) {
+				if err := s.send(work, m); err != nil {
+					s.Log.Error("outbox", "err", err)
+					// The rest stay claimed, to be taken up when their
+					// lease runs out, after this one.
+					mu.Lock()
+					held -= len(waiting[key])
+					delete(waiting, key)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	// dispatch hands ready replies to free workers, or queues each behind
+	// the send to its recipient that is on its way. mu is held.
+	dispatch := func() {
+		for len(ready) > 0 {
+			m := ready[0]
+			key := m.Office + "/" + m.To
+			if q, sending := waiting[key]; sending {
+				waiting[key] = append(q, m)
+				ready = ready[1:]
+				continue
+			}
+			if running >= workers {
+				return
+			}
+			waiting[key] = nil
+			ready = ready[1:]
+			held--
+			start(m, key)
+		}
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	more := true // the last claim took all it could: more may be due
+	for {
+		select {
+		case <-ctx.Done():
+			// What waits in reserve was never sent: give it back, so the
+			// next run sends it without counting it in doubt.
+			mu.Lock()
+			left := ready
+			ready, held = nil, held-len(ready)
+			mu.Unlock()
+			for _, m := range left {
+				if err := s.Outbox.MarkRetry(work, m.ID, "not sent before shutdown", s.Now()); err != nil {
+					s.Log.Error("outbox", "err", err)
+				}
+			}
+			return
+		case <-s.wake:
+			more = true
+		case <-done:
+		case <-timer.C:
+			more = true
+		}
+		for ctx.Err() == nil {
+			mu.Lock()
+			dispatch()
+			want := workers - running - held
+			mu.Unlock()
+			if !more || want <= 0 {
+				break
+			}
+			msgs, err := s.Outbox.ClaimOutbound(work, s.Now(), s.Lease, want)
+			if err != nil {
+				s.Log.Error("outbox", "err", err)
+				break
+			}
+			more = len(msgs) == want
+			mu.Lock()
+			ready = append(ready, msgs...)
+			held += len(msgs)
+			mu.Unlock()
+			if len(msgs) == 0 {
+				break
+			}
+		}
+		timer.Reset(s.Poll)
+	}
 }
 
 // SendBatch claims up to limit due messages and sends them: recipients in

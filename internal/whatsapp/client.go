@@ -24,12 +24,23 @@ type Client struct {
 // NewClient returns a client with keep-alive connections and a timeout, so
 // a hung Graph API cannot hold a sender forever.
 func NewClient(baseURL, version string) *Client {
+	// The default transport keeps two idle connections per host: with more
+	// sends at once than that, every send beyond two dialled (and, over
+	// TLS, shook hands) anew and left a closed connection behind.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = maxIdleGraphConns
+	t.MaxIdleConnsPerHost = maxIdleGraphConns
 	return &Client{
 		BaseURL: strings.TrimRight(baseURL, "/"),
 		Version: version,
-		HTTP:    &http.Client{Timeout: 20 * time.Second},
+		HTTP:    &http.Client{Timeout: 20 * time.Second, Transport: t},
 	}
 }
+
+// maxIdleGraphConns bounds the idle connections kept to the Graph API:
+// above the sends one process makes at once (outbox workers and read
+// receipts).
+const maxIdleGraphConns = 64
 
 // APIError is an error the Graph API answered with.
 type APIError struct {

@@ -10,7 +10,8 @@ import (
 // Prune implements sigap.Maintenance.
 func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time) (int64, error) {
 	var total int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		total = 0
 		for _, q := range []struct {
 			query string
 			arg   int64
@@ -38,13 +39,9 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 // TryLease implements sigap.Maintenance: the lease is taken when free or
 // expired, and renewed by its holder.
 func (s *Store) TryLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO job_leases (name, holder, leased_until) VALUES (?, ?, ?)
+	n, err := s.write(ctx, `INSERT INTO job_leases (name, holder, leased_until) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, leased_until = excluded.leased_until
-		WHERE job_leases.holder = excluded.holder OR job_leases.leased_until <= ?`), name, holder, ms(until), ms(now))
-	if err != nil {
-		return false, fmt.Errorf("lease %s: %w", name, err)
-	}
-	n, err := res.RowsAffected()
+		WHERE job_leases.holder = excluded.holder OR job_leases.leased_until <= ?`, name, holder, ms(until), ms(now))
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", name, err)
 	}
@@ -80,13 +77,9 @@ func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
 // second that now falls in, shared by every replica on this database, and
 // reports false when that second's budget is spent.
 func (s *Store) TakeSendSlot(ctx context.Context, phoneNumberID string, perSecond int, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.q(`INSERT INTO send_budget (phone_number_id, second, used) VALUES (?, ?, 1)
+	n, err := s.write(ctx, `INSERT INTO send_budget (phone_number_id, second, used) VALUES (?, ?, 1)
 		ON CONFLICT (phone_number_id, second) DO UPDATE SET used = send_budget.used + 1
-		WHERE send_budget.used < ?`), phoneNumberID, now.Unix(), perSecond)
-	if err != nil {
-		return false, fmt.Errorf("send budget: %w", err)
-	}
-	n, err := res.RowsAffected()
+		WHERE send_budget.used < ?`, phoneNumberID, now.Unix(), perSecond)
 	if err != nil {
 		return false, fmt.Errorf("send budget: %w", err)
 	}
@@ -104,11 +97,10 @@ func (s *Store) ExpireClaims(ctx context.Context) (int64, error) {
 		`UPDATE inbound_messages SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
 		`UPDATE outbox SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
 	} {
-		res, err := s.db.ExecContext(ctx, s.q(q))
+		n, err := s.write(ctx, q)
 		if err != nil {
 			return total, fmt.Errorf("expire claims: %w", err)
 		}
-		n, _ := res.RowsAffected()
 		total += n
 	}
 	return total, nil

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -32,20 +33,59 @@ type Dialect struct {
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
+	w       *writer // SQLite's; nil for an engine that takes writers side by side
+	// prepare says to prepare statements here: SQLite's driver parses and
+	// plans every statement it is not given prepared. (PostgreSQL's pgx
+	// keeps its own cache of prepared statements per connection.)
+	prepare bool
+	stmts   sync.Map // query → *sql.Stmt, when prepare
+	queries sync.Map // query → the query for the engine, when not prepare
 }
 
 var _ sigap.Store = (*Store)(nil)
 
 // New wraps an open, migrated database.
 func New(db *sql.DB, d Dialect) *Store {
-	return &Store{db: db, dialect: d}
+	if d.Name == "sqlite" {
+		// database/sql keeps two idle connections by default and closes the
+		// rest after each use; an SQLite connection costs its pragmas and
+		// schema parse to open again, so keep as many as are in use.
+		db.SetMaxIdleConns(sqliteIdleConns)
+	}
+	var w *writer
+	if d.Name == "sqlite" {
+		// One connection writes, for everyone (see writer); a larger page
+		// cache keeps the queues' tables and indexes in memory (the
+		// default is 2 MB). PostgreSQL takes writers side by side and
+		// groups concurrent commits itself; grouping there would hold
+		// row locks longer, and two groups taking the same rows in
+		// different orders deadlock.
+		w = &writer{db: db, lanes: 1, maxGroup: 256, pin: true, setup: []string{"PRAGMA cache_size = -32000"}}
+	}
+	// Preparing takes a connection of its own, which a pool with a bound
+	// might not have while the writer holds one.
+	prepare := d.Name == "sqlite" && db.Stats().MaxOpenConnections == 0
+	return &Store{db: db, dialect: d, w: w, prepare: prepare}
 }
+
+// sqliteIdleConns is how many SQLite connections stay open between uses:
+// the readers of the gateway's and the simulator's workers, and the writer.
+const sqliteIdleConns = 32
 
 // DB returns the underlying database, for tests and tools.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.w != nil {
+		s.w.close()
+	}
+	s.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
 
 // Ready pings the database and checks its schema.
 func (s *Store) Ready(ctx context.Context) error {
@@ -95,13 +135,20 @@ func fromMS(v int64) time.Time {
 
 const dateLayout = "2006-01-02"
 
-// inTx runs fn in a transaction, committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+// inTx runs fn in a transaction, committing when it returns nil. On SQLite
+// the transaction may be shared with other callers' work (see writer): fn
+// must use the ctx it is given, and set rather than accumulate what it
+// reports, as it runs again on its own if the shared transaction cannot
+// commit.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if s.w != nil {
+		return s.w.do(ctx, fn)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -109,6 +156,105 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// dbtx runs statements: the database, each statement committing on its
+// own, or a transaction.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// writeOne runs fn, which writes with one statement: on SQLite through the
+// writer (see inTx), elsewhere on its own, without a transaction around it.
+func (s *Store) writeOne(ctx context.Context, fn func(ctx context.Context, q dbtx) error) error {
+	if s.w != nil {
+		return s.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) })
+	}
+	return fn(ctx, s.db)
+}
+
+// write runs one statement (see writeOne) and returns the rows it affected.
+func (s *Store) write(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		res, err := s.exec(ctx, q, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// prepared returns query (written with ? placeholders) prepared once for
+// the store's life: the engine parses and plans it once per connection
+// instead of once per call.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// engineQuery returns s.q(query), rewritten once.
+func (s *Store) engineQuery(query string) string {
+	if q, ok := s.queries.Load(query); ok {
+		return q.(string)
+	}
+	q := s.q(query)
+	s.queries.Store(query, q)
+	return q
+}
+
+// stmt returns query prepared for q, or nil where it is not prepared (see
+// Store.prepare) or cannot be (the engine then reports why when it is run).
+func (s *Store) stmt(ctx context.Context, q dbtx, query string) *sql.Stmt {
+	if !s.prepare {
+		return nil
+	}
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if tx, ok := q.(*sql.Tx); ok {
+		return tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
+// exec runs a statement on q, prepared where that helps.
+func (s *Store) exec(ctx context.Context, q dbtx, query string, args ...any) (sql.Result, error) {
+	if st := s.stmt(ctx, q, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return q.ExecContext(ctx, s.engineQuery(query), args...)
+}
+
+// queryRow runs a query on q, prepared where that helps.
+func (s *Store) queryRow(ctx context.Context, q dbtx, query string, args ...any) *sql.Row {
+	if st := s.stmt(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.QueryRowContext(ctx, s.engineQuery(query), args...)
+}
+
+// query runs a query on q, prepared where that helps.
+func (s *Store) query(ctx context.Context, q dbtx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.stmt(ctx, q, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return q.QueryContext(ctx, s.engineQuery(query), args...)
 }
 
 // ---- applications
@@ -137,7 +283,7 @@ func scanApplication(row interface{ Scan(...any) error }) (sigap.Application, er
 
 // FindApplication implements sigap.Applications.
 func (s *Store) FindApplication(ctx context.Context, office, number string) (sigap.Application, error) {
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+applicationColumns+` FROM applications WHERE number = ? AND office = ?`), number, office)
+	row := s.queryRow(ctx, s.db, `SELECT `+applicationColumns+` FROM applications WHERE number = ? AND office = ?`, number, office)
 	a, err := scanApplication(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("application at %s: %w", office, sigap.ErrNotFound)
@@ -151,7 +297,8 @@ func (s *Store) FindApplication(ctx context.Context, office, number string) (sig
 // UpsertApplication implements sigap.Applications.
 func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application) (sigap.UpsertResult, error) {
 	result := sigap.Unchanged
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		result = sigap.Unchanged
 		row := tx.QueryRowContext(ctx, s.q(`SELECT `+applicationColumns+` FROM applications WHERE number = ?`), a.Number)
 		old, err := scanApplication(row)
 		switch {
@@ -238,7 +385,7 @@ func (s *Store) CountApplications(ctx context.Context, office string) (int, erro
 func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Conversation, error) {
 	c := sigap.Conversation{Office: office, User: user}
 	var state string
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT state FROM conversations WHERE office = ? AND user_id = ?`), office, user).Scan(&state)
+	err := s.queryRow(ctx, s.db, `SELECT state FROM conversations WHERE office = ? AND user_id = ?`, office, user).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, nil
 	}
@@ -253,20 +400,17 @@ func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Co
 
 // SaveConversation implements sigap.Conversations.
 func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) error {
-	return s.saveConversation(ctx, s.db, c)
-}
-
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func (s *Store) saveConversation(ctx context.Context, db execer, c sigap.Conversation) error {
 	state, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encode conversation: %w", err)
 	}
-	_, err = db.ExecContext(ctx, s.q(`INSERT INTO conversations (office, user_id, state, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`),
+	return s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.saveConversation(ctx, q, c, state) })
+}
+
+// saveConversation stores c, encoded as state.
+func (s *Store) saveConversation(ctx context.Context, q dbtx, c sigap.Conversation, state []byte) error {
+	_, err := s.exec(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
 		c.Office, c.User, string(state), time.Now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
@@ -278,16 +422,22 @@ func (s *Store) saveConversation(ctx context.Context, db execer, c sigap.Convers
 
 // SaveDelivery implements sigap.Inbox.
 func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
+	// Encoded before the transaction, which others' work may be waiting on.
+	payloads := make([]string, len(d.Messages))
+	for i, m := range d.Messages {
+		payload, err := json.Marshal(m)
+		if err != nil {
+			return 0, fmt.Errorf("save delivery: encode message %s: %w", m.ID, err)
+		}
+		payloads[i] = string(payload)
+	}
 	added := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	save := func(ctx context.Context, q dbtx) error {
+		added = 0
 		now := time.Now().UnixMilli()
-		for _, m := range d.Messages {
-			payload, err := json.Marshal(m)
-			if err != nil {
-				return fmt.Errorf("encode message %s: %w", m.ID, err)
-			}
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO inbound_messages (id, office, sender, received_at, payload)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`), m.ID, m.Office, m.From, now, string(payload))
+		for i, m := range d.Messages {
+			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, m.ID, m.Office, m.From, now, payloads[i])
 			if err != nil {
 				return fmt.Errorf("store message %s: %w", m.ID, err)
 			}
@@ -298,36 +448,44 @@ func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error)
 			added += int(n)
 		}
 		for _, st := range d.Statuses {
-			if err := s.saveStatus(ctx, tx, st); err != nil {
+			if err := s.saveStatus(ctx, q, st); err != nil {
 				return err
 			}
 		}
 		for _, e := range d.Errors {
-			_, err := tx.ExecContext(ctx, s.q(`INSERT INTO channel_errors (office, at, code, title, details) VALUES (?, ?, ?, ?, ?)`),
+			_, err := s.exec(ctx, q, `INSERT INTO channel_errors (office, at, code, title, details) VALUES (?, ?, ?, ?, ?)`,
 				e.Office, ms(e.At), e.Code, e.Title, e.Details)
 			if err != nil {
 				return fmt.Errorf("store channel error: %w", err)
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if len(d.Messages) == 1 && len(d.Statuses) == 0 && len(d.Errors) == 0 {
+		// One statement is whole on its own: no transaction around it
+		// (on PostgreSQL that saves two round trips).
+		err = s.writeOne(ctx, save)
+	} else {
+		err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) })
+	}
 	if err != nil {
 		return 0, fmt.Errorf("save delivery: %w", err)
 	}
 	return added, nil
 }
 
-func (s *Store) saveStatus(ctx context.Context, tx *sql.Tx, st sigap.StatusUpdate) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_title)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`),
+func (s *Store) saveStatus(ctx context.Context, q dbtx, st sigap.StatusUpdate) error {
+	_, err := s.exec(ctx, q, `INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_title)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
 		st.MessageID, st.Status, ms(st.At), st.Recipient, st.ErrorCode, st.ErrorTitle)
 	if err != nil {
 		return fmt.Errorf("store status of %s: %w", st.MessageID, err)
 	}
 	// Statuses arrive out of order: only a higher rank moves the message on.
 	rank := sigap.StatusRank(st.Status)
-	_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox SET delivery_status = ?, status_rank = ?
-		WHERE sent_id = ? AND status_rank < ?`), st.Status, rank, st.MessageID, rank)
+	_, err = s.exec(ctx, q, `UPDATE outbox SET delivery_status = ?, status_rank = ?
+		WHERE sent_id = ? AND status_rank < ?`, st.Status, rank, st.MessageID, rank)
 	if err != nil {
 		return fmt.Errorf("record status of %s: %w", st.MessageID, err)
 	}
@@ -339,37 +497,34 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 	// Only the oldest pending message of each sender can be claimed, and it
 	// stays pending until answered: one sender's messages are answered one
 	// at a time, in order, whichever replica takes them.
-	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
+	type claimed struct {
+		seq      int64
+		attempts int
+		payload  string
+	}
+	var got []claimed
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		got = got[:0]
+		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
 		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= ?
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.office = m.office AND o.sender = m.sender
 				AND o.state = 'pending' AND o.seq < m.seq)
 			ORDER BY m.seq LIMIT ? {skip_locked})
-		RETURNING seq, attempts, payload`), ms(now.Add(lease)), ms(now), limit)
+		RETURNING seq, attempts, payload`, ms(now.Add(lease)), ms(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c claimed
+			if err := rows.Scan(&c.seq, &c.attempts, &c.payload); err != nil {
+				return err
+			}
+			got = append(got, c)
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return nil, fmt.Errorf("claim inbound: %w", err)
-	}
-	defer rows.Close()
-	type claimed struct {
-		seq int64
-		msg sigap.InboundMessage
-	}
-	var got []claimed
-	for rows.Next() {
-		var (
-			c       claimed
-			payload string
-		)
-		if err := rows.Scan(&c.seq, &c.msg.Attempts, &payload); err != nil {
-			return nil, fmt.Errorf("claim inbound: %w", err)
-		}
-		attempts := c.msg.Attempts
-		if err := json.Unmarshal([]byte(payload), &c.msg); err != nil {
-			return nil, fmt.Errorf("decode inbound %d: %w", c.seq, err)
-		}
-		c.msg.Attempts = attempts
-		got = append(got, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("claim inbound: %w", err)
 	}
 	// RETURNING gives no order; a sender's messages must be answered in the
@@ -377,24 +532,38 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 	sortBy(got, func(c claimed) int64 { return c.seq })
 	out := make([]sigap.InboundMessage, len(got))
 	for i, c := range got {
-		out[i] = c.msg
+		if err := json.Unmarshal([]byte(c.payload), &out[i]); err != nil {
+			return nil, fmt.Errorf("decode inbound %d: %w", c.seq, err)
+		}
+		out[i].Attempts = c.attempts
 	}
 	return out, nil
 }
 
 // CompleteInbound implements sigap.Inbox.
 func (s *Store) CompleteInbound(ctx context.Context, id string, conv sigap.Conversation, replies []sigap.OutboundMessage) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	// Encoded before the transaction, which others' work may be waiting on.
+	state, err := json.Marshal(conv)
+	if err != nil {
+		return fmt.Errorf("complete inbound %s: encode conversation: %w", id, err)
+	}
+	payloads := make([][]byte, len(replies))
+	for i, r := range replies {
+		if payloads[i], err = json.Marshal(r.Reply); err != nil {
+			return fmt.Errorf("complete inbound %s: encode reply: %w", id, err)
+		}
+	}
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := time.Now()
-		if err := s.saveConversation(ctx, tx, conv); err != nil {
+		if err := s.saveConversation(ctx, tx, conv, state); err != nil {
 			return err
 		}
-		for _, r := range replies {
-			if err := s.enqueue(ctx, tx, r, now); err != nil {
+		for i, r := range replies {
+			if err := s.enqueue(ctx, tx, r, payloads[i], now); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, s.q(`UPDATE inbound_messages SET state = 'done', processed_at = ? WHERE id = ?`), ms(now), id)
+		_, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = ? WHERE id = ?`, ms(now), id)
 		if err != nil {
 			return fmt.Errorf("mark processed: %w", err)
 		}
@@ -408,13 +577,10 @@ func (s *Store) CompleteInbound(ctx context.Context, id string, conv sigap.Conve
 
 // ---- outbox
 
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage, now time.Time) error {
-	payload, err := json.Marshal(m.Reply)
-	if err != nil {
-		return fmt.Errorf("encode reply: %w", err)
-	}
-	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`), m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt))
+// enqueue stores m, its reply encoded as payload.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage, payload []byte, now time.Time) error {
+	_, err := s.exec(ctx, tx, `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt))
 	if err != nil {
 		return fmt.Errorf("enqueue reply: %w", err)
 	}
@@ -425,37 +591,46 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage
 // A claim whose lease ran out without an outcome belonged to a sender that
 // died, perhaps mid-send: it is counted in doubtful.
 func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.OutboundMessage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
+	var out []sigap.OutboundMessage
+	payloads := map[int64]string{}
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		out = out[:0]
+		clear(payloads)
+		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
 			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
 		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
 			ORDER BY id LIMIT ? {skip_locked})
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
-			window_ends_at, doubtful`),
-		ms(now.Add(lease)), ms(now), ms(now), limit)
+			window_ends_at, doubtful`,
+			ms(now.Add(lease)), ms(now), ms(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				m                            sigap.OutboundMessage
+				payload                      string
+				created, nextAttempt, window int64
+			)
+			if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
+				&window, &m.Doubtful); err != nil {
+				return err
+			}
+			m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
+			m.WindowEndsAt = fromMS(window)
+			payloads[m.ID] = payload
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbound: %w", err)
 	}
-	defer rows.Close()
-	var out []sigap.OutboundMessage
-	for rows.Next() {
-		var (
-			m                            sigap.OutboundMessage
-			payload                      string
-			created, nextAttempt, window int64
-		)
-		if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
-			&window, &m.Doubtful); err != nil {
-			return nil, fmt.Errorf("claim outbound: %w", err)
+	for i := range out {
+		if err := json.Unmarshal([]byte(payloads[out[i].ID]), &out[i].Reply); err != nil {
+			return nil, fmt.Errorf("decode outbound %d: %w", out[i].ID, err)
 		}
-		if err := json.Unmarshal([]byte(payload), &m.Reply); err != nil {
-			return nil, fmt.Errorf("decode outbound %d: %w", m.ID, err)
-		}
-		m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
-		m.WindowEndsAt = fromMS(window)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim outbound: %w", err)
 	}
 	sortBy(out, func(m sigap.OutboundMessage) int64 { return m.ID })
 	return out, nil
@@ -463,8 +638,8 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 
 // MarkSent implements sigap.Outbox.
 func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
-		WHERE id = ?`), sentID, ms(at), id)
+	_, err := s.write(ctx, `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
+		WHERE id = ?`, sentID, ms(at), id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d sent: %w", id, err)
 	}
@@ -473,7 +648,7 @@ func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.T
 
 // MarkRetry implements sigap.Outbox.
 func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ? WHERE id = ?`),
+	_, err := s.write(ctx, `UPDATE outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ? WHERE id = ?`,
 		ms(retryAt), reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d for retry: %w", id, err)
@@ -483,7 +658,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt 
 
 // MarkFailed implements sigap.Outbox.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	_, err := s.db.ExecContext(ctx, s.q(`UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = ? WHERE id = ?`), reason, id)
+	_, err := s.write(ctx, `UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = ? WHERE id = ?`, reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d failed: %w", id, err)
 	}

@@ -1,0 +1,355 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sigap-id/sigap/internal/whatsapp"
+)
+
+// The demo offices: jakpus asks the birth date before a status answer,
+// mataram does not.
+type officeInfo struct {
+	code, phoneID string
+	verify        bool
+}
+
+var benchOffices = [2]officeInfo{
+	{"jakpus", "100000000000001", true},
+	{"mataram", "100000000000002", false},
+}
+
+// knownApp is an application the tool knows to be stored, with the birth
+// date that unlocks it.
+type knownApp struct {
+	number string
+	birth  time.Time
+}
+
+// apps picks applications to ask about: the demo ones that serve --demo
+// printed, or the generated ones the tool seeded.
+type apps struct {
+	demo      [2][]knownApp
+	generated [2]int
+}
+
+func (a *apps) pick(r *rand.Rand, office int) knownApp {
+	if n := a.generated[office]; n > 0 {
+		return generatedApp(office, r.IntN(n))
+	}
+	list := a.demo[office]
+	return list[r.IntN(len(list))]
+}
+
+// loadConfig is one run's load.
+type loadConfig struct {
+	target   string // base URL of the webhook's server
+	path     string // webhook path
+	secret   string
+	senders  int
+	warmup   time.Duration
+	duration time.Duration
+	timeout  time.Duration
+	apps     *apps
+	nonce    int // keeps wa_ids and wamids apart between runs on one database
+	trace    bool
+	pid      int // the server's process, for its CPU time; 0 when in the tool
+}
+
+// result is one target's figures.
+type result struct {
+	Name           string         `json:"name"`
+	Senders        int            `json:"senders"`
+	Seconds        float64        `json:"seconds"`
+	Messages       int            `json:"messages"`
+	Replied        int            `json:"replied"`
+	RepliesPerSec  float64        `json:"replies_per_second"`
+	LatencyP50MS   float64        `json:"latency_p50_ms"`
+	LatencyP99MS   float64        `json:"latency_p99_ms"`
+	LatencyMaxMS   float64        `json:"latency_max_ms"`
+	AckP50MS       float64        `json:"ack_p50_ms"`
+	AckP99MS       float64        `json:"ack_p99_ms"`
+	AckMaxMS       float64        `json:"ack_max_ms"`
+	NoReply        int            `json:"no_reply"`
+	Duplicates     int            `json:"duplicates"`
+	Late           int            `json:"late_replies"`
+	Refused        int            `json:"refused_deliveries"`
+	Stray          int64          `json:"stray_replies"`
+	GraphRejected  int64          `json:"graph_rejected"`
+	RSSMaxKB       int64          `json:"rss_max_kb,omitempty"`
+	RSSKB          int64          `json:"rss_kb,omitempty"`
+	CPUPerReplyMS  float64        `json:"cpu_ms_per_reply,omitempty"`
+	CPUUtilisation float64        `json:"cpu_cores_used,omitempty"`
+	ToolCPU        float64        `json:"tool_cpu_cores_used"`
+	MachineCPU     float64        `json:"machine_cpu_cores_used"`
+	Mix            map[string]int `json:"mix"`
+	Errors         []string       `json:"errors,omitempty"`
+}
+
+// workerStats is what one sender goroutine saw while measuring.
+type workerStats struct {
+	messages, replied, lost, refused int
+	lat, ack                         []time.Duration
+	mix                              map[string]int
+}
+
+// script is one applicant's conversation: an office and what they write.
+type script struct {
+	office int
+	msgs   []msg
+}
+
+// msg is one message of a script, labelled for the mix.
+type msg struct{ label, text string }
+
+var greetings = []string{"halo", "Halo min 🙏", "selamat siang", "assalamualaikum", "pagi kak"}
+
+// spaced writes a number as people do: whole, or in groups of four.
+func spaced(r *rand.Rand, n string) string {
+	switch r.IntN(3) {
+	case 0:
+		return n[:4] + " " + n[4:8] + " " + n[8:12] + " " + n[12:]
+	case 1:
+		return "no permohonan saya " + n
+	}
+	return n
+}
+
+// newScript draws an applicant: a greeting, status look-ups with known and
+// unknown numbers, #bayar and the like, feedback.
+func newScript(r *rand.Rand, a *apps) script {
+	greet := greetings[r.IntN(len(greetings))]
+	unknown := func(office int) string {
+		return []string{"1069", "3109"}[office] + fmt.Sprintf("%012d", r.Int64N(1e12))
+	}
+	switch x := r.IntN(100); {
+	case x < 30: // jakpus: menu, a known number, its birth date, #bayar
+		app := a.pick(r, 0)
+		return script{0, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)},
+			{"birth date", app.birth.Format("02-01-2006")}, {"#bayar", "#bayar"}}}
+	case x < 45: // jakpus: an unknown number and a made-up birth date
+		return script{0, []msg{{"number (unknown)", unknown(0)}, {"birth date", "17081990"}, {"menu", "menu"}}}
+	case x < 55: // jakpus: feedback with its text, then thanks
+		return script{0, []msg{{"feedback", "#saran antrian di loket pengambilan lama sekali, mohon ditambah petugasnya"},
+			{"thanks", "terima kasih"}}}
+	case x < 85: // mataram: menu, a known number answered at once, pickup
+		app := a.pick(r, 1)
+		return script{1, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)}, {"#antrian", "#antrian"}}}
+	default: // mataram: an unknown number, then fees
+		return script{1, []msg{{"number (unknown)", unknown(1)}, {"#bayar", "#bayar"}}}
+	}
+}
+
+// delivery builds a signed Cloud API delivery of one text message.
+func delivery(phoneID, waID, wamid, text string, at time.Time) []byte {
+	t, _ := json.Marshal(text)
+	b := make([]byte, 0, 512+len(t))
+	b = append(b, `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"628118539333","phone_number_id":"`...)
+	b = append(b, phoneID...)
+	b = append(b, `"},"contacts":[{"profile":{"name":"Pemohon"},"wa_id":"`...)
+	b = append(b, waID...)
+	b = append(b, `"}],"messages":[{"from":"`...)
+	b = append(b, waID...)
+	b = append(b, `","id":"`...)
+	b = append(b, wamid...)
+	b = append(b, `","timestamp":"`...)
+	b = strconv.AppendInt(b, at.Unix(), 10)
+	b = append(b, `","type":"text","text":{"body":`...)
+	b = append(b, t...)
+	b = append(b, `}}]}}]}]}`...)
+	return b
+}
+
+// runLoad drives target with cfg.senders applicants, each waiting for its
+// reply before writing again, and returns the figures.
+func runLoad(ctx context.Context, cfg loadConfig, stand *standIn, client *http.Client, logf func(string, ...any)) result {
+	start := time.Now()
+	measureFrom := start.Add(cfg.warmup)
+	measureTo := measureFrom.Add(cfg.duration)
+	ctx, cancel := context.WithDeadline(ctx, measureTo.Add(cfg.timeout+5*time.Second))
+	defer cancel()
+
+	// CPU time over the measured window: the server's and the tool's own.
+	var cpuServer, cpuSelf, cpuMachine time.Duration
+	cpuDone := make(chan struct{})
+	go func() {
+		defer close(cpuDone)
+		time.Sleep(time.Until(measureFrom))
+		s0, t0, m0 := cpuTime(cfg.pid), cpuTime(os.Getpid()), machineBusy()
+		time.Sleep(time.Until(measureTo))
+		cpuServer, cpuSelf, cpuMachine = cpuTime(cfg.pid)-s0, cpuTime(os.Getpid())-t0, machineBusy()-m0
+	}()
+
+	stats := make([]workerStats, cfg.senders)
+	var wg sync.WaitGroup
+	for w := range cfg.senders {
+		wg.Go(func() {
+			stats[w] = sender(ctx, cfg, w, stand, client, measureFrom, measureTo, logf)
+		})
+	}
+	wg.Wait()
+	<-cpuDone
+	time.Sleep(time.Second) // for a late duplicate to show
+
+	res := result{Senders: cfg.senders, Seconds: cfg.duration.Seconds(), Mix: map[string]int{}}
+	var lat, ack []time.Duration
+	for _, s := range stats {
+		res.Messages += s.messages
+		res.Replied += s.replied
+		res.NoReply += s.lost
+		res.Refused += s.refused
+		lat = append(lat, s.lat...)
+		ack = append(ack, s.ack...)
+		for k, v := range s.mix {
+			res.Mix[k] += v
+		}
+	}
+	res.Duplicates, res.Late = stand.tally()
+	res.Stray, res.GraphRejected = stand.stray.Load(), stand.rejected.Load()
+	res.RepliesPerSec = float64(res.Replied) / cfg.duration.Seconds()
+	res.LatencyP50MS, res.LatencyP99MS, res.LatencyMaxMS = percentiles(lat)
+	res.AckP50MS, res.AckP99MS, res.AckMaxMS = percentiles(ack)
+	res.ToolCPU = cpuSelf.Seconds() / cfg.duration.Seconds()
+	res.MachineCPU = cpuMachine.Seconds() / cfg.duration.Seconds()
+	if cfg.pid != 0 {
+		res.CPUUtilisation = cpuServer.Seconds() / cfg.duration.Seconds()
+		if res.Replied > 0 {
+			res.CPUPerReplyMS = float64(cpuServer) / float64(time.Millisecond) / float64(res.Replied)
+		}
+	}
+	return res
+}
+
+func percentiles(d []time.Duration) (p50, p99, maxMS float64) {
+	if len(d) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(d)
+	at := func(q float64) float64 {
+		i := int(q*float64(len(d))+0.5) - 1
+		i = min(max(i, 0), len(d)-1)
+		return float64(d[i]) / float64(time.Millisecond)
+	}
+	return at(0.50), at(0.99), float64(d[len(d)-1]) / float64(time.Millisecond)
+}
+
+// sender plays one applicant after another until the measured time is over.
+func sender(ctx context.Context, cfg loadConfig, w int, stand *standIn, client *http.Client,
+	measureFrom, measureTo time.Time, logf func(string, ...any)) workerStats {
+	r := rand.New(rand.NewPCG(uint64(cfg.nonce), uint64(w)))
+	st := workerStats{mix: map[string]int{}}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	url := cfg.target + cfg.path
+	seq := 0
+	for n := 0; ; n++ {
+		waID := fmt.Sprintf("62%03d%03d%05d", cfg.nonce%1000, w%1000, n%100000)
+		p := stand.register(waID)
+		sc := newScript(r, cfg.apps)
+		office := benchOffices[sc.office]
+		for _, m := range sc.msgs {
+			text := m.text
+			now := time.Now()
+			if !now.Before(measureTo) || ctx.Err() != nil {
+				return st
+			}
+			measured := !now.Before(measureFrom)
+			seq++
+			wamid := fmt.Sprintf("wamid.bench.%d.%d.%d", cfg.nonce, w, seq)
+			body := delivery(office.phoneID, waID, wamid, text, now)
+			p.expect()
+			start := time.Now()
+			ok, ackTook := post(ctx, client, url, cfg.secret, body)
+			if !ok {
+				p.giveUp()
+				if measured {
+					st.messages++
+					st.refused++
+				}
+				break // this applicant's conversation is off its script
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+			timer.Reset(cfg.timeout)
+			var got time.Time
+			select {
+			case got = <-p.got:
+			case <-timer.C:
+				if !p.giveUp() {
+					got = <-p.got
+				}
+			case <-ctx.Done():
+				p.giveUp()
+			}
+			if cfg.trace && w == 0 {
+				p.mu.Lock()
+				logf("trace %s %s > %q\n    < %q", office.code, waID, text, firstLine(p.lastText))
+				p.mu.Unlock()
+			}
+			if !measured {
+				continue
+			}
+			st.messages++
+			st.mix[m.label]++
+			st.ack = append(st.ack, ackTook)
+			if got.IsZero() {
+				st.lost++
+				continue
+			}
+			st.replied++
+			st.lat = append(st.lat, got.Sub(start))
+		}
+	}
+}
+
+func firstLine(s string) string {
+	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// post delivers body as Meta does, retrying a refusal a few times (Meta
+// retries for days; the load tool gives up after a second).
+func post(ctx context.Context, client *http.Client, url, secret string, body []byte) (bool, time.Duration) {
+	sig := whatsapp.Sign(secret, body)
+	start := time.Now()
+	for attempt := range 4 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt) * 150 * time.Millisecond)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return false, 0
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", sig)
+		resp, err := client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, 0
+			}
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return true, time.Since(start)
+		}
+	}
+	return false, time.Since(start)
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/store/postgres"
+	"github.com/sigap-id/sigap/internal/store/sqlite"
+	"github.com/sigap-id/sigap/internal/store/sqlstore"
+)
+
+// Generated applications: office prefixes the demo data does not use, and
+// everything else derived from the index, so the load tool knows any
+// application's number and birth date without reading them back.
+var generatedPrefix = [2]string{"1061", "3101"}
+
+var stages = []sigap.Stage{sigap.StageRegistered, sigap.StageAwaitingPayment, sigap.StagePaid, sigap.StageInterviewed,
+	sigap.StageApproved, sigap.StagePrinting, sigap.StageReady, sigap.StageCollected, sigap.StageShipped,
+	sigap.StageOnHold, sigap.StageRejected, sigap.StageCancelled}
+
+var seedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func generatedApp(office, i int) knownApp {
+	birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, (i*7919)%25000)
+	return knownApp{number: generatedPrefix[office] + fmt.Sprintf("%012d", i), birth: birth}
+}
+
+func generatedApps(office, n int) iter.Seq[sigap.Application] {
+	return func(yield func(sigap.Application) bool) {
+		for i := range n {
+			k := generatedApp(office, i)
+			a := sigap.Application{
+				Number: k.number, Office: benchOffices[office].code, ApplicantName: fmt.Sprintf("Pemohon Uji %d", i),
+				BirthDate: k.birth, PassportType: sigap.PassportElectronic, Stage: stages[i%len(stages)],
+				StageAt: seedEpoch.Add(-time.Duration(i%720) * time.Hour),
+			}
+			if a.Stage == sigap.StageAwaitingPayment {
+				a.BillingCode = "8202" + k.number[5:]
+				a.BillingExpiresAt = a.StageAt.Add(2 * time.Hour)
+			}
+			if !yield(a) {
+				return
+			}
+		}
+	}
+}
+
+// openStore opens (and migrates) the database the way sigap does.
+func openStore(ctx context.Context, database string) (*sqlstore.Store, error) {
+	log := slog.New(slog.DiscardHandler)
+	if path, ok := strings.CutPrefix(database, "sqlite:"); ok {
+		return sqlite.Open(ctx, path, sqlite.Options{Migrate: true, Log: log})
+	}
+	return postgres.Open(ctx, database, postgres.Options{Migrate: true, Log: log, MaxConns: 4})
+}
+
+// seed stores n generated applications in each office unless they are
+// there already.
+func seed(ctx context.Context, database string, n int, logf func(string, ...any)) error {
+	st, err := openStore(ctx, database)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for office := range benchOffices {
+		last := generatedApp(office, n-1).number
+		if _, err := st.FindApplication(ctx, benchOffices[office].code, last); err == nil {
+			logf("%s: %d generated applications already stored", benchOffices[office].code, n)
+			continue
+		}
+		start := time.Now()
+		step := max(int64(n)/10, 1)
+		next := step
+		total, err := st.BulkInsertApplications(ctx, generatedApps(office, n), func(done int64) {
+			if done >= next {
+				logf("%s: %d of %d applications stored (%.0f a second)", benchOffices[office].code, done, n,
+					float64(done)/time.Since(start).Seconds())
+				next += step
+			}
+		})
+		if err != nil {
+			return err
+		}
+		logf("%s: %d applications stored in %s", benchOffices[office].code, total, time.Since(start).Round(time.Millisecond))
+	}
+	if strings.HasPrefix(database, "postgres") {
+		_, err = st.DB().ExecContext(ctx, `ANALYZE applications`)
+	} else {
+		_, err = st.DB().ExecContext(ctx, `ANALYZE`)
+	}
+	return err
+}
+
+// freshPostgres creates a database of its own next to the one base names,
+// and returns its URL and how to drop it.
+func freshPostgres(ctx context.Context, base string) (string, func(), error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("-database: %w", err)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("sigap_bench_%d", time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create database %s: %w", name, err)
+	}
+	u.Path = "/" + name
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
+			fmt.Printf("sigap-bench: drop database %s: %v\n", name, err)
+		}
+		admin.Close()
+	}
+	return u.String(), drop, nil
+}
