@@ -170,24 +170,81 @@ func delivery(phoneID, waID, wamid, text string, at time.Time) []byte {
 	return b
 }
 
+// raw is what one or more measured windows saw, before it is summed up.
+type raw struct {
+	seconds                          float64
+	messages, replied, lost, refused int
+	dups, late                       int
+	stray, rejected                  int64
+	lat, ack                         []time.Duration
+	mix                              map[string]int
+	cpuServer, cpuSelf, cpuMachine   time.Duration
+}
+
+func (r *raw) add(o raw) {
+	r.seconds += o.seconds
+	r.messages += o.messages
+	r.replied += o.replied
+	r.lost += o.lost
+	r.refused += o.refused
+	r.dups += o.dups
+	r.late += o.late
+	r.stray += o.stray
+	r.rejected += o.rejected
+	r.lat = append(r.lat, o.lat...)
+	r.ack = append(r.ack, o.ack...)
+	if r.mix == nil {
+		r.mix = map[string]int{}
+	}
+	for k, v := range o.mix {
+		r.mix[k] += v
+	}
+	r.cpuServer += o.cpuServer
+	r.cpuSelf += o.cpuSelf
+	r.cpuMachine += o.cpuMachine
+}
+
+// result sums r up; server says whether cpuServer is a server's own.
+func (r raw) result(name string, senders int, server bool) result {
+	res := result{Name: name, Senders: senders, Seconds: r.seconds, Messages: r.messages, Replied: r.replied,
+		NoReply: r.lost, Refused: r.refused, Duplicates: r.dups, Late: r.late, Stray: r.stray, GraphRejected: r.rejected,
+		Mix: r.mix}
+	if r.seconds > 0 {
+		res.RepliesPerSec = float64(r.replied) / r.seconds
+		res.ToolCPU = r.cpuSelf.Seconds() / r.seconds
+		res.MachineCPU = r.cpuMachine.Seconds() / r.seconds
+	}
+	res.LatencyP50MS, res.LatencyP99MS, res.LatencyMaxMS = percentiles(r.lat)
+	res.AckP50MS, res.AckP99MS, res.AckMaxMS = percentiles(r.ack)
+	if server && r.seconds > 0 {
+		res.CPUUtilisation = r.cpuServer.Seconds() / r.seconds
+		if r.replied > 0 {
+			res.CPUPerReplyMS = float64(r.cpuServer) / float64(time.Millisecond) / float64(r.replied)
+		}
+	}
+	return res
+}
+
 // runLoad drives target with cfg.senders applicants, each waiting for its
-// reply before writing again, and returns the figures.
-func runLoad(ctx context.Context, cfg loadConfig, stand *standIn, client *http.Client, logf func(string, ...any)) result {
+// reply before writing again, for one measured window.
+func runLoad(ctx context.Context, cfg loadConfig, stand *standIn, client *http.Client, logf func(string, ...any)) raw {
+	stand.reset()
 	start := time.Now()
 	measureFrom := start.Add(cfg.warmup)
 	measureTo := measureFrom.Add(cfg.duration)
 	ctx, cancel := context.WithDeadline(ctx, measureTo.Add(cfg.timeout+5*time.Second))
 	defer cancel()
 
-	// CPU time over the measured window: the server's and the tool's own.
-	var cpuServer, cpuSelf, cpuMachine time.Duration
+	// CPU time over the measured window: the server's, the tool's own and
+	// the whole machine's.
+	var r raw
 	cpuDone := make(chan struct{})
 	go func() {
 		defer close(cpuDone)
-		time.Sleep(time.Until(measureFrom))
+		sleepUntil(ctx, measureFrom)
 		s0, t0, m0 := cpuTime(cfg.pid), cpuTime(os.Getpid()), machineBusy()
-		time.Sleep(time.Until(measureTo))
-		cpuServer, cpuSelf, cpuMachine = cpuTime(cfg.pid)-s0, cpuTime(os.Getpid())-t0, machineBusy()-m0
+		sleepUntil(ctx, measureTo)
+		r.cpuServer, r.cpuSelf, r.cpuMachine = cpuTime(cfg.pid)-s0, cpuTime(os.Getpid())-t0, machineBusy()-m0
 	}()
 
 	stats := make([]workerStats, cfg.senders)
@@ -199,35 +256,34 @@ func runLoad(ctx context.Context, cfg loadConfig, stand *standIn, client *http.C
 	}
 	wg.Wait()
 	<-cpuDone
-	time.Sleep(time.Second) // for a late duplicate to show
+	if ctx.Err() == nil {
+		time.Sleep(time.Second) // for a late duplicate to show
+	}
 
-	res := result{Senders: cfg.senders, Seconds: cfg.duration.Seconds(), Mix: map[string]int{}}
-	var lat, ack []time.Duration
+	r.seconds, r.mix = cfg.duration.Seconds(), map[string]int{}
 	for _, s := range stats {
-		res.Messages += s.messages
-		res.Replied += s.replied
-		res.NoReply += s.lost
-		res.Refused += s.refused
-		lat = append(lat, s.lat...)
-		ack = append(ack, s.ack...)
+		r.messages += s.messages
+		r.replied += s.replied
+		r.lost += s.lost
+		r.refused += s.refused
+		r.lat = append(r.lat, s.lat...)
+		r.ack = append(r.ack, s.ack...)
 		for k, v := range s.mix {
-			res.Mix[k] += v
+			r.mix[k] += v
 		}
 	}
-	res.Duplicates, res.Late = stand.tally()
-	res.Stray, res.GraphRejected = stand.stray.Load(), stand.rejected.Load()
-	res.RepliesPerSec = float64(res.Replied) / cfg.duration.Seconds()
-	res.LatencyP50MS, res.LatencyP99MS, res.LatencyMaxMS = percentiles(lat)
-	res.AckP50MS, res.AckP99MS, res.AckMaxMS = percentiles(ack)
-	res.ToolCPU = cpuSelf.Seconds() / cfg.duration.Seconds()
-	res.MachineCPU = cpuMachine.Seconds() / cfg.duration.Seconds()
-	if cfg.pid != 0 {
-		res.CPUUtilisation = cpuServer.Seconds() / cfg.duration.Seconds()
-		if res.Replied > 0 {
-			res.CPUPerReplyMS = float64(cpuServer) / float64(time.Millisecond) / float64(res.Replied)
-		}
+	r.dups, r.late = stand.tally()
+	r.stray, r.rejected = stand.stray.Load(), stand.rejected.Load()
+	return r
+}
+
+func sleepUntil(ctx context.Context, t time.Time) {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
 	}
-	return res
 }
 
 func percentiles(d []time.Duration) (p50, p99, maxMS float64) {

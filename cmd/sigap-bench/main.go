@@ -53,6 +53,7 @@ type options struct {
 	json         bool
 	trace        bool
 	keep         bool
+	rounds       int
 	fresh        bool
 	logFile      string
 	env          multiFlag
@@ -71,6 +72,7 @@ type report struct {
 	Applications int       `json:"applications"`
 	Senders      int       `json:"senders"`
 	Seconds      float64   `json:"seconds"`
+	Rounds       int       `json:"rounds"`
 	Results      []result  `json:"results"`
 	Ratio        float64   `json:"ratio,omitempty"`
 	At           time.Time `json:"at"`
@@ -82,7 +84,8 @@ func main() {
 	flag.StringVar(&o.database, "database", "", "sqlite:PATH (kept), or a postgres:// URL in whose server a fresh database is made and dropped\n(default: a fresh temporary SQLite file)")
 	flag.IntVar(&o.senders, "senders", 64, "applicants writing at once, each waiting for its reply")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "load before measuring")
-	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per target")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per target, in all")
+	flag.IntVar(&o.rounds, "rounds", 3, "measure the targets in turn this many times, each for duration/rounds")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "a message with no reply after this counts as lost")
 	flag.IntVar(&o.applications, "applications", 0, "generated applications to store, half at each demo office (0: only the demo ones)")
 	flag.BoolVar(&o.fresh, "fresh", true, "with a postgres:// URL: make a fresh database in that server (false: use the database as it is)")
@@ -94,13 +97,17 @@ func main() {
 	flag.StringVar(&o.logFile, "log", "", "write sigap's log (stderr) to this file")
 	flag.Var(&o.env, "env", "KEY=VALUE for sigap's environment (repeatable)")
 	flag.Parse()
-	if o.senders < 1 || o.senders > 10000 || o.duration <= 0 || o.timeout <= 0 {
-		fmt.Fprintln(os.Stderr, "sigap-bench: -senders 1 to 10000, -duration and -timeout above zero")
+	if o.senders < 1 || o.senders > 10000 || o.duration <= 0 || o.timeout <= 0 || o.rounds < 1 || o.rounds > 100 {
+		fmt.Fprintln(os.Stderr, "sigap-bench: -senders 1 to 10000, -rounds 1 to 100, -duration and -timeout above zero")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, o, os.Stdout, os.Stderr)
+	for _, drop := range dropAtExit {
+		drop()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "sigap-bench:", err)
 		os.Exit(1)
 	}
@@ -119,7 +126,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	}
 
 	rep := report{Machine: machine(), CPUs: runtime.NumCPU(), Applications: o.applications, Senders: o.senders,
-		Seconds: o.duration.Seconds(), At: time.Now().UTC()}
+		Seconds: o.duration.Seconds(), Rounds: o.rounds, At: time.Now().UTC()}
 	targets := strings.Split(o.targets, ",")
 	for _, t := range targets {
 		if t != "reference" && t != "sigap" {
@@ -137,24 +144,76 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	cfg := loadConfig{path: "/webhooks/whatsapp", secret: benchSecret, senders: o.senders, warmup: o.warmup,
 		duration: o.duration, timeout: o.timeout, trace: o.trace}
 
-	for i, t := range targets {
-		stand.reset()
-		cfg.nonce = int(time.Now().UnixNano()/1e6%1000) + i
-		var res result
+	// Both targets are started first, then measured in turn, round after
+	// round (reference, sigap, reference, sigap …), so that a machine whose
+	// speed drifts during the run slows both alike.
+	type target struct {
+		name string
+		url  string
+		apps *apps
+		proc *sigapProcess
+		raw  raw
+	}
+	var tgs []*target
+	for _, t := range targets {
 		switch t {
 		case "reference":
-			res, err = runReference(ctx, cfg, stand, client, logf)
+			bot, err := startReference(benchSecret, stand.URL, benchToken, o.senders)
+			if err != nil {
+				return err
+			}
+			defer bot.close()
+			tgs = append(tgs, &target{name: t, url: bot.URL, apps: demoApps()})
 		case "sigap":
-			res, err = runSigap(ctx, o, cfg, dir, stand, client, &rep, logf)
+			p, a, err := startSigapTarget(ctx, o, dir, stand, &rep, logf)
+			if err != nil {
+				return err
+			}
+			defer p.stop()
+			tgs = append(tgs, &target{name: t, url: p.url(), apps: a, proc: p})
 		}
-		if err != nil {
-			return err
+	}
+	rounds := max(o.rounds, 1)
+	base := int(time.Now().UnixNano() / 1e6 % 1000)
+	for r := range rounds {
+		for i, tg := range tgs {
+			cfg.target, cfg.apps, cfg.pid = tg.url, tg.apps, 0
+			if tg.proc != nil {
+				cfg.pid = tg.proc.cmd.Process.Pid
+			}
+			cfg.duration = o.duration / time.Duration(rounds)
+			cfg.warmup = o.warmup
+			if r > 0 {
+				cfg.warmup = min(o.warmup, time.Second)
+			}
+			cfg.nonce = base + r*len(tgs) + i
+			cfg.trace = o.trace && r == 0
+			logf("round %d of %d: %s, %d senders, %s warm-up, %s measured", r+1, rounds, tg.name, o.senders, cfg.warmup, cfg.duration)
+			tg.raw.add(runLoad(ctx, cfg, stand, client, logf))
+			client.CloseIdleConnections()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	for _, tg := range tgs {
+		res := tg.raw.result(tg.name, o.senders, tg.proc != nil)
+		if p := tg.proc; p != nil {
+			res.RSSMaxKB, res.RSSKB = procStatus(p.cmd.Process.Pid)
+			p.stop()
+			log, lines := p.stderr()
+			if o.logFile != "" {
+				if err := os.WriteFile(o.logFile, []byte(log), 0o644); err != nil {
+					logf("-log: %v", err)
+				}
+			}
+			if lines > 0 {
+				res.Errors = append(res.Errors, fmt.Sprintf("sigap logged %d lines at warn or above", lines))
+				first := strings.SplitN(log, "\n", 6)
+				res.Errors = append(res.Errors, first[:min(len(first), 5)]...)
+			}
 		}
 		rep.Results = append(rep.Results, res)
-		client.CloseIdleConnections()
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 	}
 	ref := slices.IndexFunc(rep.Results, func(r result) bool { return r.Name == "reference" })
 	sig := slices.IndexFunc(rep.Results, func(r result) bool { return r.Name == "sigap" })
@@ -170,12 +229,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runReference(ctx context.Context, cfg loadConfig, stand *standIn, client *http.Client, logf func(string, ...any)) (result, error) {
-	bot, err := startReference(benchSecret, stand.URL, benchToken, cfg.senders)
-	if err != nil {
-		return result{}, err
-	}
-	defer bot.close()
+// demoApps are the demo applications, as serve --demo prints them.
+func demoApps() *apps {
 	a := &apps{}
 	for _, d := range demo.Applications(time.Now()) {
 		for i, o := range benchOffices {
@@ -184,55 +239,56 @@ func runReference(ctx context.Context, cfg loadConfig, stand *standIn, client *h
 			}
 		}
 	}
-	cfg.target, cfg.apps = bot.URL, a
-	logf("reference bot: %d senders, %s warm-up, %s measured", cfg.senders, cfg.warmup, cfg.duration)
-	res := runLoad(ctx, cfg, stand, client, logf)
-	res.Name = "reference"
-	return res, nil
+	return a
 }
 
-func runSigap(ctx context.Context, o options, cfg loadConfig, dir string, stand *standIn, client *http.Client,
-	rep *report, logf func(string, ...any)) (result, error) {
+// startSigapTarget prepares the database (fresh, seeded if asked) and
+// starts sigap serve --demo on it.
+func startSigapTarget(ctx context.Context, o options, dir string, stand *standIn, rep *report,
+	logf func(string, ...any)) (*sigapProcess, *apps, error) {
 	bin := o.sigap
 	if bin == "" {
 		logf("building sigap")
 		var err error
 		if bin, err = buildSigap(ctx, dir); err != nil {
-			return result{}, err
+			return nil, nil, err
 		}
 	}
 	database := o.database
+	isPostgres := strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
 	switch {
 	case database == "":
 		database = "sqlite:" + filepath.Join(dir, "sigap.db")
 		rep.Database = "sqlite (fresh file, WAL, synchronous=FULL)"
 	case strings.HasPrefix(database, "sqlite:"):
 		rep.Database = "sqlite " + strings.TrimPrefix(database, "sqlite:")
-	case (strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")) && !o.fresh:
+	case isPostgres && !o.fresh:
 		rep.Database = "postgres " + dbName(database)
-	case strings.HasPrefix(database, "postgres://"), strings.HasPrefix(database, "postgresql://"):
+	case isPostgres:
 		fresh, drop, err := freshPostgres(ctx, database)
 		if err != nil {
-			return result{}, err
+			return nil, nil, err
 		}
 		if !o.keep {
-			defer drop()
+			// Dropped when the run is over, after sigap stopped (deferred
+			// calls run last in, first out; see run).
+			dropAtExit = append(dropAtExit, drop)
 		}
 		database = fresh
 		rep.Database = "postgres (fresh database " + dbName(fresh) + ")"
 	default:
-		return result{}, errors.New("-database: want sqlite:PATH or a postgres:// URL")
+		return nil, nil, errors.New("-database: want sqlite:PATH or a postgres:// URL")
 	}
 	perOffice := o.applications / len(benchOffices)
 	if perOffice > 0 {
 		logf("seeding %d applications at each office", perOffice)
 		if err := seed(ctx, database, perOffice, logf); err != nil {
-			return result{}, fmt.Errorf("seed: %w", err)
+			return nil, nil, fmt.Errorf("seed: %w", err)
 		}
 	}
 	offices, err := officesFile(dir, o.mps)
 	if err != nil {
-		return result{}, err
+		return nil, nil, err
 	}
 	env := append([]string{
 		"SIGAP_DATABASE=" + database, "SIGAP_OFFICES=" + offices, "SIGAP_LOG_LEVEL=warn",
@@ -241,32 +297,17 @@ func runSigap(ctx context.Context, o options, cfg loadConfig, dir string, stand 
 	}, o.env...)
 	p, err := startSigap(ctx, bin, env)
 	if err != nil {
-		return result{}, err
+		return nil, nil, err
 	}
-	defer p.stop()
 	a := &apps{demo: p.demo}
 	if perOffice > 0 {
 		a.generated = [2]int{perOffice, perOffice}
 	}
-	cfg.target, cfg.apps, cfg.pid = p.url(), a, p.cmd.Process.Pid
-	logf("sigap: %d senders, %s warm-up, %s measured, %s", cfg.senders, cfg.warmup, cfg.duration, rep.Database)
-	res := runLoad(ctx, cfg, stand, client, logf)
-	res.Name = "sigap"
-	res.RSSMaxKB, res.RSSKB = procStatus(p.cmd.Process.Pid)
-	p.stop()
-	log, lines := p.stderr()
-	if o.logFile != "" {
-		if err := os.WriteFile(o.logFile, []byte(log), 0o644); err != nil {
-			logf("-log: %v", err)
-		}
-	}
-	if lines > 0 {
-		res.Errors = append(res.Errors, fmt.Sprintf("sigap logged %d lines at warn or above", lines))
-		first := strings.SplitN(log, "\n", 6)
-		res.Errors = append(res.Errors, first[:min(len(first), 5)]...)
-	}
-	return res, nil
+	return p, a, nil
 }
+
+// dropAtExit drops the fresh PostgreSQL databases, after everything else.
+var dropAtExit []func()
 
 func machine() string {
 	b, err := os.ReadFile("/proc/cpuinfo")
@@ -282,8 +323,8 @@ func machine() string {
 }
 
 func printReport(w io.Writer, o options, rep report) {
-	fmt.Fprintf(w, "%s, %d CPUs; %d senders, %s measured after %s warm-up; database: %s; applications: %s\n\n",
-		rep.Machine, rep.CPUs, rep.Senders, o.duration, o.warmup, orDash(rep.Database), apps0(rep.Applications))
+	fmt.Fprintf(w, "%s, %d CPUs; %d senders; %s measured per target in %d alternating rounds; database: %s; applications: %s\n\n",
+		rep.Machine, rep.CPUs, rep.Senders, o.duration, o.rounds, orDash(rep.Database), apps0(rep.Applications))
 	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %8s %5s %8s %9s %8s %8s\n", "", "replies/s", "reply p50", "p99", "max",
 		"ack p50", "p99", "max", "no reply", "dups", "RSS max", "CPU/reply", "tool CPU", "all CPU")
 	for _, r := range rep.Results {
