@@ -73,7 +73,8 @@ func TestDatabaseOutage(t *testing.T) {
 	proxy.start(t)
 	defer proxy.cut()
 	u.Host = proxy.addr
-	g := startGateway(t, map[string]string{"SIGAP_DATABASE": u.String()})
+	// Short leases: a step cut off by the outage is taken up again soon after.
+	g := startGateway(t, map[string]string{"SIGAP_DATABASE": u.String(), "SIGAP_INBOX_LEASE": "2s", "SIGAP_OUTBOX_LEASE": "2s"})
 
 	status := func(path string) int {
 		resp, err := http.Get(g.url + path)
@@ -88,6 +89,9 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("readyz before the outage: %d", code)
 	}
 	g.deliver(t, body("wamid.before"))
+	if sent := g.graph.WaitSent(1, 15*time.Second); len(sent) != 1 {
+		t.Fatalf("no reply before the outage")
+	}
 
 	proxy.cut()
 	if code := status("/readyz"); code != http.StatusServiceUnavailable {
