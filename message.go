@@ -143,6 +143,9 @@ type OutboundMessage struct {
 	// Doubtful counts the times a sender died holding this message, so that
 	// a send that may have reached the channel is retried at most once.
 	Doubtful int
+	// LeaseEnds is when the claim under which it was handed out runs out;
+	// after it, another sender may take it.
+	LeaseEnds time.Time
 }
 
 // CustomerServiceWindow is how long after an applicant's last message a

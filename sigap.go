@@ -12,4 +12,7 @@ var (
 	ErrNotFound    = errors.New("not found")
 	ErrInvalid     = errors.New("invalid")
 	ErrUnavailable = errors.New("unavailable")
+	// ErrNotPending: a queued message or reply is no longer waiting; another
+	// worker, which took it over after its lease ran out, finished it.
+	ErrNotPending = errors.New("no longer pending")
 )

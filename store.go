@@ -43,12 +43,45 @@ type Inbox interface {
 	// many messages were new; a redelivered message is ignored. The
 	// transaction is the dedupe claim: concurrent redeliveries add it once.
 	SaveDelivery(ctx context.Context, d Delivery) (added int, err error)
+	// SaveDeliveryClaiming is SaveDelivery that also claims for lease, in
+	// the same transaction, the new messages the caller may answer at once
+	// (their sender has no earlier message waiting) and returns them, so
+	// that the process that stored them goes straight on with them. A store
+	// that cannot do so safely claims none; the rest wait for ClaimInbound.
+	SaveDeliveryClaiming(ctx context.Context, d Delivery, c Claim) (added int, claimed []InboundMessage, err error)
 	// ClaimInbound leases up to limit unprocessed messages, oldest first, for
 	// lease; a message whose lease ran out is offered again.
 	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)
 	// CompleteInbound records, in one transaction, that a message was
-	// handled: the conversation after it and the replies it produced.
+	// handled: the conversation after it and the replies it produced. It
+	// fails with ErrNotPending when the message was already completed (by
+	// another worker that took it over after its lease ran out).
 	CompleteInbound(ctx context.Context, id string, conv Conversation, replies []OutboundMessage) error
+	// CompleteInboundClaiming is CompleteInbound that also claims, in the
+	// same transaction, the replies (when nothing earlier to their recipient
+	// is waiting, so they may be sent at once) and the sender's next waiting
+	// message, and returns what it claimed.
+	CompleteInboundClaiming(ctx context.Context, id string, conv Conversation, replies []OutboundMessage, c Claim) (Completed, error)
+}
+
+// Claim says for how long work stored or finished in a transaction is
+// claimed by the caller in that same transaction. A zero lease claims
+// nothing.
+type Claim struct {
+	Now                     time.Time
+	InboxLease, OutboxLease time.Duration
+}
+
+// Completed is what CompleteInboundClaiming claimed.
+type Completed struct {
+	// Replies are the message's replies, claimed, in order; empty when they
+	// were left for the sender to claim (OutboxLease zero, or an earlier
+	// reply to the recipient waiting).
+	Replies []OutboundMessage
+	// Queued reports replies stored but not claimed.
+	Queued bool
+	// Next is the sender's next waiting message, claimed, if any.
+	Next *InboundMessage
 }
 
 // Outbox is the durable queue of replies.
@@ -56,6 +89,14 @@ type Outbox interface {
 	// ClaimOutbound leases up to limit pending messages that are due.
 	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboundMessage, error)
 	MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error
+	// MarkSentClaimNext is MarkSent that also claims, in the same
+	// transaction, the next due reply to the same recipient, if any, so the
+	// caller sends it next.
+	MarkSentClaimNext(ctx context.Context, m OutboundMessage, sentID string, at time.Time, lease time.Duration) (*OutboundMessage, error)
+	// Release gives back a claimed message that was not sent, if the claim
+	// it was handed out under still holds, so that the next claim does
+	// not count it in doubt.
+	Release(ctx context.Context, m OutboundMessage) error
 	// MarkRetry leaves the message pending until retryAt.
 	MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error
 	// MarkFailed gives up on the message for good.

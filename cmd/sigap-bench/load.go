@@ -17,16 +17,85 @@ import (
 	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
-// The demo offices: jakpus asks the birth date before a status answer,
-// mataram does not.
+// The demo offices, the two kinds of office the load is spread over:
+// jakpus asks the birth date before a status answer, mataram does not.
 type officeInfo struct {
 	code, phoneID string
 	verify        bool
+	kind          int    // which demo office this is, or is a copy of (index in demoOffices)
+	copy          int    // 1: the demo office itself; 2, 3 …: an extra office written into the offices file
+	prefix        string // the first four digits of its generated applications' numbers
+	apps          int    // generated applications stored there (0: the demo ones, at a demo office)
 }
 
-var benchOffices = [2]officeInfo{
-	{"jakpus", "100000000000001", true},
-	{"mataram", "100000000000002", false},
+var demoOffices = [2]officeInfo{
+	{code: "jakpus", phoneID: "100000000000001", verify: true, kind: 0},
+	{code: "mataram", phoneID: "100000000000002", verify: false, kind: 1},
+}
+
+// Application numbers by kind: the generated ones are prefix base plus the
+// copy (1061 … 1068, 3101 … 3108), apart from the demo ones (1060…, 3100…)
+// and from the unknown numbers the scripts write (1069…, 3109…).
+var (
+	generatedBase = [2]string{"106", "310"}
+	unknownPrefix = [2]string{"1069", "3109"}
+)
+
+const (
+	maxOffices = 16
+	// minExtraApps is what an extra office holds at least: it has no demo
+	// applications to fall back on.
+	minExtraApps = 1000
+)
+
+// fleet is the offices the load is spread over, kind by kind: jakpus,
+// jakpus2 … jakpusN/2, then mataram, mataram2 … Each has a number of its own.
+type fleet []officeInfo
+
+// newFleet makes n offices, half of each kind; applications is the
+// generated applications in all, spread evenly (an extra office gets at
+// least minExtraApps).
+func newFleet(n, applications int) (fleet, error) {
+	if n < 2 || n > maxOffices || n%2 != 0 {
+		return nil, fmt.Errorf("-offices %d: want an even number from 2 to %d (half of them like jakpus, half like mataram)", n, maxOffices)
+	}
+	per := max(applications, 0) / n
+	f := make(fleet, 0, n)
+	for kind, d := range demoOffices {
+		for c := 1; c <= n/2; c++ {
+			o := d
+			o.copy, o.prefix, o.apps = c, generatedBase[kind]+strconv.Itoa(c), per
+			if c > 1 {
+				o.code = d.code + strconv.Itoa(c)
+				o.phoneID = fmt.Sprintf("1000000000%d%04d", kind+1, c) // 100000000010002 …, apart from the demo ones
+				o.apps = max(per, minExtraApps)
+			}
+			f = append(f, o)
+		}
+	}
+	return f, nil
+}
+
+// pick draws an office of a kind, each copy alike. With one of each (the
+// demo offices alone) it draws nothing, so that -offices 2 writes what the
+// tool always wrote.
+func (f fleet) pick(r *rand.Rand, kind int) int {
+	per := len(f) / 2
+	if per == 1 {
+		return kind
+	}
+	return kind*per + r.IntN(per)
+}
+
+// extraApps is the generated applications at each extra office (0: there
+// is none).
+func (f fleet) extraApps() int {
+	for _, o := range f {
+		if o.copy > 1 {
+			return o.apps
+		}
+	}
+	return 0
 }
 
 // knownApp is an application the tool knows to be stored, with the birth
@@ -36,16 +105,33 @@ type knownApp struct {
 	birth  time.Time
 }
 
-// apps picks applications to ask about: the demo ones that serve --demo
-// printed, or the generated ones the tool seeded.
+// apps picks applications to ask about, by office: the demo ones that
+// serve --demo printed, or the generated ones the tool seeded.
 type apps struct {
-	demo      [2][]knownApp
-	generated [2]int
+	offices   fleet
+	demo      [][]knownApp
+	generated []int
+}
+
+// newApps knows the demo applications (by office code) and, where
+// generated says so, the generated ones of f's offices. An extra office
+// always has generated ones; a demo office only when they were asked for.
+func newApps(f fleet, demo map[string][]knownApp, generated bool) *apps {
+	a := &apps{offices: f, demo: make([][]knownApp, len(f)), generated: make([]int, len(f))}
+	for i, o := range f {
+		if o.copy == 1 {
+			a.demo[i] = demo[o.code]
+		}
+		if generated || o.copy > 1 {
+			a.generated[i] = o.apps
+		}
+	}
+	return a
 }
 
 func (a *apps) pick(r *rand.Rand, office int) knownApp {
 	if n := a.generated[office]; n > 0 {
-		return generatedApp(office, r.IntN(n))
+		return generatedApp(a.offices[office], r.IntN(n))
 	}
 	list := a.demo[office]
 	return list[r.IntN(len(list))]
@@ -103,7 +189,8 @@ type workerStats struct {
 	mix                              map[string]int
 }
 
-// script is one applicant's conversation: an office and what they write.
+// script is one applicant's conversation: an office (index in the fleet)
+// and what they write.
 type script struct {
 	office int
 	msgs   []msg
@@ -126,27 +213,33 @@ func spaced(r *rand.Rand, n string) string {
 }
 
 // newScript draws an applicant: a greeting, status look-ups with known and
-// unknown numbers, #bayar and the like, feedback.
+// unknown numbers, #bayar and the like, feedback. The script decides the
+// kind of office; the office is any of that kind.
 func newScript(r *rand.Rand, a *apps) script {
 	greet := greetings[r.IntN(len(greetings))]
-	unknown := func(office int) string {
-		return []string{"1069", "3109"}[office] + fmt.Sprintf("%012d", r.Int64N(1e12))
+	unknown := func(kind int) string {
+		return unknownPrefix[kind] + fmt.Sprintf("%012d", r.Int64N(1e12))
 	}
 	switch x := r.IntN(100); {
 	case x < 30: // jakpus: menu, a known number, its birth date, #bayar
-		app := a.pick(r, 0)
-		return script{0, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)},
+		o := a.offices.pick(r, 0)
+		app := a.pick(r, o)
+		return script{o, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)},
 			{"birth date", app.birth.Format("02-01-2006")}, {"#bayar", "#bayar"}}}
 	case x < 45: // jakpus: an unknown number and a made-up birth date
-		return script{0, []msg{{"number (unknown)", unknown(0)}, {"birth date", "17081990"}, {"menu", "menu"}}}
+		o := a.offices.pick(r, 0)
+		return script{o, []msg{{"number (unknown)", unknown(0)}, {"birth date", "17081990"}, {"menu", "menu"}}}
 	case x < 55: // jakpus: feedback with its text, then thanks
-		return script{0, []msg{{"feedback", "#saran antrian di loket pengambilan lama sekali, mohon ditambah petugasnya"},
+		o := a.offices.pick(r, 0)
+		return script{o, []msg{{"feedback", "#saran antrian di loket pengambilan lama sekali, mohon ditambah petugasnya"},
 			{"thanks", "terima kasih"}}}
 	case x < 85: // mataram: menu, a known number answered at once, pickup
-		app := a.pick(r, 1)
-		return script{1, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)}, {"#antrian", "#antrian"}}}
+		o := a.offices.pick(r, 1)
+		app := a.pick(r, o)
+		return script{o, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)}, {"#antrian", "#antrian"}}}
 	default: // mataram: an unknown number, then fees
-		return script{1, []msg{{"number (unknown)", unknown(1)}, {"#bayar", "#bayar"}}}
+		o := a.offices.pick(r, 1)
+		return script{o, []msg{{"number (unknown)", unknown(1)}, {"#bayar", "#bayar"}}}
 	}
 }
 
@@ -312,7 +405,7 @@ func sender(ctx context.Context, cfg loadConfig, w int, stand *standIn, client *
 		waID := fmt.Sprintf("62%03d%03d%05d", cfg.nonce%1000, w%1000, n%100000)
 		p := stand.register(waID)
 		sc := newScript(r, cfg.apps)
-		office := benchOffices[sc.office]
+		office := cfg.apps.offices[sc.office]
 		for _, m := range sc.msgs {
 			text := m.text
 			now := time.Now()

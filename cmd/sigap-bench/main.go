@@ -6,12 +6,16 @@
 //
 // It starts its own Graph API stand-in on 127.0.0.1 and runs `sigap serve
 // --demo` against a fresh database (built from this module unless -sigap
-// names a binary). Many distinct applicants write to it, each waiting for
-// its reply before writing again, for a bounded time. The same load runs
-// against a reference bot built into the tool (verify the signature, parse,
-// acknowledge, send one reply; no storage, no logic), and SIGAP's replies
-// per second are given as a fraction of the reference's: absolute figures
-// move from machine to machine, the ratio much less. See docs/performance.md.
+// names a binary), with -offices offices (default 8), each with its own
+// WhatsApp number and send budget (-mps): the two demo offices and copies
+// of them (jakpus2, mataram2 …, with generated applications), so that no
+// one number's budget caps the load. Many distinct applicants write to it,
+// each waiting for its reply before writing again, for a bounded time. The
+// same load runs against a reference bot built into the tool (verify the
+// signature, parse, acknowledge, send one reply; no storage, no logic), and
+// SIGAP's replies per second are given as a fraction of the reference's:
+// absolute figures move from machine to machine, the ratio much less. See
+// docs/performance.md.
 package main
 
 import (
@@ -48,12 +52,15 @@ type options struct {
 	duration     time.Duration
 	timeout      time.Duration
 	applications int
+	offices      int
+	fleet        fleet // from offices and applications
 	mps          int
 	targets      string
 	json         bool
 	trace        bool
 	keep         bool
 	rounds       int
+	seedOnly     bool
 	fresh        bool
 	logFile      string
 	env          multiFlag
@@ -64,18 +71,25 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// report is the whole run, for -json.
+// report is the whole run, for -json. Applications is what -applications
+// asked for; ExtraApplications the generated applications at each extra
+// office (0: there is none). Offices is how many offices, each with its own
+// number, the load was spread over, and MessagesPerSecond each number's
+// send budget.
 type report struct {
-	Machine      string    `json:"machine"`
-	CPUs         int       `json:"cpus"`
-	Database     string    `json:"database"`
-	Applications int       `json:"applications"`
-	Senders      int       `json:"senders"`
-	Seconds      float64   `json:"seconds"`
-	Rounds       int       `json:"rounds"`
-	Results      []result  `json:"results"`
-	Ratio        float64   `json:"ratio,omitempty"`
-	At           time.Time `json:"at"`
+	Machine           string    `json:"machine"`
+	CPUs              int       `json:"cpus"`
+	Database          string    `json:"database"`
+	Applications      int       `json:"applications"`
+	ExtraApplications int       `json:"applications_per_extra_office,omitempty"`
+	Offices           int       `json:"offices"`
+	MessagesPerSecond int       `json:"messages_per_second_per_number"`
+	Senders           int       `json:"senders"`
+	Seconds           float64   `json:"seconds"`
+	Rounds            int       `json:"rounds"`
+	Results           []result  `json:"results"`
+	Ratio             float64   `json:"ratio,omitempty"`
+	At                time.Time `json:"at"`
 }
 
 func main() {
@@ -87,12 +101,14 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured time per target, in all")
 	flag.IntVar(&o.rounds, "rounds", 3, "measure the targets in turn this many times, each for duration/rounds")
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Second, "a message with no reply after this counts as lost")
-	flag.IntVar(&o.applications, "applications", 0, "generated applications to store, half at each demo office (0: only the demo ones)")
+	flag.IntVar(&o.applications, "applications", 0, "generated applications to store, spread evenly over the offices\n(0: the demo offices keep their demo ones; an extra office always gets at least 1000)")
+	flag.IntVar(&o.offices, "offices", 8, "offices to spread the load over, each with its own number and send budget: an even number\nfrom 2 to 16, half like jakpus (asks the birth date) and half like mataram, the demo offices\nthemselves and copies of them (jakpus2, mataram2 …); 2: the two demo offices alone")
 	flag.BoolVar(&o.fresh, "fresh", true, "with a postgres:// URL: make a fresh database in that server (false: use the database as it is)")
-	flag.IntVar(&o.mps, "mps", 1000, "each demo office's send budget, messages a second (0: the offices file's default, 80)")
+	flag.IntVar(&o.mps, "mps", 1000, "each office's send budget (its number's), messages a second, at most 1000\n(0: the offices file's default, 80)")
 	flag.StringVar(&o.targets, "targets", "reference,sigap", "what to measure, in order")
 	flag.BoolVar(&o.json, "json", false, "print the figures as JSON")
 	flag.BoolVar(&o.trace, "trace", false, "print the first sender's conversation")
+	flag.BoolVar(&o.seedOnly, "seed-only", false, "with -database: store the generated applications (-applications, and the extra offices')\nand stop, to copy or reuse the database (run it later with the same -offices and -applications)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary folder and a fresh PostgreSQL database")
 	flag.StringVar(&o.logFile, "log", "", "write sigap's log (stderr) to this file")
 	flag.Var(&o.env, "env", "KEY=VALUE for sigap's environment (repeatable)")
@@ -101,9 +117,27 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sigap-bench: -senders 1 to 10000, -rounds 1 to 100, -duration and -timeout above zero")
 		os.Exit(2)
 	}
+	f, err := newFleet(o.offices, o.applications)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sigap-bench:", err)
+		os.Exit(2)
+	}
+	o.fleet = f
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, o, os.Stdout, os.Stderr)
+	if o.seedOnly {
+		if o.database == "" || o.applications < len(o.fleet) && o.fleet.extraApps() == 0 {
+			fmt.Fprintln(os.Stderr, "sigap-bench: -seed-only wants -database, and -applications or -offices above 2")
+			os.Exit(2)
+		}
+		logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+		if err := seed(ctx, o.database, o.fleet, logf); err != nil {
+			fmt.Fprintln(os.Stderr, "sigap-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	err = run(ctx, o, os.Stdout, os.Stderr)
 	for _, drop := range dropAtExit {
 		drop()
 	}
@@ -125,7 +159,12 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 		defer os.RemoveAll(dir)
 	}
 
-	rep := report{Machine: machine(), CPUs: runtime.NumCPU(), Applications: o.applications, Senders: o.senders,
+	mps := o.mps
+	if mps == 0 {
+		mps = 80 // the offices file's default
+	}
+	rep := report{Machine: machine(), CPUs: runtime.NumCPU(), Applications: o.applications,
+		ExtraApplications: o.fleet.extraApps(), Offices: len(o.fleet), MessagesPerSecond: mps, Senders: o.senders,
 		Seconds: o.duration.Seconds(), Rounds: o.rounds, At: time.Now().UTC()}
 	targets := strings.Split(o.targets, ",")
 	for _, t := range targets {
@@ -163,7 +202,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 				return err
 			}
 			defer bot.close()
-			tgs = append(tgs, &target{name: t, url: bot.URL, apps: demoApps()})
+			// The reference ignores what is written; its applicants ask the
+			// demo offices about the demo applications, as they always did.
+			tgs = append(tgs, &target{name: t, url: bot.URL, apps: newApps(o.fleet, demoApps(), false)})
 		case "sigap":
 			p, a, err := startSigapTarget(ctx, o, dir, stand, &rep, logf)
 			if err != nil {
@@ -229,21 +270,19 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// demoApps are the demo applications, as serve --demo prints them.
-func demoApps() *apps {
-	a := &apps{}
+// demoApps are the demo applications, by office code, as serve --demo
+// prints them.
+func demoApps() map[string][]knownApp {
+	m := map[string][]knownApp{}
 	for _, d := range demo.Applications(time.Now()) {
-		for i, o := range benchOffices {
-			if o.code == d.Office {
-				a.demo[i] = append(a.demo[i], knownApp{number: d.Number, birth: d.BirthDate})
-			}
-		}
+		m[d.Office] = append(m[d.Office], knownApp{number: d.Number, birth: d.BirthDate})
 	}
-	return a
+	return m
 }
 
-// startSigapTarget prepares the database (fresh, seeded if asked) and
-// starts sigap serve --demo on it.
+// startSigapTarget prepares the database (fresh, seeded with the generated
+// applications, the extra offices' always) and starts sigap serve --demo on
+// it, with the offices of o.fleet.
 func startSigapTarget(ctx context.Context, o options, dir string, stand *standIn, rep *report,
 	logf func(string, ...any)) (*sigapProcess, *apps, error) {
 	bin := o.sigap
@@ -279,16 +318,22 @@ func startSigapTarget(ctx context.Context, o options, dir string, stand *standIn
 	default:
 		return nil, nil, errors.New("-database: want sqlite:PATH or a postgres:// URL")
 	}
-	perOffice := o.applications / len(benchOffices)
-	if perOffice > 0 {
-		logf("seeding %d applications at each office", perOffice)
-		if err := seed(ctx, database, perOffice, logf); err != nil {
-			return nil, nil, fmt.Errorf("seed: %w", err)
-		}
-	}
-	offices, err := officesFile(dir, o.mps)
+	offices, err := officesFile(dir, o.mps, o.fleet)
 	if err != nil {
 		return nil, nil, err
+	}
+	if extra, per := o.fleet.extraApps(), o.applications/len(o.fleet); per > 0 || extra > 0 {
+		switch {
+		case extra == 0 || extra == per:
+			logf("seeding %d applications at each office", max(per, extra))
+		case per == 0:
+			logf("seeding %d applications at each extra office", extra)
+		default:
+			logf("seeding %d applications at each demo office, %d at each extra office", per, extra)
+		}
+		if err := seed(ctx, database, o.fleet, logf); err != nil {
+			return nil, nil, fmt.Errorf("seed: %w", err)
+		}
 	}
 	env := append([]string{
 		"SIGAP_DATABASE=" + database, "SIGAP_OFFICES=" + offices, "SIGAP_LOG_LEVEL=warn",
@@ -299,11 +344,7 @@ func startSigapTarget(ctx context.Context, o options, dir string, stand *standIn
 	if err != nil {
 		return nil, nil, err
 	}
-	a := &apps{demo: p.demo}
-	if perOffice > 0 {
-		a.generated = [2]int{perOffice, perOffice}
-	}
-	return p, a, nil
+	return p, newApps(o.fleet, p.demoApps(), true), nil
 }
 
 // dropAtExit drops the fresh PostgreSQL databases, after everything else.
@@ -323,8 +364,8 @@ func machine() string {
 }
 
 func printReport(w io.Writer, o options, rep report) {
-	fmt.Fprintf(w, "%s, %d CPUs; %d senders; %s measured per target in %d alternating rounds; database: %s; applications: %s\n\n",
-		rep.Machine, rep.CPUs, rep.Senders, o.duration, o.rounds, orDash(rep.Database), apps0(rep.Applications))
+	fmt.Fprintf(w, "%s, %d CPUs; %d senders; %s measured per target in %d alternating rounds; %s; database: %s; applications: %s\n\n",
+		rep.Machine, rep.CPUs, rep.Senders, o.duration, o.rounds, officesText(rep), orDash(rep.Database), appsText(rep))
 	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %8s %5s %8s %9s %8s %8s\n", "", "replies/s", "reply p50", "p99", "max",
 		"ack p50", "p99", "max", "no reply", "dups", "RSS max", "CPU/reply", "tool CPU", "all CPU")
 	for _, r := range rep.Results {
@@ -383,11 +424,29 @@ func orDash(s string) string {
 	return s
 }
 
-func apps0(n int) string {
-	if n == 0 {
-		return "the 14 demo ones"
+// officesText says what the load was spread over.
+func officesText(rep report) string {
+	kinds := "the two demo ones"
+	if rep.Offices > 2 {
+		kinds = fmt.Sprintf("%d like jakpus, %d like mataram", rep.Offices/2, rep.Offices/2)
 	}
-	return fmt.Sprint(n)
+	return fmt.Sprintf("%d offices/numbers (%s) at %d messages/s each", rep.Offices, kinds, rep.MessagesPerSecond)
+}
+
+// appsText says which applications the applicants ask about.
+func appsText(rep report) string {
+	extra, per := rep.ExtraApplications, rep.Applications/max(rep.Offices, 1)
+	switch {
+	case rep.Applications == 0 && extra == 0:
+		return "the 14 demo ones"
+	case extra == 0:
+		return fmt.Sprint(rep.Applications)
+	case per == 0:
+		return fmt.Sprintf("the 14 demo ones at the demo offices, %d generated at each of the %d others", extra, rep.Offices-2)
+	case extra == per:
+		return fmt.Sprintf("%d, %d at each office", rep.Applications, per)
+	}
+	return fmt.Sprintf("%d at each demo office, %d at each of the %d others", per, extra, rep.Offices-2)
 }
 
 func dbName(u string) string {

@@ -16,28 +16,27 @@ import (
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
 )
 
-// Generated applications: office prefixes the demo data does not use, and
-// everything else derived from the index, so the load tool knows any
-// application's number and birth date without reading them back.
-var generatedPrefix = [2]string{"1061", "3101"}
-
 var stages = []sigap.Stage{sigap.StageRegistered, sigap.StageAwaitingPayment, sigap.StagePaid, sigap.StageInterviewed,
 	sigap.StageApproved, sigap.StagePrinting, sigap.StageReady, sigap.StageCollected, sigap.StageShipped,
 	sigap.StageOnHold, sigap.StageRejected, sigap.StageCancelled}
 
 var seedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func generatedApp(office, i int) knownApp {
+// generatedApp is an office's i-th generated application: its number is
+// the office's prefix (one the demo data does not use, see newFleet) and i,
+// and everything else is derived from i too, so the load tool knows any
+// application's number and birth date without reading them back.
+func generatedApp(office officeInfo, i int) knownApp {
 	birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, (i*7919)%25000)
-	return knownApp{number: generatedPrefix[office] + fmt.Sprintf("%012d", i), birth: birth}
+	return knownApp{number: office.prefix + fmt.Sprintf("%012d", i), birth: birth}
 }
 
-func generatedApps(office, n int) iter.Seq[sigap.Application] {
+func generatedApps(office officeInfo, n int) iter.Seq[sigap.Application] {
 	return func(yield func(sigap.Application) bool) {
 		for i := range n {
 			k := generatedApp(office, i)
 			a := sigap.Application{
-				Number: k.number, Office: benchOffices[office].code, ApplicantName: fmt.Sprintf("Pemohon Uji %d", i),
+				Number: k.number, Office: office.code, ApplicantName: fmt.Sprintf("Pemohon Uji %d", i),
 				BirthDate: k.birth, PassportType: sigap.PassportElectronic, Stage: stages[i%len(stages)],
 				StageAt: seedEpoch.Add(-time.Duration(i%720) * time.Hour),
 			}
@@ -61,18 +60,22 @@ func openStore(ctx context.Context, database string) (*sqlstore.Store, error) {
 	return postgres.Open(ctx, database, postgres.Options{Migrate: true, Log: log, MaxConns: 4})
 }
 
-// seed stores n generated applications in each office unless they are
-// there already.
-func seed(ctx context.Context, database string, n int, logf func(string, ...any)) error {
+// seed stores each office's generated applications (officeInfo.apps)
+// unless they are there already.
+func seed(ctx context.Context, database string, offices fleet, logf func(string, ...any)) error {
 	st, err := openStore(ctx, database)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	for office := range benchOffices {
+	for _, office := range offices {
+		n := office.apps
+		if n <= 0 {
+			continue
+		}
 		last := generatedApp(office, n-1).number
-		if _, err := st.FindApplication(ctx, benchOffices[office].code, last); err == nil {
-			logf("%s: %d generated applications already stored", benchOffices[office].code, n)
+		if _, err := st.FindApplication(ctx, office.code, last); err == nil {
+			logf("%s: %d generated applications already stored", office.code, n)
 			continue
 		}
 		start := time.Now()
@@ -80,7 +83,7 @@ func seed(ctx context.Context, database string, n int, logf func(string, ...any)
 		next := step
 		total, err := st.BulkInsertApplications(ctx, generatedApps(office, n), func(done int64) {
 			if done >= next {
-				logf("%s: %d of %d applications stored (%.0f a second)", benchOffices[office].code, done, n,
+				logf("%s: %d of %d applications stored (%.0f a second)", office.code, done, n,
 					float64(done)/time.Since(start).Seconds())
 				next += step
 			}
@@ -88,10 +91,13 @@ func seed(ctx context.Context, database string, n int, logf func(string, ...any)
 		if err != nil {
 			return err
 		}
-		logf("%s: %d applications stored in %s", benchOffices[office].code, total, time.Since(start).Round(time.Millisecond))
+		logf("%s: %d applications stored in %s", office.code, total, time.Since(start).Round(time.Millisecond))
 	}
+	// Statistics for the planner; on PostgreSQL also the vacuum that
+	// autovacuum would otherwise run over the new rows during the
+	// measurement.
 	if strings.HasPrefix(database, "postgres") {
-		_, err = st.DB().ExecContext(ctx, `ANALYZE applications`)
+		_, err = st.DB().ExecContext(ctx, `VACUUM (ANALYZE) applications`)
 	} else {
 		_, err = st.DB().ExecContext(ctx, `ANALYZE`)
 	}

@@ -12,12 +12,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sigap-id/sigap/internal/config"
 	"github.com/sigap-id/sigap/internal/demo"
 )
 
@@ -31,23 +35,117 @@ func buildSigap(ctx context.Context, dir string) (string, error) {
 	return bin, nil
 }
 
-// officesFile writes the embedded demo offices with each number's send
-// budget set to mps (0: as the demo file has it, the Cloud API's default 80).
-func officesFile(dir string, mps int) (string, error) {
-	y := string(demo.OfficesYAML)
+// officesFile writes the embedded demo offices, and the extra offices of f
+// (copies of their demo office), with each number's send budget set to mps
+// (0: as the demo file has it, the Cloud API's default 80). The file is
+// checked as sigap will check it.
+func officesFile(dir string, mps int, f fleet) (string, error) {
+	y := demo.OfficesYAML
+	if len(f) > len(demoOffices) {
+		var err error
+		if y, err = withCopies(y, f); err != nil {
+			return "", fmt.Errorf("offices file: %w", err)
+		}
+	}
+	s := string(y)
 	if mps > 0 {
 		re := regexp.MustCompile(`(?m)^(\s+)phone_number_id: (.*)$`)
-		y = re.ReplaceAllString(y, "${1}phone_number_id: ${2}\n${1}messages_per_second: "+strconv.Itoa(mps))
+		s = re.ReplaceAllString(s, "${1}phone_number_id: ${2}\n${1}messages_per_second: "+strconv.Itoa(mps))
 	}
 	path := filepath.Join(dir, "offices.yaml")
-	return path, os.WriteFile(path, []byte(y), 0o600)
+	parsed, err := config.ParseOffices(path, []byte(s), func(string) string { return "" })
+	if err != nil {
+		return "", err
+	}
+	for _, o := range f {
+		if got, ok := parsed.ByCode(o.code); !ok || got.PhoneNumberID != o.phoneID {
+			return "", fmt.Errorf("offices file %s: no office %s with phone_number_id %s", path, o.code, o.phoneID)
+		}
+	}
+	return path, os.WriteFile(path, []byte(s), 0o600)
+}
+
+// withCopies adds f's extra offices to an offices file: each a copy of its
+// demo office's entry, settings and texts alike, with its own code, name
+// and phone_number_id.
+func withCopies(src []byte, f fleet) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, errors.New("not one YAML document")
+	}
+	list := yamlValue(doc.Content[0], "offices")
+	if list == nil || list.Kind != yaml.SequenceNode {
+		return nil, errors.New("no list under offices:")
+	}
+	byCode := map[string]*yaml.Node{}
+	for _, n := range list.Content {
+		if c := yamlValue(n, "code"); c != nil {
+			byCode[c.Value] = n
+		}
+	}
+	for _, o := range f {
+		if o.copy == 1 {
+			continue
+		}
+		d := demoOffices[o.kind]
+		orig := byCode[d.code]
+		if orig == nil {
+			return nil, fmt.Errorf("the demo offices have no %s to copy", d.code)
+		}
+		c := copyYAML(orig)
+		code, name := yamlValue(c, "code"), yamlValue(c, "name")
+		phone := yamlValue(yamlValue(c, "whatsapp"), "phone_number_id")
+		if name == nil || phone == nil {
+			return nil, fmt.Errorf("the demo office %s has no name or whatsapp.phone_number_id", d.code)
+		}
+		code.Value = o.code
+		name.Value = fmt.Sprintf("%s (salinan %d)", name.Value, o.copy)
+		phone.Value, phone.Style = o.phoneID, yaml.DoubleQuotedStyle
+		list.Content = append(list.Content, c)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// yamlValue is the value of key in a mapping node, or nil.
+func yamlValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// copyYAML copies a node and everything under it.
+func copyYAML(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = make([]*yaml.Node, len(n.Content))
+	for i, k := range n.Content {
+		c.Content[i] = copyYAML(k)
+	}
+	return &c
 }
 
 // sigapProcess is a running `sigap serve --demo`.
 type sigapProcess struct {
 	cmd   *exec.Cmd
 	URL   string
-	demo  [2][]knownApp
+	demo  map[string][]knownApp // the demo applications serve --demo printed, by office code
 	mu    sync.Mutex
 	log   bytes.Buffer // stderr, capped
 	lines int          // stderr lines
@@ -97,7 +195,7 @@ func startSigap(ctx context.Context, bin string, env []string) (*sigapProcess, e
 	}
 	cmd := exec.Command(bin, "serve", "--demo")
 	cmd.Env = append(append(clean, "SIGAP_ADDR="+addr), env...)
-	p := &sigapProcess{cmd: cmd, done: make(chan error, 1)}
+	p := &sigapProcess{cmd: cmd, demo: map[string][]knownApp{}, done: make(chan error, 1)}
 	cmd.Stderr = p
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -131,11 +229,7 @@ func startSigap(ctx context.Context, bin string, env []string) (*sigapProcess, e
 					continue
 				}
 				p.mu.Lock()
-				for i, o := range benchOffices {
-					if o.code == m[1] {
-						p.demo[i] = append(p.demo[i], knownApp{number: m[2], birth: birth})
-					}
-				}
+				p.demo[m[1]] = append(p.demo[m[1]], knownApp{number: m[2], birth: birth})
 				p.mu.Unlock()
 			}
 		}
@@ -170,13 +264,27 @@ func startSigap(ctx context.Context, bin string, env []string) (*sigapProcess, e
 		if err == nil {
 			resp.Body.Close()
 			p.mu.Lock()
-			hints := len(p.demo[0]) > 0 && len(p.demo[1]) > 0
+			hints := true
+			for _, o := range demoOffices {
+				hints = hints && len(p.demo[o.code]) > 0
+			}
 			p.mu.Unlock()
 			if resp.StatusCode == http.StatusOK && hints {
 				return p, nil
 			}
 		}
 	}
+}
+
+// demoApps is a copy of the demo applications seen so far, by office code.
+func (p *sigapProcess) demoApps() map[string][]knownApp {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[string][]knownApp, len(p.demo))
+	for code, list := range p.demo {
+		m[code] = slices.Clone(list)
+	}
+	return m
 }
 
 func (p *sigapProcess) url() string {

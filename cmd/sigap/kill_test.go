@@ -38,7 +38,7 @@ var buildBinary = sync.OnceValues(func() (string, error) {
 type process struct {
 	cmd *exec.Cmd
 	url string
-	log *bytes.Buffer
+	log *lockedBuffer // stderr, written while the test reads it
 }
 
 func startProcess(t *testing.T, env []string) *process {
@@ -49,7 +49,7 @@ func startProcess(t *testing.T, env []string) *process {
 	}
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), env...)
-	p := &process{cmd: cmd, log: &bytes.Buffer{}}
+	p := &process{cmd: cmd, log: &lockedBuffer{}}
 	cmd.Stderr = p.log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -194,4 +194,22 @@ func TestKillAndRestart(t *testing.T) {
 	if dups > 8 {
 		t.Errorf("%d duplicate replies, more than the %d sends that can be in flight", dups, 8)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that a process writes while a test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -102,8 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	hook := &whatsapp.Webhook{
 		AppSecret: a.env.AppSecret, VerifyToken: a.env.VerifyToken,
-		Offices: a.offices.ByPhoneNumberID, Inbox: a.store,
-		Received: func(int) { proc.Wake() }, Metrics: met, Log: log,
+		Offices: a.offices.ByPhoneNumberID, Inbox: proc, Metrics: met, Log: log,
 	}
 	srv := &web.Server{
 		Offices: a.offices.List(), Chat: proc.Chat, Ready: a.store.Ready, Webhook: hook, Metrics: met.Handler(),
@@ -122,9 +121,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() { proc.Run(workCtx) })
 	wg.Go(func() { keeper.Run(workCtx) })
 	if sender != nil {
-		// Every answered message may have left replies: wake the sender.
-		proc.Answered = sender.Wake
+		// Replies are claimed for the sender where they are stored and
+		// handed to it; those left queued behind earlier ones, it claims.
+		proc.OutboxLease, proc.ReplyRoom = sender.Lease, sender.HasRoom
+		proc.Replies = func(claimed []sigap.OutboundMessage, queued bool) {
+			if len(claimed) > 0 {
+				sender.Offer(claimed)
+			}
+			if queued {
+				sender.Wake()
+			}
+		}
 		wg.Go(func() { sender.Run(workCtx) })
+	}
+	if a.env.DebugAddr != "" {
+		if err := serveDebug(workCtx, a.env.DebugAddr, log); err != nil {
+			stopWork()
+			wg.Wait()
+			return err
+		}
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()

@@ -13,6 +13,9 @@ type Env struct {
 	OfficesPath string // SIGAP_OFFICES; empty means the embedded demo offices
 	LogLevel    string // SIGAP_LOG_LEVEL: debug, info, warn, error
 	LogFormat   string // SIGAP_LOG_FORMAT: text or json
+	// DebugAddr (SIGAP_DEBUG_ADDR), when set, serves Go's profiler
+	// (/debug/pprof/) on its own listener, apart from the public one.
+	DebugAddr string
 
 	AppSecret   string // WHATSAPP_APP_SECRET
 	VerifyToken string // WHATSAPP_VERIFY_TOKEN
@@ -40,6 +43,7 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		OfficesPath: get("SIGAP_OFFICES", ""),
 		LogLevel:    get("SIGAP_LOG_LEVEL", "info"),
 		LogFormat:   get("SIGAP_LOG_FORMAT", "text"),
+		DebugAddr:   get("SIGAP_DEBUG_ADDR", ""),
 		AppSecret:   getenv("WHATSAPP_APP_SECRET"),
 		VerifyToken: getenv("WHATSAPP_VERIFY_TOKEN"),
 		AccessToken: getenv("WHATSAPP_ACCESS_TOKEN"),

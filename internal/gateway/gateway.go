@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -48,13 +49,31 @@ type Processor struct {
 	Poll time.Duration
 	// Workers is how many senders' messages are answered at once.
 	Workers int
-	// Answered, if set, is called after a message's replies are stored.
-	Answered func()
+	// OutboxLease, when set, has the replies of a step claimed for the
+	// sender in the step's own transaction and handed to Replies, instead
+	// of left for the sender to claim.
+	OutboxLease time.Duration
+	// Replies, if set, is called after a step stored replies: those it
+	// claimed for sending (see OutboxLease), and whether others were left
+	// queued for the sender to claim. It must not block.
+	Replies func(claimed []sigap.OutboundMessage, queued bool)
+	// ReplyRoom, if set, says whether the sender can take replies claimed
+	// for it now; if not, they are left in the outbox for it to claim.
+	ReplyRoom func() bool
 	// Received, if set, is called before a message is answered (to mark it
 	// read and show the typing indicator); it must not block.
 	Received func(office sigap.Office, m sigap.InboundMessage)
 
-	wake chan struct{}
+	wake    chan struct{} // messages may wait unclaimed in the store
+	offers  chan struct{} // messages were handed over
+	mu      sync.Mutex
+	offered []offer // claimed by SaveDelivery, for the next free worker
+}
+
+// offer is a message this process claimed when it stored it.
+type offer struct {
+	m     sigap.InboundMessage
+	until time.Time // its claim ends
 }
 
 // NewProcessor returns a processor with the usual settings.
@@ -67,19 +86,66 @@ func NewProcessor(store Store, bot Bot, offices func(string) (sigap.Office, bool
 		Poll:        time.Second,
 		Workers:     16,
 		wake:        make(chan struct{}, 1),
+		offers:      make(chan struct{}, 1),
 	}
 }
 
 // Wake tells the processor that new messages are waiting.
 func (p *Processor) Wake() { worker.Wake(p.wake) }
 
+// SaveDelivery stores a delivery as the webhook's inbox does, claiming in
+// the same transaction the messages that can be answered at once, and hands
+// those straight to Run's workers: a message is answered without another
+// write to claim it, nor a wait for the next look at the inbox. The rest
+// (a sender's message behind an earlier one, or all of them where the store
+// does not claim on saving) are left for Run to claim.
+func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
+	now := p.Now()
+	added, claimed, err := p.Store.SaveDeliveryClaiming(ctx, d, sigap.Claim{Now: now, InboxLease: p.Lease})
+	if err != nil {
+		return 0, err
+	}
+	if len(claimed) > 0 {
+		p.mu.Lock()
+		for _, m := range claimed {
+			p.offered = append(p.offered, offer{m: m, until: now.Add(p.Lease)})
+		}
+		p.mu.Unlock()
+		worker.Wake(p.offers)
+	}
+	if added > len(claimed) {
+		p.Wake()
+	}
+	return added, nil
+}
+
+// takeOffered returns the oldest message handed over whose claim has not
+// run out. One whose claim ran out while it waited is left to whoever
+// claims it next.
+func (p *Processor) takeOffered() (sigap.InboundMessage, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.Now()
+	for len(p.offered) > 0 {
+		o := p.offered[0]
+		p.offered[0] = offer{}
+		p.offered = p.offered[1:]
+		if now.Before(o.until) {
+			return o.m, true
+		}
+	}
+	return sigap.InboundMessage{}, false
+}
+
 // Run processes messages until ctx ends. A step that has begun is finished
 // even then, so the inbox and outbox stay consistent.
 //
-// Up to Workers messages are answered at once. The inbox is claimed again
-// whenever a worker is free and there may be work: after Wake, after the
-// poll interval, and after each answer (which may have freed its sender's
-// next message), so one slow answer holds up nobody else's.
+// Up to Workers messages are answered at once: those SaveDelivery handed
+// over first, then those claimed from the inbox, which is looked at after
+// Wake and every Poll. A worker that answered a message goes on with the
+// sender's next one, which completing the first claimed for it; so one
+// sender's messages are answered one at a time, in order, and one slow
+// answer holds up nobody else's.
 func (p *Processor) Run(ctx context.Context) {
 	workers := max(p.Workers, 1)
 	var (
@@ -91,42 +157,63 @@ func (p *Processor) Run(ctx context.Context) {
 	for range workers {
 		idle <- struct{}{}
 	}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
 	work := context.WithoutCancel(ctx)
+	start := func(m sigap.InboundMessage) {
+		<-idle
+		wg.Go(func() {
+			defer func() {
+				idle <- struct{}{}
+				worker.Wake(done)
+			}()
+			for next := &m; next != nil; {
+				next = p.answer(work, *next)
+			}
+		})
+	}
+	tick := time.NewTicker(p.Poll)
+	defer tick.Stop()
+	claim := true    // the inbox may hold unclaimed messages
+	overdue := false // they have waited a whole poll for a free worker
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.wake:
+			claim = true
+		case <-tick.C:
+			overdue = claim
+			claim = true
+		case <-p.offers:
 		case <-done:
-		case <-timer.C:
 		}
 		for ctx.Err() == nil {
+			// Messages handed over go first, unless the inbox's have
+			// waited a whole poll behind them.
+			for len(idle) > 0 && !overdue {
+				m, ok := p.takeOffered()
+				if !ok {
+					break
+				}
+				start(m)
+			}
 			free := len(idle)
-			if free == 0 {
+			if free == 0 || !claim {
 				break // a finishing worker says so on done
 			}
+			overdue = false
 			msgs, err := p.Store.ClaimInbound(work, p.Now(), p.Lease, free)
 			if err != nil {
 				p.Log.Error("inbox", "err", err)
 				break
 			}
 			for _, m := range msgs {
-				<-idle
-				wg.Go(func() {
-					defer func() {
-						idle <- struct{}{}
-						worker.Wake(done)
-					}()
-					p.answer(work, m)
-				})
+				start(m)
 			}
 			if len(msgs) < free {
-				break // nothing more to claim now
+				claim = false // nothing more to claim now
+				break
 			}
 		}
-		timer.Reset(p.Poll)
 	}
 }
 
@@ -144,27 +231,35 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			p.answer(ctx, m)
+			for next := &m; next != nil; {
+				next = p.answer(ctx, *next)
+			}
 		})
 	}
 	wg.Wait()
 	return len(msgs), nil
 }
 
-// answer processes a claimed message and logs a failure.
-func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) {
-	if err := p.process(ctx, m); err != nil {
+// answer processes a claimed message, logs a failure, and returns the
+// sender's next message if completing this one claimed it.
+func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) *sigap.InboundMessage {
+	next, err := p.process(ctx, m)
+	switch {
+	case errors.Is(err, sigap.ErrNotPending):
+		p.Log.Warn("message answered by another worker after its claim ran out", "office", m.Office, "wamid", m.ID)
+	case err != nil:
 		// Left claimed: it is tried again when the lease runs out.
 		p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts, "err", err)
 	}
+	return next
 }
 
-func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) error {
+func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap.InboundMessage, error) {
 	office, ok := p.Offices(m.Office)
 	if !ok {
 		// The office left the offices file after the message was stored.
 		p.Log.Warn("message for an unknown office dropped", "office", m.Office, "wamid", m.ID)
-		return p.Store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: m.Office, User: m.From}, nil)
+		return nil, p.Store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: m.Office, User: m.From}, nil)
 	}
 	if p.Received != nil && m.Attempts == 1 {
 		p.Received(office, m)
@@ -172,7 +267,7 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) error {
 	replies, conv, err := p.Turn(ctx, office, m)
 	if err != nil {
 		if m.Attempts < p.MaxAttempts {
-			return err
+			return nil, err
 		}
 		p.Log.Error("giving up on message; apologising", "office", m.Office, "wamid", m.ID, "err", err)
 		conv, cerr := p.Store.Conversation(ctx, m.Office, m.From)
@@ -188,14 +283,19 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) error {
 				WindowEndsAt: m.At.Add(sigap.CustomerServiceWindow)})
 		}
 	}
-	if err := p.Store.CompleteInbound(ctx, m.ID, conv, out); err != nil {
-		return err
+	claim := sigap.Claim{Now: p.Now(), InboxLease: p.Lease}
+	if p.Replies != nil && (p.ReplyRoom == nil || p.ReplyRoom()) {
+		claim.OutboxLease = p.OutboxLease
 	}
-	if p.Answered != nil && len(out) > 0 {
-		p.Answered()
+	done, err := p.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, claim)
+	if err != nil {
+		return nil, err
+	}
+	if p.Replies != nil && (len(done.Replies) > 0 || done.Queued) {
+		p.Replies(done.Replies, done.Queued)
 	}
 	p.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
-	return nil
+	return done.Next, nil
 }
 
 // Turn runs the bot on one message with the sender's stored conversation

@@ -4,10 +4,12 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,7 +61,12 @@ type Sender struct {
 	// channel gives no advice.
 	Backoff func(attempt int) time.Duration
 
-	wake chan struct{}
+	wake    chan struct{} // replies may wait unclaimed in the outbox
+	offers  chan struct{} // replies were handed over
+	mu      sync.Mutex    // guards the rest, and Run's queues
+	offered []sigap.OutboundMessage
+	held    int // claimed and not yet begun: offered, or in Run's queues
+	running int // workers at work
 }
 
 // NewSender returns a sender with the usual settings.
@@ -67,7 +74,7 @@ func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, 
 	return &Sender{
 		Outbox: ob, Channel: ch, Offices: offices, Limiter: NewLocalLimiter(), Log: log, Now: time.Now,
 		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 8, Backoff: Backoff,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), offers: make(chan struct{}, 1),
 	}
 }
 
@@ -81,6 +88,27 @@ func Backoff(attempt int) time.Duration {
 
 // Wake tells the sender that replies are waiting.
 func (s *Sender) Wake() { worker.Wake(s.wake) }
+
+// Offer hands the sender replies that were claimed for it when they were
+// stored (see gateway.Processor.OutboxLease), to send as soon as a worker
+// is free, without claiming them again. It does not block.
+func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
+	s.mu.Lock()
+	s.offered = append(s.offered, msgs...)
+	s.mu.Unlock()
+	worker.Wake(s.offers)
+}
+
+// HasRoom reports whether replies handed over now would be started soon.
+// When the workers are all busy and as many replies again wait for them
+// (the send budget or a slow Graph API holds them up), replies are better
+// left in the outbox unclaimed: a claimed reply that waits out its lease
+// here may be sent by another replica too.
+func (s *Sender) HasRoom() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running+s.held+len(s.offered) < 2*max(s.Workers, 1)
+}
 
 // Run sends until ctx ends; a send that has begun is finished and recorded.
 //
@@ -97,11 +125,9 @@ func (s *Sender) Run(ctx context.Context) {
 	workers := max(s.Workers, 1)
 	var (
 		wg      sync.WaitGroup
-		mu      sync.Mutex
+		mu      = &s.mu
 		waiting = map[string][]sigap.OutboundMessage{} // recipient being sent to → replies behind that send
 		ready   []sigap.OutboundMessage                // claimed, for the next free worker
-		held    int                                    // claimed and not yet begun: in ready or waiting
-		running int                                    // workers at work
 		done    = make(chan struct{}, 1)               // a worker finished
 	)
 	defer wg.Wait()
@@ -115,29 +141,49 @@ func (s *Sender) Run(ctx context.Context) {
 			return sigap.OutboundMessage{}, false
 		}
 		waiting[key] = q[1:]
-		held--
+		s.held--
 		return q[0], true
 	}
 	work := context.WithoutCancel(ctx)
 	start := func(m sigap.OutboundMessage, key string) {
-		running++
+		s.running++
 		wg.Go(func() {
 			defer func() {
 				mu.Lock()
-				running--
+				s.running--
 				mu.Unlock()
 				worker.Wake(done)
 			}()
 			for ok := true; ok; m, ok = next(key) {
-				if err := s.send(work, m); err != nil {
+				if !m.LeaseEnds.IsZero() && s.Now().After(m.LeaseEnds.Add(-s.Lease/2)) {
+					// It waited here too long: another replica may take
+					// it over mid-send. Given back, unsent, unless its
+					// claim already ran out and someone took it.
+					s.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
+					if err := s.Outbox.Release(work, m); err != nil {
+						s.Log.Error("outbox", "err", err)
+					}
+					continue
+				}
+				chained, err := s.send(work, m, s.Lease)
+				if err != nil {
 					s.Log.Error("outbox", "err", err)
 					// The rest stay claimed, to be taken up when their
 					// lease runs out, after this one.
 					mu.Lock()
-					held -= len(waiting[key])
+					s.held -= len(waiting[key])
 					delete(waiting, key)
 					mu.Unlock()
 					return
+				}
+				if chained != nil {
+					// Marking m sent claimed the recipient's next reply.
+					mu.Lock()
+					q := append(waiting[key], *chained)
+					slices.SortFunc(q, func(a, b sigap.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
+					waiting[key] = q
+					s.held++
+					mu.Unlock()
 				}
 			}
 		})
@@ -153,26 +199,27 @@ func (s *Sender) Run(ctx context.Context) {
 				ready = ready[1:]
 				continue
 			}
-			if running >= workers {
+			if s.running >= workers {
 				return
 			}
 			waiting[key] = nil
 			ready = ready[1:]
-			held--
+			s.held--
 			start(m, key)
 		}
 	}
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	more := true // the last claim took all it could: more may be due
+	tick := time.NewTicker(s.Poll)
+	defer tick.Stop()
+	more := true    // the last claim took all it could: more may be due
+	overdue := true // a poll is due: claim even if every worker is busy
 	for {
 		select {
 		case <-ctx.Done():
 			// What waits in reserve was never sent: give it back, so the
 			// next run sends it without counting it in doubt.
 			mu.Lock()
-			left := ready
-			ready, held = nil, held-len(ready)
+			left := append(ready, s.offered...)
+			ready, s.held, s.offered = nil, s.held-len(ready), nil
 			mu.Unlock()
 			for _, m := range left {
 				if err := s.Outbox.MarkRetry(work, m.ID, "not sent before shutdown", s.Now()); err != nil {
@@ -183,13 +230,26 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-s.wake:
 			more = true
 		case <-done:
-		case <-timer.C:
-			more = true
+		case <-s.offers:
+		case <-tick.C:
+			more, overdue = true, true
 		}
 		for ctx.Err() == nil {
 			mu.Lock()
+			ready = append(ready, s.offered...)
+			s.held += len(s.offered)
+			s.offered = s.offered[:0]
 			dispatch()
-			want := workers - running - held
+			want := workers - s.running - s.held
+			if overdue {
+				// Replies handed over straight from their step can keep
+				// every worker busy; those left queued (behind an earlier
+				// reply, or for a retry) must not wait for a lull. Claimed
+				// now, they queue in arrival order with the handed-over
+				// ones.
+				want = max(want, workers-len(ready))
+				overdue = false
+			}
 			mu.Unlock()
 			if !more || want <= 0 {
 				break
@@ -202,13 +262,12 @@ func (s *Sender) Run(ctx context.Context) {
 			more = len(msgs) == want
 			mu.Lock()
 			ready = append(ready, msgs...)
-			held += len(msgs)
+			s.held += len(msgs)
 			mu.Unlock()
 			if len(msgs) == 0 {
 				break
 			}
 		}
-		timer.Reset(s.Poll)
 	}
 }
 
@@ -239,7 +298,7 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			for _, m := range byTo[key] {
-				if err := s.send(ctx, m); err != nil {
+				if _, err := s.send(ctx, m, 0); err != nil {
 					errOnce.Do(func() { first = err })
 					return
 				}
@@ -250,19 +309,22 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 	return len(msgs), first
 }
 
-func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
+// send sends m and records the outcome. With a chain lease, recording that
+// it was sent also claims the recipient's next reply, returned to be sent
+// next.
+func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.Duration) (*sigap.OutboundMessage, error) {
 	log := s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts)
 	office, ok := s.Offices(m.Office)
 	if !ok {
 		log.Warn("reply for an unknown office not sent")
-		return s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
+		return nil, s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
 	}
 	if m.Doubtful > 1 {
 		// A sender died while holding it, twice: it may well have reached
 		// the applicant already, and a third try risks a second duplicate.
 		log.Warn("reply in doubt after senders died twice holding it; not sent again")
 		s.Metrics.Send(m.Office, "failed", 0, 0)
-		return s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
+		return nil, s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
 	}
 	now := s.Now()
 	if !m.WindowEndsAt.IsZero() && now.After(m.WindowEndsAt) {
@@ -270,13 +332,13 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
 		if office.ReplyTemplate.Name == "" {
 			log.Warn("reply outside the 24-hour window and no reply_template configured; not sent")
 			s.Metrics.Send(m.Office, "failed", 131047, 0)
-			return s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
+			return nil, s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
 		}
 		t := office.ReplyTemplate
 		m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
 	}
 	if err := s.Limiter.Wait(ctx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
-		return s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
+		return nil, s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
 	}
 	start := time.Now()
 	id, err := s.Channel.Send(ctx, office, m)
@@ -284,7 +346,10 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
 	if err == nil {
 		log.Debug("reply sent", "wamid", id)
 		s.Metrics.Send(m.Office, "sent", 0, took)
-		return s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
+		if chain > 0 {
+			return s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), chain)
+		}
+		return nil, s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
 	}
 	code := 0
 	var ec errorCode
@@ -300,12 +365,12 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
 			log.Warn("reply cannot be sent", "err", err)
 		}
 		s.Metrics.Send(m.Office, "failed", code, took)
-		return s.Outbox.MarkFailed(ctx, m.ID, err.Error())
+		return nil, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	if m.Attempts >= s.MaxAttempts {
 		log.Error("reply not sent after every attempt", "err", err)
 		s.Metrics.Send(m.Office, "failed", code, took)
-		return s.Outbox.MarkFailed(ctx, m.ID, err.Error())
+		return nil, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	wait := time.Duration(0)
 	var advice retryAfter
@@ -318,5 +383,5 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage) error {
 	retry := s.Now().Add(wait)
 	log.Warn("reply not sent; will retry", "err", err, "retry_at", retry)
 	s.Metrics.Send(m.Office, "retry", code, took)
-	return s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
+	return nil, s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
 }

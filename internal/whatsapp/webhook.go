@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -196,13 +197,18 @@ func toInbound(m Message, contacts []Contact) sigap.InboundMessage {
 	return im
 }
 
+// Inbox stores a delivery before it is acknowledged (sigap.Inbox does).
+type Inbox interface {
+	SaveDelivery(ctx context.Context, d sigap.Delivery) (added int, err error)
+}
+
 // Webhook serves GET (Meta's verification handshake) and POST (deliveries)
 // on the Cloud API callback URL.
 type Webhook struct {
 	AppSecret   string
 	VerifyToken string
 	Offices     OfficeByPhone
-	Inbox       sigap.Inbox
+	Inbox       Inbox
 	// Received is called after a delivery's new messages are stored, to wake
 	// whoever processes them.
 	Received func(added int)

@@ -58,6 +58,7 @@ func Open(ctx context.Context, url string, opt Options) (*sqlstore.Store, error)
 		Name:                 "postgres",
 		NumberedPlaceholders: true,
 		SkipLocked:           "FOR UPDATE SKIP LOCKED",
+		InsertReturning:      true,
 		Ready:                Migrations.Current,
 	}), nil
 }

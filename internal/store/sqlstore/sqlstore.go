@@ -25,6 +25,11 @@ type Dialect struct {
 	// SkipLocked is appended to the sub-selects that pick queue rows, so
 	// that concurrent claimers skip each other's rows instead of waiting.
 	SkipLocked string
+	// InsertReturning asks for an inserted row's id with RETURNING, for a
+	// driver that cannot report it otherwise (pgx). SQLite's driver
+	// reports it, and there a statement with RETURNING is re-prepared on
+	// every run.
+	InsertReturning bool
 	// Ready checks that the schema is current.
 	Ready func(ctx context.Context, db *sql.DB) error
 }
@@ -422,22 +427,46 @@ func (s *Store) saveConversation(ctx context.Context, q dbtx, c sigap.Conversati
 
 // SaveDelivery implements sigap.Inbox.
 func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
+	added, _, err := s.SaveDeliveryClaiming(ctx, d, sigap.Claim{})
+	return added, err
+}
+
+// SaveDeliveryClaiming implements sigap.Inbox. Messages are claimed only
+// where this process is the database's one writer (SQLite): there the check
+// that the sender has no earlier message waiting and the insert cannot
+// interleave with another replica's. Elsewhere nothing is claimed.
+func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, c sigap.Claim) (int, []sigap.InboundMessage, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
 	payloads := make([]string, len(d.Messages))
 	for i, m := range d.Messages {
 		payload, err := json.Marshal(m)
 		if err != nil {
-			return 0, fmt.Errorf("save delivery: encode message %s: %w", m.ID, err)
+			return 0, nil, fmt.Errorf("save delivery: encode message %s: %w", m.ID, err)
 		}
 		payloads[i] = string(payload)
 	}
+	claim := c.InboxLease > 0 && s.w != nil
+	until := ms(c.Now.Add(c.InboxLease))
 	added := 0
+	var claimed []sigap.InboundMessage
 	save := func(ctx context.Context, q dbtx) error {
-		added = 0
+		added, claimed = 0, claimed[:0]
 		now := time.Now().UnixMilli()
 		for i, m := range d.Messages {
-			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, m.ID, m.Office, m.From, now, payloads[i])
+			mine := false
+			if claim {
+				waiting, err := s.senderWaiting(ctx, q, m.Office, m.From)
+				if err != nil {
+					return fmt.Errorf("store message %s: %w", m.ID, err)
+				}
+				mine = !waiting
+			}
+			attempts, claimedUntil := 0, int64(0)
+			if mine {
+				attempts, claimedUntil = 1, until
+			}
+			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts, claimed_until)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, m.ID, m.Office, m.From, now, payloads[i], attempts, claimedUntil)
 			if err != nil {
 				return fmt.Errorf("store message %s: %w", m.ID, err)
 			}
@@ -446,6 +475,10 @@ func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error)
 				return fmt.Errorf("store message %s: %w", m.ID, err)
 			}
 			added += int(n)
+			if n == 1 && mine {
+				m.Attempts = 1
+				claimed = append(claimed, m)
+			}
 		}
 		for _, st := range d.Statuses {
 			if err := s.saveStatus(ctx, q, st); err != nil {
@@ -464,15 +497,28 @@ func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error)
 	var err error
 	if len(d.Messages) == 1 && len(d.Statuses) == 0 && len(d.Errors) == 0 {
 		// One statement is whole on its own: no transaction around it
-		// (on PostgreSQL that saves two round trips).
+		// (on PostgreSQL that saves two round trips). On SQLite the
+		// writer runs it in a transaction anyway, with the check.
 		err = s.writeOne(ctx, save)
 	} else {
 		err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) })
 	}
 	if err != nil {
-		return 0, fmt.Errorf("save delivery: %w", err)
+		return 0, nil, fmt.Errorf("save delivery: %w", err)
 	}
-	return added, nil
+	return added, claimed, nil
+}
+
+// senderWaiting reports whether a sender has a message waiting to be
+// answered (claimed or not).
+func (s *Store) senderWaiting(ctx context.Context, q dbtx, office, sender string) (bool, error) {
+	var one int
+	err := s.queryRow(ctx, q, `SELECT 1 FROM inbound_messages WHERE office = ? AND sender = ? AND state = 'pending' LIMIT 1`,
+		office, sender).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func (s *Store) saveStatus(ctx context.Context, q dbtx, st sigap.StatusUpdate) error {
@@ -542,49 +588,145 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 
 // CompleteInbound implements sigap.Inbox.
 func (s *Store) CompleteInbound(ctx context.Context, id string, conv sigap.Conversation, replies []sigap.OutboundMessage) error {
+	_, err := s.CompleteInboundClaiming(ctx, id, conv, replies, sigap.Claim{})
+	return err
+}
+
+// CompleteInboundClaiming implements sigap.Inbox.
+func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sigap.Conversation, replies []sigap.OutboundMessage, c sigap.Claim) (sigap.Completed, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
 	state, err := json.Marshal(conv)
 	if err != nil {
-		return fmt.Errorf("complete inbound %s: encode conversation: %w", id, err)
+		return sigap.Completed{}, fmt.Errorf("complete inbound %s: encode conversation: %w", id, err)
 	}
 	payloads := make([][]byte, len(replies))
 	for i, r := range replies {
 		if payloads[i], err = json.Marshal(r.Reply); err != nil {
-			return fmt.Errorf("complete inbound %s: encode reply: %w", id, err)
+			return sigap.Completed{}, fmt.Errorf("complete inbound %s: encode reply: %w", id, err)
 		}
 	}
+	var (
+		done        sigap.Completed
+		nextPayload string
+	)
 	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		done, nextPayload = sigap.Completed{}, ""
 		now := time.Now()
+		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = ? WHERE id = ? AND state = 'pending'`, ms(now), id)
+		if err != nil {
+			return fmt.Errorf("mark processed: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("mark processed: %w", err)
+		} else if n == 0 {
+			return sigap.ErrNotPending
+		}
 		if err := s.saveConversation(ctx, tx, conv, state); err != nil {
 			return err
 		}
-		for i, r := range replies {
-			if err := s.enqueue(ctx, tx, r, payloads[i], now); err != nil {
-				return err
+		// The replies are claimed together, and only when nothing earlier
+		// to their recipient waits: they must go after it.
+		claim := c.OutboxLease > 0 && len(replies) > 0
+		for _, r := range replies[min(1, len(replies)):] {
+			claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
+		}
+		if claim {
+			var one int
+			err := s.queryRow(ctx, tx, `SELECT 1 FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' LIMIT 1`,
+				replies[0].Office, replies[0].To).Scan(&one)
+			switch {
+			case err == nil:
+				claim = false
+			case !errors.Is(err, sql.ErrNoRows):
+				return fmt.Errorf("enqueue reply: %w", err)
 			}
 		}
-		_, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = ? WHERE id = ?`, ms(now), id)
-		if err != nil {
-			return fmt.Errorf("mark processed: %w", err)
+		for i, r := range replies {
+			attempts, until := 0, int64(0)
+			if claim {
+				attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
+			}
+			outID, err := s.enqueue(ctx, tx, r, payloads[i], now, attempts, until)
+			if err != nil {
+				return err
+			}
+			if claim {
+				r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = outID, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
+				r.LeaseEnds = fromMS(until)
+				done.Replies = append(done.Replies, r)
+			}
+		}
+		done.Queued = len(replies) > 0 && !claim
+		if c.InboxLease > 0 {
+			// The sender's next message, if it waits unclaimed at the head
+			// of their queue, is this caller's to answer now.
+			var (
+				seq, claimedUntil int64
+				attempts          int
+			)
+			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload FROM inbound_messages
+				WHERE office = ? AND sender = ? AND state = 'pending' ORDER BY seq LIMIT 1`,
+				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &nextPayload)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				nextPayload = ""
+			case err != nil:
+				return fmt.Errorf("claim next message: %w", err)
+			case claimedUntil > ms(c.Now):
+				nextPayload = "" // someone else's
+			default:
+				// Conditional: on PostgreSQL a replica's ClaimInbound may
+				// take it at the same moment.
+				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
+					WHERE seq = ? AND state = 'pending' AND claimed_until = ?`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil)
+				if err != nil {
+					return fmt.Errorf("claim next message: %w", err)
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return fmt.Errorf("claim next message: %w", err)
+				} else if n == 1 {
+					done.Next = &sigap.InboundMessage{Attempts: attempts + 1}
+				}
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("complete inbound %s: %w", id, err)
+		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
-	return nil
+	if done.Next != nil {
+		attempts := done.Next.Attempts
+		if err := json.Unmarshal([]byte(nextPayload), done.Next); err != nil {
+			return sigap.Completed{}, fmt.Errorf("complete inbound %s: decode next message: %w", id, err)
+		}
+		done.Next.Attempts = attempts
+	}
+	return done, nil
 }
 
 // ---- outbox
 
-// enqueue stores m, its reply encoded as payload.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage, payload []byte, now time.Time) error {
-	_, err := s.exec(ctx, tx, `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt))
-	if err != nil {
-		return fmt.Errorf("enqueue reply: %w", err)
+// enqueue stores m, its reply encoded as payload, claimed until until if
+// that is not zero, and returns its id.
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
+	const insert = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at, attempts, claimed_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until}
+	var id int64
+	if s.dialect.InsertReturning {
+		if err := s.queryRow(ctx, tx, insert+` RETURNING id`, args...).Scan(&id); err != nil {
+			return 0, fmt.Errorf("enqueue reply: %w", err)
+		}
+		return id, nil
 	}
-	return nil
+	res, err := s.exec(ctx, tx, insert, args...)
+	if err == nil {
+		id, err = res.LastInsertId()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("enqueue reply: %w", err)
+	}
+	return id, nil
 }
 
 // ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt.
@@ -618,7 +760,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 				return err
 			}
 			m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
-			m.WindowEndsAt = fromMS(window)
+			m.WindowEndsAt, m.LeaseEnds = fromMS(window), fromMS(ms(now.Add(lease)))
 			payloads[m.ID] = payload
 			out = append(out, m)
 		}
@@ -642,6 +784,84 @@ func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.T
 		WHERE id = ?`, sentID, ms(at), id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkSentClaimNext implements sigap.Outbox. The next reply is claimed
+// only if it is at the head of the recipient's queue, due and unclaimed; the
+// claim is a conditional update, so it is safe without a transaction around
+// the statements (PostgreSQL runs them one by one; SQLite's writer in one
+// transaction anyway).
+func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, sentID string, at time.Time, lease time.Duration) (*sigap.OutboundMessage, error) {
+	var (
+		next    *sigap.OutboundMessage
+		payload string
+	)
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		// Taken here, not before waiting for the writer: a reply stored
+		// meanwhile is due at once.
+		now := time.Now()
+		next = nil
+		if _, err := s.exec(ctx, q, `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
+			WHERE id = ?`, sentID, ms(at), m.ID); err != nil {
+			return err
+		}
+		var (
+			n                                          sigap.OutboundMessage
+			created, nextAttempt, window, claimedUntil int64
+		)
+		err := s.queryRow(ctx, q, `SELECT id, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error, window_ends_at,
+				doubtful, claimed_until
+			FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' ORDER BY id LIMIT 1`, m.Office, m.To).
+			Scan(&n.ID, &n.InReplyTo, &payload, &n.Attempts, &created, &nextAttempt, &n.LastError, &window, &n.Doubtful, &claimedUntil)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim next reply: %w", err)
+		}
+		if claimedUntil > ms(now) || nextAttempt > ms(now) {
+			return nil // being sent, or waiting to be retried
+		}
+		until := ms(now.Add(lease))
+		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
+				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
+			WHERE id = ? AND state = 'pending' AND claimed_until = ?`, until, n.ID, claimedUntil)
+		if err != nil {
+			return fmt.Errorf("claim next reply: %w", err)
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("claim next reply: %w", err)
+		} else if k == 0 {
+			return nil // another replica claimed it first
+		}
+		n.Office, n.To, n.State = m.Office, m.To, sigap.OutboundPending
+		n.Attempts++
+		if claimedUntil > 0 {
+			n.Doubtful++
+		}
+		n.CreatedAt, n.NextAttemptAt, n.WindowEndsAt, n.LeaseEnds = fromMS(created), fromMS(nextAttempt), fromMS(window), fromMS(until)
+		next = &n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark outbound %d sent: %w", m.ID, err)
+	}
+	if next != nil {
+		if err := json.Unmarshal([]byte(payload), &next.Reply); err != nil {
+			return nil, fmt.Errorf("decode outbound %d: %w", next.ID, err)
+		}
+	}
+	return next, nil
+}
+
+// Release implements sigap.Outbox.
+func (s *Store) Release(ctx context.Context, m sigap.OutboundMessage) error {
+	_, err := s.write(ctx, `UPDATE outbox SET claimed_until = 0 WHERE id = ? AND state = 'pending' AND claimed_until = ?`,
+		m.ID, ms(m.LeaseEnds))
+	if err != nil {
+		return fmt.Errorf("release outbound %d: %w", m.ID, err)
 	}
 	return nil
 }

@@ -41,6 +41,16 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"Subscriptions", testSubscriptions},
 		{"FindApplicationAnywhere", testFindApplicationAnywhere},
 		{"ConversationState", testConversationState},
+		{"SaveDeliveryClaiming", testSaveDeliveryClaiming},
+		{"CompleteInboundOnce", testCompleteInboundOnce},
+		{"CompleteInboundClaimsReplies", testCompleteInboundClaimsReplies},
+		{"CompleteInboundQueuesReplies", testCompleteInboundQueuesReplies},
+		{"CompleteInboundClaimsNext", testCompleteInboundClaimsNext},
+		{"CompleteInboundLeavesClaimedNext", testCompleteInboundLeavesClaimedNext},
+		{"MarkSentClaimNext", testMarkSentClaimNext},
+		{"MarkSentClaimNextSameRecipient", testMarkSentClaimNextSameRecipient},
+		{"MarkSentClaimNextHeldElsewhere", testMarkSentClaimNextHeldElsewhere},
+		{"MarkSentClaimNextNotDue", testMarkSentClaimNextNotDue},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
