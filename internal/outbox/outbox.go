@@ -99,15 +99,15 @@ func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
 	worker.Wake(s.offers)
 }
 
-// HasRoom reports whether replies handed over now would be started soon.
-// When the workers are all busy and as many replies again wait for them
-// (the send budget or a slow Graph API holds them up), replies are better
-// left in the outbox unclaimed: a claimed reply that waits out its lease
-// here may be sent by another replica too.
+// HasRoom reports whether replies handed over now would be started at
+// once. When every worker is busy (the send budget or a slow Graph API
+// holds them up), replies are better left in the outbox unclaimed, as
+// before hand-overs: a claimed reply that waits out its lease here may be
+// sent by another replica too.
 func (s *Sender) HasRoom() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.running+s.held+len(s.offered) < 2*max(s.Workers, 1)
+	return s.running+s.held+len(s.offered) < max(s.Workers, 1)
 }
 
 // Run sends until ctx ends; a send that has begun is finished and recorded.
@@ -210,8 +210,7 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 	tick := time.NewTicker(s.Poll)
 	defer tick.Stop()
-	more := true    // the last claim took all it could: more may be due
-	overdue := true // a poll is due: claim even if every worker is busy
+	more := true // the last claim took all it could: more may be due
 	for {
 		select {
 		case <-ctx.Done():
@@ -232,7 +231,7 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-done:
 		case <-s.offers:
 		case <-tick.C:
-			more, overdue = true, true
+			more = true
 		}
 		for ctx.Err() == nil {
 			mu.Lock()
@@ -240,16 +239,9 @@ func (s *Sender) Run(ctx context.Context) {
 			s.held += len(s.offered)
 			s.offered = s.offered[:0]
 			dispatch()
+			// Handed-over replies cannot starve those left in the outbox:
+			// they are only handed over while workers are free (HasRoom).
 			want := workers - s.running - s.held
-			if overdue {
-				// Replies handed over straight from their step can keep
-				// every worker busy; those left queued (behind an earlier
-				// reply, or for a retry) must not wait for a lull. Claimed
-				// now, they queue in arrival order with the handed-over
-				// ones.
-				want = max(want, workers-len(ready))
-				overdue = false
-			}
 			mu.Unlock()
 			if !more || want <= 0 {
 				break
