@@ -73,7 +73,7 @@ type Sender struct {
 func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, bool), log *slog.Logger) *Sender {
 	return &Sender{
 		Outbox: ob, Channel: ch, Offices: offices, Limiter: NewLocalLimiter(), Log: log, Now: time.Now,
-		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 8, Backoff: Backoff,
+		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 32, Backoff: Backoff,
 		wake: make(chan struct{}, 1), offers: make(chan struct{}, 1),
 	}
 }
@@ -329,7 +329,16 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 		t := office.ReplyTemplate
 		m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
 	}
-	if err := s.Limiter.Wait(ctx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
+	budgetCtx := ctx
+	if !m.LeaseEnds.IsZero() {
+		// The claim must not run out while the reply waits for the send
+		// budget: another replica would take it over, counting it in doubt
+		// or sending it too. Past this, it is given back, due at once.
+		var cancel context.CancelFunc
+		budgetCtx, cancel = context.WithDeadline(ctx, m.LeaseEnds.Add(-s.Lease/4))
+		defer cancel()
+	}
+	if err := s.Limiter.Wait(budgetCtx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
 		return nil, s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
 	}
 	start := time.Now()
