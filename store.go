@@ -86,7 +86,8 @@ type Completed struct {
 
 // Outbox is the durable queue of replies.
 type Outbox interface {
-	// ClaimOutbound leases up to limit pending messages that are due.
+	// ClaimOutbound leases up to limit pending messages that are due, each
+	// the oldest pending one to its recipient.
 	ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboundMessage, error)
 	MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error
 	// MarkSentClaimNext is MarkSent that also claims, in the same

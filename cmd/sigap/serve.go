@@ -124,12 +124,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// Replies are claimed for the sender where they are stored and
 		// handed to it; those left queued behind earlier ones, it claims.
 		proc.OutboxLease, proc.ReplyRoom = sender.Lease, sender.HasRoom
-		proc.Replies = func(claimed []sigap.OutboundMessage, queued bool) {
+		proc.Replies = func(claimed, queued []sigap.OutboundMessage) {
 			if len(claimed) > 0 {
 				sender.Offer(claimed)
 			}
-			if queued {
-				sender.Wake()
+			if len(queued) > 0 {
+				sender.Queued(queued)
 			}
 		}
 		wg.Go(func() { sender.Run(workCtx) })

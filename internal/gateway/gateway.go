@@ -54,9 +54,9 @@ type Processor struct {
 	// of left for the sender to claim.
 	OutboxLease time.Duration
 	// Replies, if set, is called after a step stored replies: those it
-	// claimed for sending (see OutboxLease), and whether others were left
-	// queued for the sender to claim. It must not block.
-	Replies func(claimed []sigap.OutboundMessage, queued bool)
+	// claimed for sending (see OutboxLease), and those it left queued for
+	// the sender to claim. It must not block.
+	Replies func(claimed, queued []sigap.OutboundMessage)
 	// ReplyRoom, if set, says whether the sender can take replies claimed
 	// for it now; if not, they are left in the outbox for it to claim.
 	ReplyRoom func() bool
@@ -292,7 +292,11 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		return nil, err
 	}
 	if p.Replies != nil && (len(done.Replies) > 0 || done.Queued) {
-		p.Replies(done.Replies, done.Queued)
+		var queued []sigap.OutboundMessage
+		if done.Queued {
+			queued = out
+		}
+		p.Replies(done.Replies, queued)
 	}
 	p.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
 	return done.Next, nil

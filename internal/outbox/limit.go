@@ -36,16 +36,41 @@ func (l *LocalLimiter) Wait(ctx context.Context, phoneNumberID string, perSecond
 	return b.Wait(ctx)
 }
 
-// SlotTaker spends one message of a shared per-second budget.
+// SlotTaker spends messages of a shared per-second budget: up to n at a
+// time, reporting how many it took.
 type SlotTaker interface {
-	TakeSendSlot(ctx context.Context, phoneNumberID string, perSecond int, now time.Time) (bool, error)
+	TakeSendSlots(ctx context.Context, phoneNumberID string, perSecond int, now time.Time, n int) (int, error)
 }
 
 // SharedLimiter spends each phone number's budget in the database, so that
 // several replicas together stay within it instead of each using all of it.
+// It takes a twentieth of a second's budget at a time and hands those out
+// locally within that second: one round trip per block instead of per send,
+// at the cost of at most a block per replica left unused in a second.
 type SharedLimiter struct {
 	Slots SlotTaker
 	Now   func() time.Time
+
+	mu   sync.Mutex
+	held map[string]slotBlock // by phone number
+}
+
+type slotBlock struct {
+	second int64
+	left   int
+}
+
+// take spends a slot this replica already holds for now's second.
+func (l *SharedLimiter) take(phoneNumberID string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.held[phoneNumberID]
+	if !ok || b.second != now.Unix() || b.left == 0 {
+		return false
+	}
+	b.left--
+	l.held[phoneNumberID] = b
+	return true
 }
 
 // Wait implements Limiter: it takes a slot in the current second, or waits
@@ -56,9 +81,21 @@ func (l *SharedLimiter) Wait(ctx context.Context, phoneNumberID string, perSecon
 	}
 	for {
 		now := l.Now()
-		ok, err := l.Slots.TakeSendSlot(ctx, phoneNumberID, perSecond, now)
-		if err != nil || ok {
+		if l.take(phoneNumberID, now) {
+			return nil
+		}
+		n, err := l.Slots.TakeSendSlots(ctx, phoneNumberID, perSecond, now, max(perSecond/20, 1))
+		if err != nil {
 			return err
+		}
+		if n > 0 {
+			l.mu.Lock()
+			if l.held == nil {
+				l.held = map[string]slotBlock{}
+			}
+			l.held[phoneNumberID] = slotBlock{second: now.Unix(), left: n - 1}
+			l.mu.Unlock()
+			return nil
 		}
 		next := now.Truncate(time.Second).Add(time.Second)
 		select {

@@ -67,6 +67,10 @@ type Sender struct {
 	offered []sigap.OutboundMessage
 	held    int // claimed and not yet begun: offered, or in Run's queues
 	running int // workers at work
+	// behind holds recipients (office/to) with a reply stored unclaimed,
+	// perhaps behind one being sent: marking that one sent then claims
+	// the next. For others, marking sent is one statement.
+	behind map[string]bool
 }
 
 // NewSender returns a sender with the usual settings.
@@ -97,6 +101,21 @@ func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
 	s.offered = append(s.offered, msgs...)
 	s.mu.Unlock()
 	worker.Wake(s.offers)
+}
+
+// Queued tells the sender that replies were stored without a claim, to
+// be claimed when it can: after an earlier reply to the same recipient
+// that may be on its way, or when a worker is free.
+func (s *Sender) Queued(msgs []sigap.OutboundMessage) {
+	s.mu.Lock()
+	if s.behind == nil || len(s.behind) > 4096 {
+		s.behind = map[string]bool{} // only a hint; the poll catches the rest
+	}
+	for _, m := range msgs {
+		s.behind[m.Office+"/"+m.To] = true
+	}
+	s.mu.Unlock()
+	s.Wake()
 }
 
 // HasRoom reports whether replies handed over now would be started at
@@ -155,17 +174,44 @@ func (s *Sender) Run(ctx context.Context) {
 				worker.Wake(done)
 			}()
 			for ok := true; ok; m, ok = next(key) {
+				pending := false // m stays in the outbox, to be sent later
+				var (
+					chained *sigap.OutboundMessage
+					err     error
+				)
 				if !m.LeaseEnds.IsZero() && s.Now().After(m.LeaseEnds.Add(-s.Lease/2)) {
 					// It waited here too long: another replica may take
 					// it over mid-send. Given back, unsent, unless its
 					// claim already ran out and someone took it.
 					s.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
-					if err := s.Outbox.Release(work, m); err != nil {
-						s.Log.Error("outbox", "err", err)
+					pending, err = true, s.Outbox.Release(work, m)
+				} else {
+					mu.Lock()
+					chain := time.Duration(0)
+					if s.behind[key] && len(waiting[key]) == 0 {
+						// The last reply this worker holds for them: the
+						// next one is in the outbox, to claim.
+						delete(s.behind, key)
+						chain = s.Lease
 					}
-					continue
+					mu.Unlock()
+					chained, pending, err = s.send(work, m, chain)
 				}
-				chained, err := s.send(work, m, s.Lease)
+				if err == nil && pending {
+					// The recipient's later replies must not overtake it:
+					// give them back too; they are claimed after it.
+					mu.Lock()
+					rest := waiting[key]
+					s.held -= len(rest)
+					delete(waiting, key)
+					mu.Unlock()
+					for _, r := range rest {
+						if err := s.Outbox.Release(work, r); err != nil {
+							s.Log.Error("outbox", "err", err)
+						}
+					}
+					return
+				}
 				if err != nil {
 					s.Log.Error("outbox", "err", err)
 					// The rest stay claimed, to be taken up when their
@@ -177,8 +223,10 @@ func (s *Sender) Run(ctx context.Context) {
 					return
 				}
 				if chained != nil {
-					// Marking m sent claimed the recipient's next reply.
+					// Marking m sent claimed the recipient's next reply;
+					// more may wait behind it.
 					mu.Lock()
+					s.behind[key] = true
 					q := append(waiting[key], *chained)
 					slices.SortFunc(q, func(a, b sigap.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
 					waiting[key] = q
@@ -289,9 +337,19 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			for _, m := range byTo[key] {
-				if _, err := s.send(ctx, m, 0); err != nil {
+			for i, m := range byTo[key] {
+				_, pending, err := s.send(ctx, m, 0)
+				if err != nil {
 					errOnce.Do(func() { first = err })
+					return
+				}
+				if pending {
+					// The rest must not overtake it.
+					for _, r := range byTo[key][i+1:] {
+						if err := s.Outbox.Release(ctx, r); err != nil {
+							errOnce.Do(func() { first = err })
+						}
+					}
 					return
 				}
 			}
@@ -303,20 +361,21 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 
 // send sends m and records the outcome. With a chain lease, recording that
 // it was sent also claims the recipient's next reply, returned to be sent
-// next.
-func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.Duration) (*sigap.OutboundMessage, error) {
+// next. pending reports that m is still to be sent (a retry, or the send
+// budget's wait given up).
+func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
 	log := s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts)
 	office, ok := s.Offices(m.Office)
 	if !ok {
 		log.Warn("reply for an unknown office not sent")
-		return nil, s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
+		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
 	}
 	if m.Doubtful > 1 {
 		// A sender died while holding it, twice: it may well have reached
 		// the applicant already, and a third try risks a second duplicate.
 		log.Warn("reply in doubt after senders died twice holding it; not sent again")
 		s.Metrics.Send(m.Office, "failed", 0, 0)
-		return nil, s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
+		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
 	}
 	now := s.Now()
 	if !m.WindowEndsAt.IsZero() && now.After(m.WindowEndsAt) {
@@ -324,7 +383,7 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 		if office.ReplyTemplate.Name == "" {
 			log.Warn("reply outside the 24-hour window and no reply_template configured; not sent")
 			s.Metrics.Send(m.Office, "failed", 131047, 0)
-			return nil, s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
+			return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
 		}
 		t := office.ReplyTemplate
 		m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
@@ -339,7 +398,7 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 		defer cancel()
 	}
 	if err := s.Limiter.Wait(budgetCtx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
-		return nil, s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
+		return nil, true, s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
 	}
 	start := time.Now()
 	id, err := s.Channel.Send(ctx, office, m)
@@ -348,9 +407,10 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 		log.Debug("reply sent", "wamid", id)
 		s.Metrics.Send(m.Office, "sent", 0, took)
 		if chain > 0 {
-			return s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), chain)
+			next, err := s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), chain)
+			return next, false, err
 		}
-		return nil, s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
+		return nil, false, s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
 	}
 	code := 0
 	var ec errorCode
@@ -366,12 +426,12 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 			log.Warn("reply cannot be sent", "err", err)
 		}
 		s.Metrics.Send(m.Office, "failed", code, took)
-		return nil, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
+		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	if m.Attempts >= s.MaxAttempts {
 		log.Error("reply not sent after every attempt", "err", err)
 		s.Metrics.Send(m.Office, "failed", code, took)
-		return nil, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
+		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	wait := time.Duration(0)
 	var advice retryAfter
@@ -384,5 +444,5 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 	retry := s.Now().Add(wait)
 	log.Warn("reply not sent; will retry", "err", err, "retry_at", retry)
 	s.Metrics.Send(m.Office, "retry", code, took)
-	return nil, s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
+	return nil, true, s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
 }

@@ -48,16 +48,22 @@ func setup(t *testing.T) (*sqlstore.Store, *graphtest.Server, *outbox.Sender, *s
 
 func enqueue(t *testing.T, s *sqlstore.Store, texts ...string) {
 	t.Helper()
+	enqueueTo(t, s, "628111", texts...)
+}
+
+// enqueueTo stores replies to one recipient, as answering a message does.
+func enqueueTo(t *testing.T, s *sqlstore.Store, to string, texts ...string) {
+	t.Helper()
 	var out []sigap.OutboundMessage
 	for _, text := range texts {
-		out = append(out, sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: text}})
+		out = append(out, sigap.OutboundMessage{Office: "jakpus", To: to, Reply: sigap.Reply{Text: text}})
 	}
 	ctx := context.Background()
 	id := "wamid." + texts[0]
-	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: id, Office: "jakpus", From: "628111", Kind: sigap.KindText}}}); err != nil {
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: id, Office: "jakpus", From: to, Kind: sigap.KindText}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CompleteInbound(ctx, id, sigap.Conversation{Office: "jakpus", User: "628111"}, out); err != nil {
+	if err := s.CompleteInbound(ctx, id, sigap.Conversation{Office: "jakpus", User: to}, out); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -68,7 +74,9 @@ var advance func(time.Duration)
 // drain sends until nothing is due, an hour apart, as the worker loop would.
 func drain(t *testing.T, snd *outbox.Sender) {
 	t.Helper()
-	for range 20 {
+	// One recipient's replies are claimed one at a time (the oldest
+	// pending only), so a batch may hold a single reply.
+	for range 200 {
 		n, err := snd.SendBatch(context.Background(), 10)
 		if err != nil {
 			t.Fatal(err)
@@ -172,10 +180,14 @@ func TestGraphDownThenBack(t *testing.T) {
 	if _, err := snd.SendBatch(context.Background(), 10); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range states(t, s) {
-		if m.State != sigap.OutboundPending || m.LastError == "" {
-			t.Errorf("while the Graph API is down: %+v, want pending with the error", m)
-		}
+	// The first is pending with the error; the second waits behind it,
+	// untried, so that it cannot overtake it.
+	down := states(t, s)
+	if m := down["satu"]; m.State != sigap.OutboundPending || m.LastError == "" {
+		t.Errorf("while the Graph API is down: %+v, want pending with the error", m)
+	}
+	if m := down["dua"]; m.State != sigap.OutboundPending || m.Attempts != 0 {
+		t.Errorf("while the Graph API is down: %+v, want pending and untried behind the first", m)
 	}
 	// Meta is back on the same address.
 	back, err := graphtest.StartAt(strings.TrimPrefix(graph.URL, "http://"), "token")
@@ -315,11 +327,13 @@ func TestRepliesToOneRecipientKeepTheirOrder(t *testing.T) {
 
 func TestABurstOfThrottlingIsRiddenOut(t *testing.T) {
 	s, graph, snd, _ := setup(t)
+	// Throughput errors are the number's, not a recipient's: twenty
+	// applicants, one reply each.
 	var texts []string
 	for i := range 20 {
 		texts = append(texts, "m"+strconv.Itoa(i))
+		enqueueTo(t, s, "62811"+strconv.Itoa(100+i), texts[i])
 	}
-	enqueue(t, s, texts...)
 	graph.FailNext(45, graphtest.Failure{HTTPStatus: 400, Code: 130429, Message: "(#130429) Rate limit hit"})
 	drain(t, snd)
 	got := states(t, s)
@@ -330,5 +344,37 @@ func TestABurstOfThrottlingIsRiddenOut(t *testing.T) {
 	}
 	if n := len(graph.Sent()); n != 20 {
 		t.Errorf("sent %d, want 20 (each once)", n)
+	}
+}
+
+func TestARetriedReplyIsNotOvertaken(t *testing.T) {
+	for _, run := range []string{"SendBatch", "Run"} {
+		t.Run(run, func(t *testing.T) {
+			s, graph, snd, _ := setup(t)
+			enqueue(t, s, "satu", "dua", "tiga")
+			graph.FailNext(1, graphtest.Failure{HTTPStatus: 500, Code: 131000, Message: "Something went wrong"})
+			if run == "SendBatch" {
+				drain(t, snd)
+			} else {
+				snd.Backoff = func(int) time.Duration { return 0 }
+				snd.Poll = 10 * time.Millisecond
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() { defer close(done); snd.Run(ctx) }()
+				deadline := time.Now().Add(5 * time.Second)
+				for len(graph.Sent()) < 3 && time.Now().Before(deadline) {
+					time.Sleep(5 * time.Millisecond)
+				}
+				cancel()
+				<-done
+			}
+			var got []string
+			for _, r := range graph.Sent() {
+				got = append(got, r.Text())
+			}
+			if strings.Join(got, ",") != "satu,dua,tiga" {
+				t.Errorf("sent %q, want satu, dua, tiga: a retried reply must not be overtaken", got)
+			}
+		})
 	}
 }

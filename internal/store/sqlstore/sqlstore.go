@@ -730,6 +730,9 @@ func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage
 }
 
 // ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt.
+// Only a recipient's oldest pending reply can be claimed: the ones behind
+// it wait until it is sent or given up on (marking it sent claims the next,
+// see MarkSentClaimNext), so a retried reply is never overtaken.
 // A claim whose lease ran out without an outcome belonged to a sender that
 // died, perhaps mid-send: it is counted in doubtful.
 func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.OutboundMessage, error) {
@@ -740,8 +743,10 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 		clear(payloads)
 		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
 			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
-		WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until <= ?
-			ORDER BY id LIMIT ? {skip_locked})
+		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= ? AND m.claimed_until <= ?
+			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.office = m.office AND o.recipient = m.recipient
+				AND o.state = 'pending' AND o.id < m.id)
+			ORDER BY m.id LIMIT ? {skip_locked})
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
 			window_ends_at, doubtful`,
 			ms(now.Add(lease)), ms(now), ms(now), limit)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -144,6 +145,7 @@ func testLeases(t *testing.T, s sigap.Store) {
 
 type slotTaker interface {
 	TakeSendSlot(ctx context.Context, phoneNumberID string, perSecond int, now time.Time) (bool, error)
+	TakeSendSlots(ctx context.Context, phoneNumberID string, perSecond int, now time.Time, n int) (int, error)
 }
 
 func testSendBudget(t *testing.T, s sigap.Store) {
@@ -167,6 +169,19 @@ func testSendBudget(t *testing.T, s sigap.Store) {
 	}
 	if ok, _ := st.TakeSendSlot(ctx, "100000000000002", 3, t0); !ok {
 		t.Error("another number's budget was spent too")
+	}
+	// In blocks: all of a block while it fits, then one at a time, never
+	// past the budget.
+	var got []int
+	for range 6 {
+		n, err := st.TakeSendSlots(ctx, "100000000000003", 10, t0, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	if want := []int{4, 4, 1, 1, 0, 0}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("blocks of 4 from a budget of 10: took %v, want %v", got, want)
 	}
 }
 

@@ -305,7 +305,7 @@ func testCompleteInboundClaimsReplies(t *testing.T, s sigap.Store) {
 	claimOutbound(t, s, time.Now().Add(time.Second), 10)
 	// The sender died: once the lease is over, they are offered again, in
 	// doubt.
-	again := claimOutbound(t, s, now.Add(2*time.Minute), 10, outboundIDs(done.Replies)...)
+	again := claimOutbound(t, s, now.Add(2*time.Minute), 10, done.Replies[0].ID) // the second waits behind it
 	for _, m := range again {
 		if m.Attempts != 2 || m.Doubtful != 1 {
 			t.Errorf("reply %d after the lease: attempt %d, doubtful %d; want 2 and 1", m.ID, m.Attempts, m.Doubtful)
@@ -347,27 +347,30 @@ func testCompleteInboundQueuesReplies(t *testing.T, s sigap.Store) {
 			t.Errorf("%s: queued %v with %d replies claimed, want %v with %d", st.name, got.Queued, len(got.Replies), st.queued, st.claimed)
 		}
 	}
-	out, err := s.ClaimOutbound(ctx, time.Now().Add(time.Second), time.Minute, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Claimed oldest first per recipient: "two" only once "one" is sent.
 	var texts []string
-	for _, m := range out {
-		texts = append(texts, m.Reply.Text)
-		if m.Attempts != 1 {
-			t.Errorf("queued reply %q on attempt %d, want 1", m.Reply.Text, m.Attempts)
+	for range 3 {
+		out, err := s.ClaimOutbound(ctx, time.Now().Add(time.Second), time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
 		}
+		var round []string
+		for _, m := range out {
+			round = append(round, m.Reply.Text)
+			if m.Attempts != 1 {
+				t.Errorf("queued reply %q on attempt %d, want 1", m.Reply.Text, m.Attempts)
+			}
+			if err := s.MarkSent(ctx, m.ID, fmt.Sprint("wamid.out.", m.ID), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		texts = append(texts, strings.Join(round, "+"))
 	}
-	if diff := cmp.Diff([]string{"one", "two", "three"}, texts); diff != "" {
-		t.Errorf("queued replies (-want +got):\n%s", diff)
+	if diff := cmp.Diff([]string{"one+three", "two", ""}, texts); diff != "" {
+		t.Errorf("queued replies claimed in rounds (-want +got):\n%s", diff)
 	}
 	// Once the earlier replies are sent, the recipient's next ones are
 	// claimed with their completion.
-	for _, m := range out {
-		if err := s.MarkSent(ctx, m.ID, fmt.Sprint("wamid.out.", m.ID), time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
 	deliver(t, s, msg("a3", "62811", "lagi"))
 	claimInbound(t, s, t0, "a3")
 	got, err := s.CompleteInboundClaiming(ctx, "a3", conv("62811"), []sigap.OutboundMessage{reply("62811", "a3", "five")},
@@ -509,21 +512,24 @@ func testMarkSentClaimNextSameRecipient(t *testing.T, s sigap.Store) {
 	claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[1].ID, queued[2].ID)
 }
 
-// testMarkSentClaimNextHeldElsewhere: the next reply, held by another
-// sender, is left to it.
+// testMarkSentClaimNextHeldElsewhere: only a recipient's oldest pending
+// reply can be claimed, so the next one waits, unclaimed, while the first
+// is held (by a sender that may have died), and goes to whoever marks the
+// first sent.
 func testMarkSentClaimNextHeldElsewhere(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
 	queued := queueReplies(t, s, reply("62811", "a1", "one"), reply("62811", "a1", "two"))
-	got := claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[0].ID, queued[1].ID)
-	next, err := s.MarkSentClaimNext(ctx, got[0], "wamid.out.1", time.Now(), time.Minute)
-	if err != nil || next != nil {
-		t.Errorf("next %+v, %v; want none: another sender holds it", next, err)
-	}
-	// Still the other sender's, on its first attempt.
+	claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[0].ID)
 	claimOutbound(t, s, time.Now().Add(time.Second), 10)
-	again := claimOutbound(t, s, time.Now().Add(2*time.Minute), 10, queued[1].ID)
-	if again[0].Attempts != 2 {
-		t.Errorf("after the other sender's lease: attempt %d, want 2", again[0].Attempts)
+	// The first sender died: after its lease the first reply is offered
+	// again, in doubt; the second still waits behind it.
+	again := claimOutbound(t, s, time.Now().Add(2*time.Minute), 10, queued[0].ID)
+	if again[0].Attempts != 2 || again[0].Doubtful != 1 {
+		t.Errorf("after the lease: attempt %d, doubtful %d; want 2, 1", again[0].Attempts, again[0].Doubtful)
+	}
+	next, err := s.MarkSentClaimNext(ctx, again[0], "wamid.out.1", time.Now(), time.Minute)
+	if err != nil || next == nil || next.ID != queued[1].ID || next.Attempts != 1 {
+		t.Errorf("next %+v, %v; want two, on its first attempt", next, err)
 	}
 }
 
@@ -532,9 +538,10 @@ func testMarkSentClaimNextHeldElsewhere(t *testing.T, s sigap.Store) {
 func testMarkSentClaimNextNotDue(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
 	queued := queueReplies(t, s, reply("62811", "a1", "one"), reply("62811", "a1", "two"))
-	got := claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[0].ID, queued[1].ID)
-	// Two's send failed: it is retried in an hour.
-	if err := s.MarkRetry(ctx, got[1].ID, "HTTP 500", time.Now().Add(time.Hour)); err != nil {
+	got := claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[0].ID)
+	// Two is to be retried in an hour (say, its send failed on another
+	// replica before one was sent).
+	if err := s.MarkRetry(ctx, queued[1].ID, "HTTP 500", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	next, err := s.MarkSentClaimNext(ctx, got[0], "wamid.out.1", time.Now(), time.Minute)

@@ -1,0 +1,551 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/gateway"
+	"github.com/sigap-id/sigap/internal/store/sqlite"
+	"github.com/sigap-id/sigap/internal/store/sqlstore"
+)
+
+// The hand-off tests: messages claimed when stored (Processor.SaveDelivery)
+// go straight to Run's workers, completing one claims the sender's next, and
+// a step's replies can be claimed for the sender in the step's transaction.
+
+// hoWait is how long an asynchronous outcome may take.
+const hoWait = 5 * time.Second
+
+// hoBot answers "ok: TEXT" (and "ok: TEXT #2", … when it says more than one
+// thing), and records every message it was asked to answer.
+type hoBot struct {
+	replies int // replies per message; 0 means 1
+
+	mu    sync.Mutex
+	calls []sigap.InboundMessage
+}
+
+func (b *hoBot) Handle(_ context.Context, _ sigap.Office, conv sigap.Conversation, m sigap.InboundMessage) ([]sigap.Reply, sigap.Conversation, error) {
+	b.mu.Lock()
+	b.calls = append(b.calls, m)
+	b.mu.Unlock()
+	out := []sigap.Reply{{Text: "ok: " + m.Text}}
+	for i := 2; i <= b.replies; i++ {
+		out = append(out, sigap.Reply{Text: fmt.Sprintf("ok: %s #%d", m.Text, i)})
+	}
+	conv.Lang = "id"
+	return out, conv, nil
+}
+
+func (b *hoBot) Apology(string) sigap.Reply { return sigap.Reply{Text: "maaf"} }
+
+func (b *hoBot) handled() []sigap.InboundMessage {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.calls)
+}
+
+// hoStore is the real store, counting the messages ClaimInbound handed out.
+type hoStore struct {
+	*sqlstore.Store
+
+	mu      sync.Mutex
+	claimed []string // ids ClaimInbound returned
+}
+
+func (s *hoStore) ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.InboundMessage, error) {
+	msgs, err := s.Store.ClaimInbound(ctx, now, lease, limit)
+	s.mu.Lock()
+	for _, m := range msgs {
+		s.claimed = append(s.claimed, m.ID)
+	}
+	s.mu.Unlock()
+	return msgs, err
+}
+
+func (s *hoStore) claimedByClaimInbound() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.claimed)
+}
+
+// hoClock is a clock the test may move while workers read it.
+type hoClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *hoClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *hoClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// hoSetup opens a real SQLite store and a processor on it, on the real clock
+// (the store stamps rows with it) that the test may move on.
+func hoSetup(t *testing.T, bot gateway.Bot) (*hoStore, *gateway.Processor, *hoClock) {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	store := &hoStore{Store: s}
+	offices := func(code string) (sigap.Office, bool) { return sigap.Office{Code: code}, code == "jakpus" }
+	p := gateway.NewProcessor(store, bot, offices, slog.New(slog.DiscardHandler))
+	clock := &hoClock{}
+	p.Now = clock.Now
+	// Only Wake, a hand-over or a finished worker can get anything done
+	// within the test's wait.
+	p.Poll = time.Minute
+	return store, p, clock
+}
+
+// hoRun runs p until the returned stop is called (or the test ends); stop
+// returns once Run has, its workers done.
+func hoRun(t *testing.T, p *gateway.Processor) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		p.Run(ctx)
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-ended:
+			case <-time.After(hoWait):
+				t.Error("Run did not return after its context ended")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// hoMsg is a text message.
+func hoMsg(from, text string) sigap.InboundMessage {
+	return sigap.InboundMessage{ID: "wamid." + text, Office: "jakpus", From: from, At: time.Now(), Kind: sigap.KindText, Text: text}
+}
+
+// hoOutbox lists the outbox, oldest first.
+func hoOutbox(t *testing.T, s *hoStore) []sigap.OutboundMessage {
+	t.Helper()
+	out, err := s.Outbound(context.Background(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// hoByRecipient groups the texts of replies by recipient, in outbox order.
+func hoByRecipient(out []sigap.OutboundMessage) map[string][]string {
+	by := map[string][]string{}
+	for _, m := range out {
+		by[m.To] = append(by[m.To], m.Reply.Text)
+	}
+	return by
+}
+
+// hoWaitFor polls until cond holds, or fails the test after hoWait.
+func hoWaitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(hoWait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: still waiting for %s", hoWait, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// hoPending counts the inbox's unanswered messages.
+func hoPending(t *testing.T, s *hoStore) int {
+	t.Helper()
+	var n int
+	if err := s.DB().QueryRow(`SELECT COUNT(*) FROM inbound_messages WHERE state = 'pending'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSaveDeliveryHandsClaimedMessagesToRun(t *testing.T) {
+	for _, workers := range []int{1, 2, 16} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			bot := &hoBot{}
+			s, p, _ := hoSetup(t, bot)
+			p.Workers = workers
+			stop := hoRun(t, p)
+
+			d := sigap.Delivery{Messages: []sigap.InboundMessage{
+				hoMsg("628111", "a1"), hoMsg("628222", "b1"), hoMsg("628111", "a2"),
+				hoMsg("628333", "c1"), hoMsg("628111", "a3"),
+			}}
+			added, err := p.SaveDelivery(context.Background(), d)
+			if err != nil || added != 5 {
+				t.Fatalf("SaveDelivery = %d, %v; want 5 added", added, err)
+			}
+			hoWaitFor(t, "5 replies and an empty inbox", func() bool {
+				return len(hoOutbox(t, s)) >= 5 && hoPending(t, s) == 0
+			})
+			stop() // nothing more may happen after this
+
+			got := hoByRecipient(hoOutbox(t, s))
+			want := map[string][]string{
+				"628111": {"ok: a1", "ok: a2", "ok: a3"},
+				"628222": {"ok: b1"},
+				"628333": {"ok: c1"},
+			}
+			for to, texts := range want {
+				if !slices.Equal(got[to], texts) {
+					t.Errorf("replies to %s: %q, want %q", to, got[to], texts)
+				}
+			}
+			if len(got) != len(want) {
+				t.Errorf("replies went to %d recipients, want %d: %q", len(got), len(want), got)
+			}
+
+			// Each message answered exactly once, on its first claim: the
+			// first of each sender claimed by SaveDelivery, the next ones
+			// by completing the one before.
+			seen := map[string]int{}
+			for _, m := range bot.handled() {
+				seen[m.ID]++
+				if m.Attempts != 1 {
+					t.Errorf("%s answered on attempt %d, want 1 (claimed once)", m.ID, m.Attempts)
+				}
+			}
+			for _, m := range d.Messages {
+				if seen[m.ID] != 1 {
+					t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
+				}
+			}
+			if ids := s.claimedByClaimInbound(); len(ids) != 0 {
+				t.Errorf("ClaimInbound handed out %q; every message should have come from SaveDelivery or the completion before it", ids)
+			}
+		})
+	}
+}
+
+func TestSaveDeliveryRedeliveredAddsNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// answered: the redelivery comes after the first was answered;
+		// otherwise both come before Run starts.
+		answered bool
+	}{
+		{"after it was answered", true},
+		{"before it was answered", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bot := &hoBot{}
+			s, p, _ := hoSetup(t, bot)
+			p.Workers = 1 // one queue, worked through in order
+			ctx := context.Background()
+			d := sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "halo")}}
+
+			var stop func()
+			if tt.answered {
+				stop = hoRun(t, p)
+			}
+			if added, err := p.SaveDelivery(ctx, d); err != nil || added != 1 {
+				t.Fatalf("first delivery: %d, %v; want 1 added", added, err)
+			}
+			if tt.answered {
+				hoWaitFor(t, "the reply", func() bool { return len(hoOutbox(t, s)) >= 1 })
+			}
+			if added, err := p.SaveDelivery(ctx, d); err != nil || added != 0 {
+				t.Fatalf("redelivery: %d, %v; want 0 added", added, err)
+			}
+			if !tt.answered {
+				stop = hoRun(t, p)
+			}
+			// A later message from the same sender is answered after
+			// anything the redelivery could have set going.
+			if added, err := p.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "lagi")}}); err != nil || added != 1 {
+				t.Fatalf("next delivery: %d, %v; want 1 added", added, err)
+			}
+			hoWaitFor(t, "the reply to the next message", func() bool {
+				return slices.Contains(hoByRecipient(hoOutbox(t, s))["628111"], "ok: lagi") && hoPending(t, s) == 0
+			})
+			stop()
+
+			if got, want := hoByRecipient(hoOutbox(t, s))["628111"], []string{"ok: halo", "ok: lagi"}; !slices.Equal(got, want) {
+				t.Errorf("replies %q, want %q (the redelivered message answered once)", got, want)
+			}
+			var ids []string
+			for _, m := range bot.handled() {
+				ids = append(ids, m.ID)
+			}
+			if want := []string{"wamid.halo", "wamid.lagi"}; !slices.Equal(ids, want) {
+				t.Errorf("bot asked about %q, want %q", ids, want)
+			}
+		})
+	}
+}
+
+func TestSaveDeliveryDropsHandedOverMessagesWhoseClaimRanOut(t *testing.T) {
+	bot := &hoBot{}
+	s, p, clock := hoSetup(t, bot)
+	d := sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "a1"), hoMsg("628222", "b1")}}
+	if added, err := p.SaveDelivery(context.Background(), d); err != nil || added != 2 {
+		t.Fatalf("SaveDelivery = %d, %v; want 2 added", added, err)
+	}
+	// No worker took them before their claim ran out: Run must leave them
+	// to the next claim, not answer them under a claim that is over.
+	clock.advance(p.Lease + time.Second)
+	stop := hoRun(t, p)
+	p.Wake() // as after a poll
+	hoWaitFor(t, "2 replies and an empty inbox", func() bool { return len(hoOutbox(t, s)) >= 2 && hoPending(t, s) == 0 })
+	stop()
+
+	seen := map[string]int{}
+	for _, m := range bot.handled() {
+		seen[m.ID]++
+		if m.Attempts != 2 {
+			t.Errorf("%s answered on attempt %d, want 2 (claimed again by ClaimInbound)", m.ID, m.Attempts)
+		}
+	}
+	for _, m := range d.Messages {
+		if seen[m.ID] != 1 {
+			t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
+		}
+	}
+	ids := s.claimedByClaimInbound()
+	slices.Sort(ids)
+	if want := []string{"wamid.a1", "wamid.b1"}; !slices.Equal(ids, want) {
+		t.Errorf("ClaimInbound handed out %q, want %q", ids, want)
+	}
+}
+
+func TestRepliesHandOff(t *testing.T) {
+	const lease = time.Minute
+	for _, tt := range []struct {
+		name        string
+		outboxLease time.Duration
+		room        func() bool // ReplyRoom; nil leaves it unset
+		earlier     bool        // an earlier reply to the recipient is pending
+		wantClaimed bool
+	}{
+		{name: "claimed, ReplyRoom unset", outboxLease: lease, wantClaimed: true},
+		{name: "claimed, ReplyRoom true", outboxLease: lease, room: func() bool { return true }, wantClaimed: true},
+		{name: "queued, ReplyRoom false", outboxLease: lease, room: func() bool { return false }},
+		{name: "queued behind an earlier reply", outboxLease: lease, earlier: true},
+		{name: "queued, no OutboxLease", outboxLease: 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bot := &hoBot{replies: 2}
+			s, p, _ := hoSetup(t, bot)
+			ctx := context.Background()
+			type handed struct {
+				claimed []sigap.OutboundMessage
+				queued  bool
+			}
+			var (
+				mu   sync.Mutex
+				got  []handed
+				room int // calls of ReplyRoom
+			)
+			p.OutboxLease = tt.outboxLease
+			p.Replies = func(claimed, queued []sigap.OutboundMessage) {
+				mu.Lock()
+				got = append(got, handed{claimed, len(queued) > 0})
+				mu.Unlock()
+			}
+			if tt.room != nil {
+				p.ReplyRoom = func() bool {
+					mu.Lock()
+					room++
+					mu.Unlock()
+					return tt.room()
+				}
+			}
+			var earlier []int64
+			if tt.earlier {
+				// An earlier reply to the same recipient, left for the
+				// sender to claim.
+				if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "dulu")}}); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.CompleteInbound(ctx, "wamid.dulu", sigap.Conversation{Office: "jakpus", User: "628111"},
+					[]sigap.OutboundMessage{{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "dulu"}}}); err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range hoOutbox(t, s) {
+					earlier = append(earlier, m.ID)
+				}
+			}
+			if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "halo")}}); err != nil {
+				t.Fatal(err)
+			}
+			before := p.Now()
+			if n, err := p.ProcessBatch(ctx, 10); err != nil || n != 1 {
+				t.Fatalf("ProcessBatch = %d, %v; want 1", n, err)
+			}
+
+			// The step's replies, as stored.
+			var stored []sigap.OutboundMessage
+			for _, m := range hoOutbox(t, s) {
+				if m.InReplyTo == "wamid.halo" {
+					stored = append(stored, m)
+				}
+			}
+			if len(stored) != 2 || stored[0].Reply.Text != "ok: halo" || stored[1].Reply.Text != "ok: halo #2" {
+				t.Fatalf("stored replies %+v, want ok: halo and ok: halo #2", stored)
+			}
+
+			mu.Lock()
+			calls, roomCalls := slices.Clone(got), room
+			mu.Unlock()
+			if tt.room != nil && roomCalls == 0 {
+				t.Error("ReplyRoom was not asked")
+			}
+			if len(calls) != 1 {
+				t.Fatalf("Replies called %d times, want once: %+v", len(calls), calls)
+			}
+			h := calls[0]
+			claimNow := time.Now()
+			again, err := s.ClaimOutbound(ctx, claimNow, time.Minute, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reclaimed []int64
+			for _, m := range again {
+				reclaimed = append(reclaimed, m.ID)
+			}
+
+			if tt.wantClaimed {
+				if h.queued || len(h.claimed) != 2 {
+					t.Fatalf("Replies(%d claimed, queued %v), want (2, false)", len(h.claimed), h.queued)
+				}
+				for i, m := range h.claimed {
+					if m.ID != stored[i].ID || m.Reply.Text != stored[i].Reply.Text || m.To != "628111" || m.Office != "jakpus" || m.InReplyTo != "wamid.halo" {
+						t.Errorf("claimed reply %d = %+v, want the stored %+v", i, m, stored[i])
+					}
+					if m.State != sigap.OutboundPending || m.Attempts != 1 || m.Doubtful != 0 {
+						t.Errorf("claimed reply %d: state %s, attempts %d, doubtful %d; want pending, 1, 0", i, m.State, m.Attempts, m.Doubtful)
+					}
+					// The claim runs OutboxLease from the step's clock
+					// (the store keeps milliseconds).
+					if end := m.LeaseEnds; end.Before(before.Add(tt.outboxLease).Add(-time.Millisecond)) || end.After(p.Now().Add(tt.outboxLease)) {
+						t.Errorf("claimed reply %d: LeaseEnds %v, want OutboxLease after the step (%v)", i, end, before.Add(tt.outboxLease))
+					}
+				}
+				if len(reclaimed) != 0 {
+					t.Errorf("ClaimOutbound right after returned %v; the claimed replies are the sender's already", reclaimed)
+				}
+				return
+			}
+			if !h.queued || len(h.claimed) != 0 {
+				t.Fatalf("Replies(%d claimed, queued %v), want (0, true)", len(h.claimed), h.queued)
+			}
+			// Unclaimed; and only the recipient's oldest pending reply is
+			// claimable, the rest wait behind it.
+			want := append(slices.Clone(earlier), stored[0].ID, stored[1].ID)[:1]
+			if !slices.Equal(reclaimed, want) {
+				t.Errorf("ClaimOutbound returned %v, want %v (the oldest queued reply, unclaimed)", reclaimed, want)
+			}
+			for _, m := range again {
+				if m.Doubtful != 0 || m.Attempts != 1 {
+					t.Errorf("reply %d: attempts %d, doubtful %d; want 1, 0 (never claimed before)", m.ID, m.Attempts, m.Doubtful)
+				}
+			}
+		})
+	}
+}
+
+// TestRunHandsRepliesOver runs the whole step through Run: the replies of
+// a sender's three messages are handed to Replies claimed when nothing
+// earlier to them waits, queued otherwise, and every reply is either handed
+// over or left unclaimed, never both nor neither.
+func TestRunHandsRepliesOver(t *testing.T) {
+	bot := &hoBot{}
+	s, p, _ := hoSetup(t, bot)
+	var (
+		mu      sync.Mutex
+		claimed []sigap.OutboundMessage
+		queued  int
+	)
+	p.OutboxLease = time.Minute
+	p.Replies = func(c, q []sigap.OutboundMessage) {
+		mu.Lock()
+		claimed = append(claimed, c...)
+		if len(q) > 0 {
+			queued++
+		}
+		mu.Unlock()
+	}
+	stop := hoRun(t, p)
+	d := sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "a1"), hoMsg("628111", "a2"), hoMsg("628111", "a3"), hoMsg("628222", "b1")}}
+	if added, err := p.SaveDelivery(context.Background(), d); err != nil || added != 4 {
+		t.Fatalf("SaveDelivery = %d, %v", added, err)
+	}
+	hoWaitFor(t, "4 replies", func() bool { return len(hoOutbox(t, s)) >= 4 && hoPending(t, s) == 0 })
+	stop()
+
+	ctx := context.Background()
+	mu.Lock()
+	defer mu.Unlock()
+	handed := map[int64]bool{}
+	for _, m := range claimed {
+		handed[m.ID] = true
+		if err := s.MarkSent(ctx, m.ID, "wamid.out", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The queued ones are claimed one at a time per recipient (the oldest
+	// pending), each after the one before it is sent.
+	for range 10 {
+		again, err := s.ClaimOutbound(ctx, time.Now(), time.Minute, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again) == 0 {
+			break
+		}
+		for _, m := range again {
+			if handed[m.ID] {
+				t.Errorf("reply %d (%q) was handed over claimed and claimed again", m.ID, m.Reply.Text)
+			}
+			handed[m.ID] = true
+			if err := s.MarkSent(ctx, m.ID, "wamid.out", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var texts []string
+	for _, m := range hoOutbox(t, s) {
+		if !handed[m.ID] {
+			t.Errorf("reply %d (%q) was neither handed over nor left to claim", m.ID, m.Reply.Text)
+		}
+		texts = append(texts, m.To+":"+m.Reply.Text)
+	}
+	// The first reply to each recipient finds nothing before it: claimed.
+	// A sender's later replies find the first still pending (nobody sends
+	// here): queued.
+	if len(claimed) != 2 || queued != 2 {
+		var c []string
+		for _, m := range claimed {
+			c = append(c, m.To+":"+m.Reply.Text)
+		}
+		t.Errorf("claimed %q and queued %d times, want 2 claimed (the first to each recipient) and 2 queued; outbox %s",
+			c, queued, strings.Join(texts, ", "))
+	}
+}
