@@ -217,7 +217,9 @@ func (p *Processor) Run(ctx context.Context) {
 	}
 }
 
-// ProcessBatch claims and answers up to limit messages, in arrival order.
+// ProcessBatch claims and answers up to limit messages, in arrival order, and
+// after each the sender's next one that completing it claimed; it reports
+// how many it claimed.
 func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 	msgs, err := p.Store.ClaimInbound(ctx, p.Now(), p.Lease, limit)
 	if err != nil {

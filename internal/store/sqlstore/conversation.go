@@ -125,9 +125,17 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 		if _, err := s.exec(ctx, q, `DELETE FROM rate_counters WHERE expires_at <= ?`, ms(now)); err != nil {
 			return err
 		}
-		return s.queryRow(ctx, q, `INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
-			ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1
-			RETURNING hits`, key, ms(start), ms(end)).Scan(&n)
+		const count = `INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
+			ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1`
+		if s.dialect.InsertReturning {
+			return s.queryRow(ctx, q, count+` RETURNING hits`, key, ms(start), ms(end)).Scan(&n)
+		}
+		// SQLite re-prepares a statement with RETURNING at every run; the
+		// count is read back in the same transaction instead.
+		if _, err := s.exec(ctx, q, count, key, ms(start), ms(end)); err != nil {
+			return err
+		}
+		return s.queryRow(ctx, q, `SELECT hits FROM rate_counters WHERE limit_key = ? AND window_start = ?`, key, ms(start)).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", key, err)
