@@ -133,13 +133,16 @@ func (s *Sender) HasRoom() bool {
 //
 // Up to Workers recipients are sent to at once, each recipient's replies
 // one after the other, in order; so at most Workers replies are on their
-// way at any time. The outbox is claimed again as soon as a worker is free
-// and there may be work (after Wake, after the poll interval, after a claim
-// that took all it could, after a send), for the free workers only: a reply
-// claimed ahead would wait for a worker, and under a tight send budget long
-// enough for its lease to run out and another replica to send it too. One
-// slow send holds up nobody else's. A reply claimed while an earlier one to
-// the same recipient is on its way waits behind it.
+// way at any time. Replies come from three places: handed over by the step
+// that stored them (Offer), claimed by marking the recipient's previous
+// reply sent (when Queued said one waits behind it), and claimed from the
+// outbox as soon as a worker is free and there may be work (after Wake,
+// after the poll interval, after a claim that took all it could, after a
+// send), for the free workers only: a reply claimed ahead would wait for a
+// worker, and under a tight send budget long enough for its lease to run
+// out and another replica to send it too. One slow send holds up nobody
+// else's. A reply that stays pending (a retry) sends the recipient's later
+// replies back to the outbox, so none overtakes it.
 func (s *Sender) Run(ctx context.Context) {
 	workers := max(s.Workers, 1)
 	var (
@@ -226,6 +229,9 @@ func (s *Sender) Run(ctx context.Context) {
 					// Marking m sent claimed the recipient's next reply;
 					// more may wait behind it.
 					mu.Lock()
+					if s.behind == nil {
+						s.behind = map[string]bool{}
+					}
 					s.behind[key] = true
 					q := append(waiting[key], *chained)
 					slices.SortFunc(q, func(a, b sigap.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
