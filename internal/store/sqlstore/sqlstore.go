@@ -61,11 +61,15 @@ func New(db *sql.DB, d Dialect) *Store {
 	if d.Name == "sqlite" {
 		// One connection writes, for everyone (see writer); a larger page
 		// cache keeps the queues' tables and indexes in memory (the
-		// default is 2 MB). PostgreSQL takes writers side by side and
+		// default is 2 MB); checkpoints every 10,000 WAL pages (40 MB)
+		// instead of 1,000 copy each hot page into the database once for
+		// ten times as many commits (2–15% more replies a second in the
+		// load tool). PostgreSQL takes writers side by side and
 		// groups concurrent commits itself; grouping there would hold
 		// row locks longer, and two groups taking the same rows in
 		// different orders deadlock.
-		w = &writer{db: db, lanes: 1, maxGroup: 256, pin: true, setup: []string{"PRAGMA cache_size = -32000"}}
+		w = &writer{db: db, lanes: 1, maxGroup: 256, pin: true,
+			setup: []string{"PRAGMA cache_size = -32000", "PRAGMA wal_autocheckpoint = 10000"}}
 	}
 	// Preparing takes a connection of its own, which a pool with a bound
 	// might not have while the writer holds one.
