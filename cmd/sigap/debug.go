@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// serveDebug serves Go's profiler on addr until ctx ends. It has a listener
-// of its own so that the profiler is never reachable through the public
-// address the webhook is on.
-func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
+// serveDebug serves Go's profiler on addr until ctx ends, and returns the
+// address it listens on. It has a listener of its own so that the profiler
+// is never reachable through the public address the webhook is on.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) (string, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -22,7 +22,7 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("SIGAP_DEBUG_ADDR: %w", err)
+		return "", fmt.Errorf("SIGAP_DEBUG_ADDR: %w", err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -35,5 +35,5 @@ func serveDebug(ctx context.Context, addr string, log *slog.Logger) error {
 		}
 	}()
 	log.Info("profiler listening", "addr", "http://"+ln.Addr().String()+"/debug/pprof/")
-	return nil
+	return ln.Addr().String(), nil
 }

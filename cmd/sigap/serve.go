@@ -135,7 +135,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		wg.Go(func() { sender.Run(workCtx) })
 	}
 	if a.env.DebugAddr != "" {
-		if err := serveDebug(workCtx, a.env.DebugAddr, log); err != nil {
+		if _, err := serveDebug(workCtx, a.env.DebugAddr, log); err != nil {
 			stopWork()
 			wg.Wait()
 			return err
