@@ -52,6 +52,9 @@ type Inbox interface {
 	// ClaimInbound leases up to limit unprocessed messages, oldest first, for
 	// lease; a message whose lease ran out is offered again.
 	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)
+	// RetryInbound shortens the claim on a message its worker could not
+	// answer, so that it is offered again at retryAt.
+	RetryInbound(ctx context.Context, id string, retryAt time.Time) error
 	// CompleteInbound records, in one transaction, that a message was
 	// handled: the conversation after it and the replies it produced. It
 	// fails with ErrNotPending when the message was already completed (by

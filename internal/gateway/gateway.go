@@ -250,8 +250,15 @@ func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) *sigap.I
 	case errors.Is(err, sigap.ErrNotPending):
 		p.Log.Warn("message answered by another worker after its claim ran out", "office", m.Office, "wamid", m.ID)
 	case err != nil:
-		// Left claimed: it is tried again when the lease runs out.
-		p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts, "err", err)
+		// Tried again after a short wait rather than the whole lease: the
+		// sender's later messages wait behind it. If even that cannot be
+		// recorded (the database is away), the lease still runs out.
+		retry := p.Now().Add(min(time.Second<<min(max(m.Attempts-1, 0), 6), p.Lease))
+		if rerr := p.Store.RetryInbound(ctx, m.ID, retry); rerr != nil {
+			retry = p.Now().Add(p.Lease)
+		}
+		p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts,
+			"retry_at", retry, "err", err)
 	}
 	return next
 }

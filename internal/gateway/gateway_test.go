@@ -134,3 +134,27 @@ func TestChatStoresTheConversationWithoutTheOutbox(t *testing.T) {
 		t.Errorf("simulator replies went to the outbox: %q", r)
 	}
 }
+
+func TestAFailedStepIsRetriedSoonNotAfterTheLease(t *testing.T) {
+	bot := &flakyBot{fail: map[string]bool{"rusak": true}}
+	s, p, now := setup(t, bot)
+	receive(t, s, "jakpus", "rusak")
+	ctx := context.Background()
+	if n, _ := p.ProcessBatch(ctx, 10); n != 1 {
+		t.Fatalf("first try: claimed %d, want 1", n)
+	}
+	// Not before its short wait...
+	if n, _ := p.ProcessBatch(ctx, 10); n != 0 {
+		t.Errorf("offered again at once")
+	}
+	// ...but well before the lease (a minute) runs out: tried twice in
+	// a few seconds.
+	bot.fail = nil
+	*now = now.Add(2 * time.Second)
+	if n, _ := p.ProcessBatch(ctx, 10); n != 1 {
+		t.Fatalf("two seconds later: claimed %d, want 1 (the lease is %v)", n, p.Lease)
+	}
+	if got := replies(t, s); len(got) != 1 || got[0] != "ok: rusak" {
+		t.Errorf("replies %q, want the message answered on its second try", got)
+	}
+}

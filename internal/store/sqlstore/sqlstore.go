@@ -590,6 +590,15 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 	return out, nil
 }
 
+// RetryInbound implements sigap.Inbox.
+func (s *Store) RetryInbound(ctx context.Context, id string, retryAt time.Time) error {
+	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = ? WHERE id = ? AND state = 'pending'`, ms(retryAt), id)
+	if err != nil {
+		return fmt.Errorf("retry inbound %s: %w", id, err)
+	}
+	return nil
+}
+
 // CompleteInbound implements sigap.Inbox.
 func (s *Store) CompleteInbound(ctx context.Context, id string, conv sigap.Conversation, replies []sigap.OutboundMessage) error {
 	_, err := s.CompleteInboundClaiming(ctx, id, conv, replies, sigap.Claim{})
