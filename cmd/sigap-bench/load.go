@@ -353,17 +353,9 @@ func runLoad(ctx context.Context, cfg loadConfig, stand *standIn, client *http.C
 		time.Sleep(time.Second) // for a late duplicate to show
 	}
 
-	r.seconds, r.mix = cfg.duration.Seconds(), map[string]int{}
+	r.seconds = cfg.duration.Seconds()
 	for _, s := range stats {
-		r.messages += s.messages
-		r.replied += s.replied
-		r.lost += s.lost
-		r.refused += s.refused
-		r.lat = append(r.lat, s.lat...)
-		r.ack = append(r.ack, s.ack...)
-		for k, v := range s.mix {
-			r.mix[k] += v
-		}
+		r.add(raw{messages: s.messages, replied: s.replied, lost: s.lost, refused: s.refused, lat: s.lat, ack: s.ack, mix: s.mix})
 	}
 	r.dups, r.late = stand.tally()
 	r.stray, r.rejected = stand.stray.Load(), stand.rejected.Load()

@@ -225,18 +225,7 @@ func TestSaveDeliveryHandsClaimedMessagesToRun(t *testing.T) {
 			// Each message answered exactly once, on its first claim: the
 			// first of each sender claimed by SaveDelivery, the next ones
 			// by completing the one before.
-			seen := map[string]int{}
-			for _, m := range bot.handled() {
-				seen[m.ID]++
-				if m.Attempts != 1 {
-					t.Errorf("%s answered on attempt %d, want 1 (claimed once)", m.ID, m.Attempts)
-				}
-			}
-			for _, m := range d.Messages {
-				if seen[m.ID] != 1 {
-					t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
-				}
-			}
+			hoAnsweredOnce(t, bot.handled(), d, 1, "claimed once")
 			if ids := s.claimedByClaimInbound(); len(ids) != 0 {
 				t.Errorf("ClaimInbound handed out %q; every message should have come from SaveDelivery or the completion before it", ids)
 			}
@@ -316,18 +305,7 @@ func TestSaveDeliveryDropsHandedOverMessagesWhoseClaimRanOut(t *testing.T) {
 	hoWaitFor(t, "2 replies and an empty inbox", func() bool { return len(hoOutbox(t, s)) >= 2 && hoPending(t, s) == 0 })
 	stop()
 
-	seen := map[string]int{}
-	for _, m := range bot.handled() {
-		seen[m.ID]++
-		if m.Attempts != 2 {
-			t.Errorf("%s answered on attempt %d, want 2 (claimed again by ClaimInbound)", m.ID, m.Attempts)
-		}
-	}
-	for _, m := range d.Messages {
-		if seen[m.ID] != 1 {
-			t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
-		}
-	}
+	hoAnsweredOnce(t, bot.handled(), d, 2, "claimed again by ClaimInbound")
 	ids := s.claimedByClaimInbound()
 	slices.Sort(ids)
 	if want := []string{"wamid.a1", "wamid.b1"}; !slices.Equal(ids, want) {
@@ -547,5 +525,23 @@ func TestRunHandsRepliesOver(t *testing.T) {
 		}
 		t.Errorf("claimed %q and queued %d times, want 2 claimed (the first to each recipient) and 2 queued; outbox %s",
 			c, queued, strings.Join(texts, ", "))
+	}
+}
+
+// hoAnsweredOnce checks that each of d's messages was answered exactly once,
+// on the given attempt.
+func hoAnsweredOnce(t *testing.T, handled []sigap.InboundMessage, d sigap.Delivery, attempt int, why string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, m := range handled {
+		seen[m.ID]++
+		if m.Attempts != attempt {
+			t.Errorf("%s answered on attempt %d, want %d (%s)", m.ID, m.Attempts, attempt, why)
+		}
+	}
+	for _, m := range d.Messages {
+		if seen[m.ID] != 1 {
+			t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
+		}
 	}
 }

@@ -228,6 +228,11 @@ func (w *writer) tx(fn func(ctx context.Context, tx *sql.Tx) error) (err error) 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	return runTx(ctx, tx, fn)
+}
+
+// runTx runs fn in tx and commits, or rolls back if fn fails or panics.
+func runTx(ctx context.Context, tx *sql.Tx, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	defer func() {
 		if r := recover(); r != nil {
 			_ = tx.Rollback()
