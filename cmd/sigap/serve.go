@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.store.Close()
+	tuneGC(getenv)
 	if *addr != "" {
 		a.env.Addr = *addr
 	}
@@ -223,4 +225,17 @@ func seedDemo(ctx context.Context, a *app) ([]web.Hint, error) {
 		}
 	}
 	return hints, nil
+}
+
+// tuneGC lets the heap grow to five times what is live between
+// collections, unless GOGC says otherwise. The gateway keeps little in
+// memory (a few megabytes live under load) and allocates per message, so
+// with Go's default (twice what is live) it collects more than ten times a
+// second, each time also shrinking the stacks its workers then grow again:
+// 8–10% fewer replies a second in the load tool. Five times a small heap is
+// still tens of megabytes; GOMEMLIMIT bounds it where memory is tight.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -149,18 +149,18 @@ func (p *Processor) takeOffered() (sigap.InboundMessage, bool) {
 func (p *Processor) Run(ctx context.Context) {
 	workers := max(p.Workers, 1)
 	var (
-		wg   sync.WaitGroup
+		pool = worker.NewPool(workers)
 		idle = make(chan struct{}, workers) // one token per free worker
 		done = make(chan struct{}, 1)       // a worker finished
 	)
-	defer wg.Wait()
+	defer pool.Wait()
 	for range workers {
 		idle <- struct{}{}
 	}
 	work := context.WithoutCancel(ctx)
 	start := func(m sigap.InboundMessage) {
 		<-idle
-		wg.Go(func() {
+		pool.Go(func() {
 			defer func() {
 				idle <- struct{}{}
 				worker.Wake(done)

@@ -146,13 +146,13 @@ func (s *Sender) HasRoom() bool {
 func (s *Sender) Run(ctx context.Context) {
 	workers := max(s.Workers, 1)
 	var (
-		wg      sync.WaitGroup
+		pool    = worker.NewPool(workers)
 		mu      = &s.mu
 		waiting = map[string][]sigap.OutboundMessage{} // recipient being sent to → replies behind that send
 		ready   []sigap.OutboundMessage                // claimed, for the next free worker
 		done    = make(chan struct{}, 1)               // a worker finished
 	)
-	defer wg.Wait()
+	defer pool.Wait()
 	// next takes the reply to send after one to key, or ends key's turn.
 	next := func(key string) (sigap.OutboundMessage, bool) {
 		mu.Lock()
@@ -169,7 +169,7 @@ func (s *Sender) Run(ctx context.Context) {
 	work := context.WithoutCancel(ctx)
 	start := func(m sigap.OutboundMessage, key string) {
 		s.running++
-		wg.Go(func() {
+		pool.Go(func() {
 			defer func() {
 				mu.Lock()
 				s.running--
@@ -370,16 +370,17 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 // next. pending reports that m is still to be sent (a retry, or the send
 // budget's wait given up).
 func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
-	log := s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts)
+	// Built only when something is logged: most sends log nothing.
+	log := func() *slog.Logger { return s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts) }
 	office, ok := s.Offices(m.Office)
 	if !ok {
-		log.Warn("reply for an unknown office not sent")
+		log().Warn("reply for an unknown office not sent")
 		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
 	}
 	if m.Doubtful > 1 {
 		// A sender died while holding it, twice: it may well have reached
 		// the applicant already, and a third try risks a second duplicate.
-		log.Warn("reply in doubt after senders died twice holding it; not sent again")
+		log().Warn("reply in doubt after senders died twice holding it; not sent again")
 		s.Metrics.Send(m.Office, "failed", 0, 0)
 		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
 	}
@@ -387,7 +388,7 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 	if !m.WindowEndsAt.IsZero() && now.After(m.WindowEndsAt) {
 		// A free-form message now would fail with 131047.
 		if office.ReplyTemplate.Name == "" {
-			log.Warn("reply outside the 24-hour window and no reply_template configured; not sent")
+			log().Warn("reply outside the 24-hour window and no reply_template configured; not sent")
 			s.Metrics.Send(m.Office, "failed", 131047, 0)
 			return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
 		}
@@ -410,7 +411,9 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 	id, err := s.Channel.Send(ctx, office, m)
 	took := time.Since(start)
 	if err == nil {
-		log.Debug("reply sent", "wamid", id)
+		if s.Log.Enabled(ctx, slog.LevelDebug) {
+			log().Debug("reply sent", "wamid", id)
+		}
 		s.Metrics.Send(m.Office, "sent", 0, took)
 		if chain > 0 {
 			next, err := s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), chain)
@@ -427,15 +430,15 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 	if errors.As(err, &perm) && perm.Permanent() {
 		var alert operatorAlert
 		if errors.As(err, &alert) && alert.NeedsOperator() {
-			log.Error("ALERT: sending needs an operator (token, policy or account)", "err", err)
+			log().Error("ALERT: sending needs an operator (token, policy or account)", "err", err)
 		} else {
-			log.Warn("reply cannot be sent", "err", err)
+			log().Warn("reply cannot be sent", "err", err)
 		}
 		s.Metrics.Send(m.Office, "failed", code, took)
 		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	if m.Attempts >= s.MaxAttempts {
-		log.Error("reply not sent after every attempt", "err", err)
+		log().Error("reply not sent after every attempt", "err", err)
 		s.Metrics.Send(m.Office, "failed", code, took)
 		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
@@ -448,7 +451,7 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 		wait = s.Backoff(m.Attempts)
 	}
 	retry := s.Now().Add(wait)
-	log.Warn("reply not sent; will retry", "err", err, "retry_at", retry)
+	log().Warn("reply not sent; will retry", "err", err, "retry_at", retry)
 	s.Metrics.Send(m.Office, "retry", code, took)
 	return nil, true, s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
 }
