@@ -16,6 +16,17 @@ type Limits interface {
 	Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 }
 
+// Count is one event to count under a limit: a turn reads the counts it
+// needs with Hits and returns the events it counted in
+// Conversation.Counts, which the store adds with the turn's replies, in the
+// same transaction. So a turn that fails and is tried again has counted
+// nothing the first time, and the count costs no write of its own.
+type Count struct {
+	Key    string
+	Window time.Duration
+	At     time.Time
+}
+
 // LimitWindow returns the fixed window of length window that holds now.
 // Windows are counted from the Unix epoch, so a day runs from 00:00 UTC
 // (07:00 WIB).

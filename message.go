@@ -106,6 +106,10 @@ type Conversation struct {
 	LastTicket string `json:"last_ticket,omitempty"`
 
 	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
+
+	// Counts are the limit events of the turn that produced this state
+	// (see Count), added when it is stored; they are not part of the state.
+	Counts []Count `json:"-"`
 }
 
 // MaxConversationNumbers bounds Conversation.Numbers.

@@ -183,6 +183,7 @@ func (e *Engine) Handle(ctx context.Context, office sigap.Office, conv sigap.Con
 	if err != nil {
 		return nil, conv, fmt.Errorf("answer %s at %s: %w", msg.ID, office.Code, err)
 	}
+	next.Counts = t.counts
 	return replies, next, nil
 }
 
@@ -217,6 +218,8 @@ type turn struct {
 	user   string
 	// firstContact: the sender never wrote to this office before.
 	firstContact bool
+	// counts are the limit events this turn counted (see sigap.Count).
+	counts []sigap.Count
 }
 
 func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {

@@ -36,6 +36,7 @@ func say(t *testing.T, e *Engine, office sigap.Office, conv sigap.Conversation, 
 		if err != nil {
 			t.Fatalf("> %s: %v", m, err)
 		}
+		conv = stored(e.deps.Limits, conv)
 	}
 	return replies, conv
 }
@@ -223,7 +224,7 @@ func (f failingStore) CreateTicket(context.Context, sigap.Ticket) (sigap.Ticket,
 	return sigap.Ticket{}, f.err
 }
 
-func (f failingStore) Hit(context.Context, string, time.Duration, time.Time) (int, error) {
+func (f failingStore) Hits(context.Context, string, time.Duration, time.Time) (int, error) {
 	return 0, f.err
 }
 
@@ -245,7 +246,7 @@ func TestStoreErrorsAreReturned(t *testing.T) {
 	}{
 		{sigap.Conversation{}, "#pengaduan antrean kacau"},
 		{sigap.Conversation{Awaiting: awaitFeedback, AwaitingKind: sigap.TicketComplaint, AwaitingSince: now}, "antrean kacau"},
-		{sigap.Conversation{}, "3100000000000001"}, // verify off: the look-up is counted at once
+		{sigap.Conversation{}, "3100000000000001"}, // verify off: the limits are read at once
 		{sigap.Conversation{Numbers: []string{"3100000000000001"}}, "#notif on"},
 	} {
 		replies, got, err := e.Handle(t.Context(), office, tt.conv, textMsg(tt.text, now))
@@ -271,5 +272,45 @@ func TestLongMessages(t *testing.T) {
 	}
 	if got := store.ticketList()[0].Text; got != strings.TrimSpace(strings.TrimPrefix(long, "#pengaduan ")) {
 		t.Errorf("the complaint was cut: %d bytes of %d", len(got), len(long))
+	}
+}
+
+// TestTurnCountsAreReturnedNotWritten: a look-up's counts travel with the
+// turn's conversation, to be stored with its replies; the turn itself
+// writes none, so a turn that is tried again has counted nothing.
+func TestTurnCountsAreReturnedNotWritten(t *testing.T) {
+	now := at("2026-01-20T10:00:00+07:00")
+	store := fixtures()
+	e := newTestEngine(t, store.deps(), now)
+	office := sigap.Office{Code: testOffice}
+	for _, tt := range []struct {
+		text string
+		want []string
+	}{
+		{"3100000000000001", []string{"lookup:" + testOffice + ":62811"}},
+		{"9999999999999999", []string{"lookup:" + testOffice + ":62811", "fail:" + testOffice + ":62811"}},
+		{"menu", nil},
+	} {
+		msg := textMsg(tt.text, now)
+		msg.From = "62811"
+		_, next, err := e.Handle(t.Context(), office, sigap.Conversation{}, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, c := range next.Counts {
+			keys = append(keys, c.Key)
+			if !c.At.Equal(now) {
+				t.Errorf("%s: count at %v, want %v", tt.text, c.At, now)
+			}
+		}
+		if diff := cmp.Diff(tt.want, keys); diff != "" {
+			t.Errorf("%s: counts (-want +got):\n%s", tt.text, diff)
+		}
+		for _, c := range next.Counts {
+			if n, _ := store.Hits(t.Context(), c.Key, c.Window, c.At); n != 0 {
+				t.Errorf("%s: the turn wrote %s itself (%d)", tt.text, c.Key, n)
+			}
+		}
 	}
 }

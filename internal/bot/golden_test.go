@@ -318,6 +318,7 @@ func run(t *testing.T, name string, s *script) (string, []sigap.Reply) {
 			if err != nil {
 				t.Fatalf("%s: > %s: %v", name, st.input, err)
 			}
+			next = stored(e.deps.Limits, next)
 			if !next.LastInboundAt.Equal(msg.At) {
 				t.Errorf("%s: > %s: LastInboundAt = %v, want %v", name, st.input, next.LastInboundAt, msg.At)
 			}

@@ -184,3 +184,17 @@ var (
 	_ sigap.Limits               = (*memStore)(nil)
 	_ sigap.Subscriptions        = (*memStore)(nil)
 )
+
+// stored does to a turn's conversation what storing it does: adds the
+// turn's counts (see sigap.Count) and returns the state without them.
+func stored(lim sigap.Limits, c sigap.Conversation) sigap.Conversation {
+	if lim != nil {
+		for _, n := range c.Counts {
+			if _, err := lim.Hit(context.Background(), n.Key, n.Window, n.At); err != nil {
+				panic(err)
+			}
+		}
+	}
+	c.Counts = nil
+	return c
+}

@@ -37,6 +37,11 @@ func (t *turn) startStatus(conv *sigap.Conversation, number string) ([]sigap.Rep
 
 func (t *turn) limitKey(kind string) string { return kind + ":" + t.office.Code + ":" + t.user }
 
+// count counts one event of kind for the sender, stored with the turn.
+func (t *turn) count(kind string, window time.Duration) {
+	t.counts = append(t.counts, sigap.Count{Key: t.limitKey(kind), Window: window, At: t.now})
+}
+
 // limited returns the "try again later" answer when the sender has used up
 // today's failures or this hour's look-ups. With hit, the look-up about to
 // be made is counted.
@@ -53,13 +58,13 @@ func (t *turn) limited(hit bool) ([]sigap.Reply, error) {
 	if fails >= max.FailuresPerDay {
 		return t.limitReply("limit.failures", max.FailuresPerDay, failureWindow)
 	}
-	count := lim.Hits
-	if hit {
-		count = lim.Hit
-	}
-	n, err := count(t.ctx, t.limitKey("lookup"), lookupWindow, t.now)
+	n, err := lim.Hits(t.ctx, t.limitKey("lookup"), lookupWindow, t.now)
 	if err != nil {
 		return nil, fmt.Errorf("count look-up: %w", err)
+	}
+	if hit {
+		t.count("lookup", lookupWindow)
+		n++
 	}
 	if hit && n > max.LookupsPerHour || !hit && n >= max.LookupsPerHour {
 		return t.limitReply("limit.lookups", max.LookupsPerHour, lookupWindow)
@@ -117,10 +122,8 @@ func (t *turn) remember(conv *sigap.Conversation, number string) {
 }
 
 func (t *turn) notFound(number string, askedBirthDate bool) ([]sigap.Reply, error) {
-	if lim := t.e.deps.Limits; lim != nil {
-		if _, err := lim.Hit(t.ctx, t.limitKey("fail"), failureWindow, t.now); err != nil {
-			return nil, fmt.Errorf("count failure: %w", err)
-		}
+	if t.e.deps.Limits != nil {
+		t.count("fail", failureWindow)
 	}
 	d := t.data()
 	d.Number, d.AskedBirthDate = number, askedBirthDate

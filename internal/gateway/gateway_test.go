@@ -158,3 +158,40 @@ func TestAFailedStepIsRetriedSoonNotAfterTheLease(t *testing.T) {
 		t.Errorf("replies %q, want the message answered on its second try", got)
 	}
 }
+
+// countingBot is flakyBot whose every turn counts a look-up at at.
+type countingBot struct {
+	flakyBot
+	at time.Time
+}
+
+func (b *countingBot) Handle(ctx context.Context, o sigap.Office, conv sigap.Conversation, m sigap.InboundMessage) ([]sigap.Reply, sigap.Conversation, error) {
+	replies, next, err := b.flakyBot.Handle(ctx, o, conv, m)
+	next.Counts = []sigap.Count{{Key: "lookup:" + m.Office + ":" + m.From, Window: time.Hour, At: b.at}}
+	return replies, next, err
+}
+
+// TestTurnCountsAreStoredWithTheAnswer: what a turn counts is stored when
+// its answer is, once per message, also for a message whose first try
+// failed.
+func TestTurnCountsAreStoredWithTheAnswer(t *testing.T) {
+	at := time.Date(2026, 1, 20, 3, 15, 0, 0, time.UTC)
+	bot := &countingBot{flakyBot{fail: map[string]bool{"rusak": true}}, at}
+	s, p, now := setup(t, bot)
+	receive(t, s, "jakpus", "satu", "rusak")
+	ctx := context.Background()
+	if _, err := p.ProcessBatch(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	bot.fail = nil
+	*now = now.Add(2 * time.Second)
+	if n, _ := p.ProcessBatch(ctx, 10); n != 1 {
+		t.Fatalf("retry: claimed %d, want 1", n)
+	}
+	if got := replies(t, s); len(got) != 2 {
+		t.Fatalf("replies %q, want two", got)
+	}
+	if n, err := s.Hits(ctx, "lookup:jakpus:628111", time.Hour, at); err != nil || n != 2 {
+		t.Errorf("look-ups counted %d, %v; want 2", n, err)
+	}
+}

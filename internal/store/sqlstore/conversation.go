@@ -116,23 +116,13 @@ func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, 
 // Hit implements sigap.Limits. Counters of windows that have ended are
 // deleted on the way.
 func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	start, end := sigap.LimitWindow(now, window)
+	start, _ := sigap.LimitWindow(now, window)
 	var n int
 	// Two statements, each whole on its own: the clean-up first, so that a
 	// hit is counted only when no error is returned. (No transaction around
 	// them: on PostgreSQL that would be two more round trips.)
 	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-		if _, err := s.exec(ctx, q, `DELETE FROM rate_counters WHERE expires_at <= ?`, ms(now)); err != nil {
-			return err
-		}
-		const count = `INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
-			ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1`
-		if s.dialect.InsertReturning {
-			return s.queryRow(ctx, q, count+` RETURNING hits`, key, ms(start), ms(end)).Scan(&n)
-		}
-		// SQLite re-prepares a statement with RETURNING at every run; the
-		// count is read back in the same transaction instead.
-		if _, err := s.exec(ctx, q, count, key, ms(start), ms(end)); err != nil {
+		if err := s.count(ctx, q, sigap.Count{Key: key, Window: window, At: now}); err != nil {
 			return err
 		}
 		return s.queryRow(ctx, q, `SELECT hits FROM rate_counters WHERE limit_key = ? AND window_start = ?`, key, ms(start)).Scan(&n)
@@ -141,6 +131,17 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 		return 0, fmt.Errorf("count %s: %w", key, err)
 	}
 	return n, nil
+}
+
+// count adds c to its window's count, and forgets windows that have ended.
+func (s *Store) count(ctx context.Context, q dbtx, c sigap.Count) error {
+	start, end := sigap.LimitWindow(c.At, c.Window)
+	if _, err := s.exec(ctx, q, `DELETE FROM rate_counters WHERE expires_at <= ?`, ms(c.At)); err != nil {
+		return err
+	}
+	_, err := s.exec(ctx, q, `INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
+		ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1`, c.Key, ms(start), ms(end))
+	return err
 }
 
 // Hits implements sigap.Limits.

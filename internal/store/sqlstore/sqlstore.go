@@ -406,16 +406,25 @@ func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) erro
 	if err != nil {
 		return fmt.Errorf("encode conversation: %w", err)
 	}
-	return s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.saveConversation(ctx, q, c, state) })
+	if len(c.Counts) == 0 {
+		return s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.saveConversation(ctx, q, c, state) })
+	}
+	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveConversation(ctx, tx, c, state) })
 }
 
-// saveConversation stores c, encoded as state.
+// saveConversation stores c, encoded as state, and adds its turn's counts.
+// With counts, q must be a transaction.
 func (s *Store) saveConversation(ctx context.Context, q dbtx, c sigap.Conversation, state []byte) error {
 	_, err := s.exec(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
 		c.Office, c.User, string(state), time.Now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
+	}
+	for _, n := range c.Counts {
+		if err := s.count(ctx, q, n); err != nil {
+			return fmt.Errorf("count %s: %w", n.Key, err)
+		}
 	}
 	return nil
 }

@@ -248,3 +248,53 @@ func testConversationState(t *testing.T, s sigap.Store) {
 		t.Errorf("numbers lost their order: %v", got.Numbers)
 	}
 }
+
+// testCountsAreStoredWithTheTurn: a turn's limit counts (Conversation.Counts)
+// are added when its conversation is stored, by CompleteInbound or by
+// SaveConversation, and not by a completion that fails, so a step tried
+// again does not count twice. The counts are not part of the stored state.
+func testCountsAreStoredWithTheTurn(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	const lookup, fail = "lookup:jakpus:62811", "fail:jakpus:62811"
+	at := time.Date(2026, 1, 20, 3, 15, 0, 0, time.UTC)
+	hits := func(key string, window time.Duration) int {
+		t.Helper()
+		n, err := s.Hits(ctx, key, window, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	deliver(t, s, msg("a1", "62811", "3100000000000001"))
+	claimInbound(t, s, t0, "a1")
+	c := conv("62811")
+	c.Counts = []sigap.Count{{Key: lookup, Window: time.Hour, At: at}, {Key: fail, Window: 24 * time.Hour, At: at}}
+	if err := s.CompleteInbound(ctx, "a1", c, []sigap.OutboundMessage{reply("62811", "a1", "not found")}); err != nil {
+		t.Fatal(err)
+	}
+	if l, f := hits(lookup, time.Hour), hits(fail, 24*time.Hour); l != 1 || f != 1 {
+		t.Errorf("after completing: look-ups %d, failures %d; want 1 and 1", l, f)
+	}
+	// Completing it again fails, and counts nothing.
+	if err := s.CompleteInbound(ctx, "a1", c, nil); !errors.Is(err, sigap.ErrNotPending) {
+		t.Fatalf("second completion: err = %v, want ErrNotPending", err)
+	}
+	if l, f := hits(lookup, time.Hour), hits(fail, 24*time.Hour); l != 1 || f != 1 {
+		t.Errorf("after a failed completion: look-ups %d, failures %d; want 1 and 1", l, f)
+	}
+	// The simulator's path stores the conversation alone.
+	c.Counts = c.Counts[:1]
+	if err := s.SaveConversation(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if l := hits(lookup, time.Hour); l != 2 {
+		t.Errorf("after SaveConversation: look-ups %d, want 2", l)
+	}
+	got, err := s.Conversation(ctx, "jakpus", "62811")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Counts != nil {
+		t.Errorf("the stored conversation carries counts: %+v", got.Counts)
+	}
+}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"Tickets", testTickets},
 		{"TicketsOncePerMessage", testTicketsOncePerMessage},
 		{"Limits", testLimits},
+		{"CountsAreStoredWithTheTurn", testCountsAreStoredWithTheTurn},
 		{"Subscriptions", testSubscriptions},
 		{"FindApplicationAnywhere", testFindApplicationAnywhere},
 		{"ConversationState", testConversationState},
