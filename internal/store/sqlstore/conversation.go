@@ -118,9 +118,8 @@ func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, 
 func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	start, _ := sigap.LimitWindow(now, window)
 	var n int
-	// Two statements, each whole on its own: the clean-up first, so that a
-	// hit is counted only when no error is returned. (No transaction around
-	// them: on PostgreSQL that would be two more round trips.)
+	// Two statements, each whole on its own (no transaction around them: on
+	// PostgreSQL that would be two more round trips).
 	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
 		if err := s.count(ctx, q, sigap.Count{Key: key, Window: window, At: now}); err != nil {
 			return err
@@ -133,12 +132,10 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 	return n, nil
 }
 
-// count adds c to its window's count, and forgets windows that have ended.
+// count adds c to its window's count. Windows that have ended are deleted
+// by Prune: Hits reads only the window that holds now.
 func (s *Store) count(ctx context.Context, q dbtx, c sigap.Count) error {
 	start, end := sigap.LimitWindow(c.At, c.Window)
-	if _, err := s.exec(ctx, q, `DELETE FROM rate_counters WHERE expires_at <= ?`, ms(c.At)); err != nil {
-		return err
-	}
 	_, err := s.exec(ctx, q, `INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
 		ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1`, c.Key, ms(start), ms(end))
 	return err

@@ -151,12 +151,20 @@ func testLimits(t *testing.T, s sigap.Store) {
 			t.Errorf("%s: Hits = %d, %v; want %d", tt.name, n, err, tt.want)
 		}
 	}
-	// The next window starts from one again, and the old one is gone.
+	// The next window starts from one again.
 	if n, err := s.Hit(ctx, key, time.Hour, at.Add(time.Hour)); err != nil || n != 1 {
 		t.Errorf("hit in the next window = %d, %v; want 1", n, err)
 	}
+	// Ended windows are removed by Prune, not by counting (which would be
+	// a statement more per look-up); the current one stays.
+	if _, err := s.Prune(ctx, at.Add(time.Hour), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := s.Hits(ctx, key, time.Hour, at); n != 0 {
-		t.Errorf("an ended window still counts %d", n)
+		t.Errorf("an ended window survives pruning with %d", n)
+	}
+	if n, _ := s.Hits(ctx, key, time.Hour, at.Add(time.Hour)); n != 1 {
+		t.Errorf("pruning changed the current window: %d, want 1", n)
 	}
 	// Concurrent hits are all counted.
 	var wg sync.WaitGroup
