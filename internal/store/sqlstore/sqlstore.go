@@ -45,6 +45,10 @@ type Store struct {
 	prepare bool
 	stmts   sync.Map // query → *sql.Stmt, when prepare
 	queries sync.Map // query → the query for the engine, when not prepare
+	// convs caches conversations where this process is the only writer
+	// (SQLite); nil elsewhere. Everything that writes a conversation must
+	// put it there once committed (see saveConversationAfter).
+	convs *convCache
 }
 
 var _ sigap.Store = (*Store)(nil)
@@ -74,7 +78,11 @@ func New(db *sql.DB, d Dialect) *Store {
 	// Preparing takes a connection of its own, which a pool with a bound
 	// might not have while the writer holds one.
 	prepare := d.Name == "sqlite" && db.Stats().MaxOpenConnections == 0
-	return &Store{db: db, dialect: d, w: w, prepare: prepare}
+	st := &Store{db: db, dialect: d, w: w, prepare: prepare}
+	if w != nil {
+		st.convs = newConvCache()
+	}
+	return st
 }
 
 // sqliteIdleConns is how many SQLite connections stay open between uses:
@@ -150,14 +158,26 @@ const dateLayout = "2006-01-02"
 // reports, as it runs again on its own if the shared transaction cannot
 // commit.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.inTxAfter(ctx, fn, nil)
+}
+
+// inTxAfter is inTx, running after (if not nil) once the transaction has
+// committed; on SQLite in commit order (see writer).
+func (s *Store) inTxAfter(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
 	if s.w != nil {
-		return s.w.do(ctx, fn)
+		return s.w.doAfter(ctx, fn, after)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	return runTx(ctx, tx, fn)
+	if err := runTx(ctx, tx, fn); err != nil {
+		return err
+	}
+	if after != nil {
+		after()
+	}
+	return nil
 }
 
 // dbtx runs statements: the database, each statement committing on its
@@ -385,6 +405,11 @@ func (s *Store) CountApplications(ctx context.Context, office string) (int, erro
 
 // Conversation implements sigap.Conversations.
 func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Conversation, error) {
+	if s.convs != nil {
+		if c, ok := s.convs.get(office, user); ok {
+			return c, nil
+		}
+	}
 	c := sigap.Conversation{Office: office, User: user}
 	var state string
 	err := s.queryRow(ctx, s.db, `SELECT state FROM conversations WHERE office = ? AND user_id = ?`, office, user).Scan(&state)
@@ -406,10 +431,21 @@ func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) erro
 	if err != nil {
 		return fmt.Errorf("encode conversation: %w", err)
 	}
-	if len(c.Counts) == 0 {
-		return s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.saveConversation(ctx, q, c, state) })
+	if len(c.Counts) == 0 && s.w == nil {
+		// One statement is whole on its own: no transaction around it.
+		return s.saveConversation(ctx, s.db, c, state)
 	}
-	return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveConversation(ctx, tx, c, state) })
+	return s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveConversation(ctx, tx, c, state) },
+		s.conversationSaved(c))
+}
+
+// conversationSaved returns what to do once c has been committed: keep it
+// in the cache, where there is one.
+func (s *Store) conversationSaved(c sigap.Conversation) func() {
+	if s.convs == nil {
+		return nil
+	}
+	return func() { s.convs.put(c) }
 }
 
 // saveConversation stores c, encoded as state, and adds its turn's counts.
@@ -624,7 +660,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		done        sigap.Completed
 		nextPayload string
 	)
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		done, nextPayload = sigap.Completed{}, ""
 		now := time.Now()
 		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = ? WHERE id = ? AND state = 'pending'`, ms(now), id)
@@ -705,7 +741,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			}
 		}
 		return nil
-	})
+	}, s.conversationSaved(conv))
 	if err != nil {
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}

@@ -56,9 +56,12 @@ type writer struct {
 }
 
 type writeOp struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
-	done chan error // the outcome, or errLead: lead the next group
+	ctx context.Context
+	fn  func(ctx context.Context, tx *sql.Tx) error
+	// after, if set, runs once fn's work has committed, before the next
+	// group begins: so in commit order.
+	after func()
+	done  chan error // the outcome, or errLead: lead the next group
 
 	// Under writer.mu:
 	taken   bool // in a group
@@ -72,10 +75,16 @@ var errLead = errors.New("lead the next group")
 // and returns once that transaction has committed (nil) or fn's work has
 // been rolled back (the error).
 func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return w.doAfter(ctx, fn, nil)
+}
+
+// doAfter is do, running after (if not nil) once fn's work has committed,
+// in commit order.
+func (w *writer) doAfter(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	op := &writeOp{ctx: ctx, fn: fn, after: after, done: make(chan error, 1)}
 	w.mu.Lock()
 	w.pending = append(w.pending, op)
 	if w.busy < w.lanes {
@@ -171,6 +180,11 @@ func (w *writer) run(group []*writeOp) []error {
 			return nil
 		})
 		if err == nil {
+			for i, o := range group {
+				if results[i] == nil && o.after != nil {
+					o.after()
+				}
+			}
 			return results
 		}
 		// Someone's work failed, or the commit did: find out whose.
@@ -180,6 +194,9 @@ func (w *writer) run(group []*writeOp) []error {
 			continue
 		}
 		results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) error { return o.fn(o.ctxFor(ctx), tx) })
+		if results[i] == nil && o.after != nil {
+			o.after()
+		}
 	}
 	return results
 }

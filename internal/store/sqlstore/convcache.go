@@ -1,0 +1,73 @@
+package sqlstore
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// convCache keeps the conversations this process stored last, for the
+// engine where this process is the database's only writer (SQLite). Every
+// message reads its sender's conversation, and on SQLite each read after a
+// commit starts from a cold page cache (a WAL reader drops its cache when
+// the database changed), which made that read about 7% of all CPU under
+// load.
+//
+// Entries are put only after the transaction that stored them committed,
+// in commit order (see writer), so a conversation is never newer in the
+// database than here. Entries also expire after ttl, so that a write by
+// another process on the same file (sigap chat, say) is seen within it.
+type convCache struct {
+	ttl time.Duration
+	max int
+	now func() time.Time
+
+	mu sync.Mutex
+	m  map[convKey]cachedConv
+}
+
+type convKey struct{ office, user string }
+
+type cachedConv struct {
+	c     sigap.Conversation
+	until time.Time
+}
+
+func newConvCache() *convCache {
+	return &convCache{ttl: time.Minute, max: 100_000, now: time.Now, m: map[convKey]cachedConv{}}
+}
+
+// get returns the cached conversation of user at office, if any.
+func (cc *convCache) get(office, user string) (sigap.Conversation, bool) {
+	cc.mu.Lock()
+	e, ok := cc.m[convKey{office, user}]
+	cc.mu.Unlock()
+	if !ok || !cc.now().Before(e.until) {
+		return sigap.Conversation{}, false
+	}
+	c := e.c
+	c.Numbers = slices.Clone(c.Numbers)
+	return c, true
+}
+
+// put keeps c, as it was just committed.
+func (cc *convCache) put(c sigap.Conversation) {
+	c.Counts = nil
+	c.Numbers = slices.Clone(c.Numbers)
+	until := cc.now().Add(cc.ttl)
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.m) >= cc.max {
+		// Full: drop about a quarter, whichever the map yields first.
+		n := cc.max / 4
+		for k := range cc.m {
+			delete(cc.m, k)
+			if n--; n <= 0 {
+				break
+			}
+		}
+	}
+	cc.m[convKey{c.Office, c.User}] = cachedConv{c: c, until: until}
+}
