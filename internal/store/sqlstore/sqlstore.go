@@ -245,11 +245,17 @@ func (s *Store) stmt(ctx context.Context, q dbtx, query string) *sql.Stmt {
 	if !s.prepare {
 		return nil
 	}
+	tx, inTx := q.(*sql.Tx)
+	if inTx && s.w != nil {
+		if st := s.w.stmt(ctx, tx, s.engineQuery(query)); st != nil {
+			return st
+		}
+	}
 	st, err := s.prepared(ctx, query)
 	if err != nil {
 		return nil
 	}
-	if tx, ok := q.(*sql.Tx); ok {
+	if inTx {
 		return tx.StmtContext(ctx, st)
 	}
 	return st
