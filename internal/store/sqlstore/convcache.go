@@ -36,7 +36,9 @@ type cachedConv struct {
 }
 
 func newConvCache() *convCache {
-	return &convCache{ttl: time.Minute, max: 100_000, now: time.Now, m: map[convKey]cachedConv{}}
+	// A minute holds the senders in the middle of a chat; 20,000 of them
+	// is a few megabytes.
+	return &convCache{ttl: time.Minute, max: 20_000, now: time.Now, m: map[convKey]cachedConv{}}
 }
 
 // get returns the cached conversation of user at office, if any.
@@ -60,13 +62,19 @@ func (cc *convCache) put(c sigap.Conversation) {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	if len(cc.m) >= cc.max {
-		// Full: drop about a quarter, whichever the map yields first.
-		n := cc.max / 4
+		// Full: drop what has expired, and if that is not a quarter,
+		// whichever the map yields first.
+		now := cc.now()
+		for k, e := range cc.m {
+			if !now.Before(e.until) {
+				delete(cc.m, k)
+			}
+		}
 		for k := range cc.m {
-			delete(cc.m, k)
-			if n--; n <= 0 {
+			if len(cc.m) < cc.max*3/4 {
 				break
 			}
+			delete(cc.m, k)
 		}
 	}
 	cc.m[convKey{c.Office, c.User}] = cachedConv{c: c, until: until}

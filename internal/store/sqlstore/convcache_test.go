@@ -42,7 +42,7 @@ func TestConvCache(t *testing.T) {
 		}
 	}
 
-	// Full, it makes room.
+	// Full, it makes room: the expired first, then whatever it must.
 	cc.max = 8
 	for i := range 20 {
 		cc.put(sigap.Conversation{Office: "jakpus", User: string(rune('a' + i))})
@@ -52,5 +52,25 @@ func TestConvCache(t *testing.T) {
 	}
 	if _, ok := cc.get("jakpus", string(rune('a'+19))); !ok {
 		t.Errorf("the latest entry was dropped")
+	}
+	cc.m = map[convKey]cachedConv{}
+	for i := range 4 {
+		cc.put(sigap.Conversation{Office: "jakpus", User: string(rune('a' + i))})
+	}
+	now = now.Add(cc.ttl)
+	for i := range 4 {
+		cc.put(sigap.Conversation{Office: "jakpus", User: string(rune('A' + i))})
+	}
+	if len(cc.m) != 4+4 {
+		t.Fatalf("%d entries before full, want 8", len(cc.m))
+	}
+	cc.put(sigap.Conversation{Office: "jakpus", User: "new"})
+	for i := range 4 {
+		if _, ok := cc.m[convKey{"jakpus", string(rune('A' + i))}]; !ok {
+			t.Errorf("a live entry was dropped while expired ones were there")
+		}
+	}
+	if len(cc.m) != 5 {
+		t.Errorf("%d entries after making room, want the 4 live ones and the new one", len(cc.m))
 	}
 }
