@@ -1,11 +1,8 @@
 package sqlstore
 
 import (
-	"slices"
 	"sync"
 	"time"
-
-	"github.com/sigap-id/sigap"
 )
 
 // convCache keeps the conversations this process stored last, for the
@@ -13,7 +10,8 @@ import (
 // message reads its sender's conversation, and on SQLite each read after a
 // commit starts from a cold page cache (a WAL reader drops its cache when
 // the database changed), which made that read about 7% of all CPU under
-// load.
+// load. It keeps their encoded state, as stored, so that what it gives is
+// exactly what reading the database would.
 //
 // Entries are put only after the transaction that stored them committed,
 // in commit order (see writer), so a conversation is never newer in the
@@ -31,7 +29,7 @@ type convCache struct {
 type convKey struct{ office, user string }
 
 type cachedConv struct {
-	c     sigap.Conversation
+	state []byte // never changed once put
 	until time.Time
 }
 
@@ -41,23 +39,24 @@ func newConvCache() *convCache {
 	return &convCache{ttl: time.Minute, max: 20_000, now: time.Now, m: map[convKey]cachedConv{}}
 }
 
-// get returns the cached conversation of user at office, if any.
-func (cc *convCache) get(office, user string) (sigap.Conversation, bool) {
+// get returns the stored state of user's conversation at office, if it is
+// cached. A nil cache has nothing.
+func (cc *convCache) get(office, user string) ([]byte, bool) {
+	if cc == nil {
+		return nil, false
+	}
 	cc.mu.Lock()
 	e, ok := cc.m[convKey{office, user}]
 	cc.mu.Unlock()
 	if !ok || !cc.now().Before(e.until) {
-		return sigap.Conversation{}, false
+		return nil, false
 	}
-	c := e.c
-	c.Numbers = slices.Clone(c.Numbers)
-	return c, true
+	return e.state, true
 }
 
-// put keeps c, as it was just committed.
-func (cc *convCache) put(c sigap.Conversation) {
-	c.Counts = nil
-	c.Numbers = slices.Clone(c.Numbers)
+// put keeps the state of user's conversation at office, as it was just
+// committed.
+func (cc *convCache) put(office, user string, state []byte) {
 	until := cc.now().Add(cc.ttl)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
@@ -77,5 +76,5 @@ func (cc *convCache) put(c sigap.Conversation) {
 			delete(cc.m, k)
 		}
 	}
-	cc.m[convKey{c.Office, c.User}] = cachedConv{c: c, until: until}
+	cc.m[convKey{office, user}] = cachedConv{state: state, until: until}
 }

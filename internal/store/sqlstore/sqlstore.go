@@ -411,21 +411,18 @@ func (s *Store) CountApplications(ctx context.Context, office string) (int, erro
 
 // Conversation implements sigap.Conversations.
 func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Conversation, error) {
-	if s.convs != nil {
-		if c, ok := s.convs.get(office, user); ok {
+	c := sigap.Conversation{Office: office, User: user}
+	state, cached := s.convs.get(office, user)
+	if !cached {
+		err := s.queryRow(ctx, s.db, `SELECT state FROM conversations WHERE office = ? AND user_id = ?`, office, user).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
 			return c, nil
 		}
+		if err != nil {
+			return c, fmt.Errorf("read conversation: %w", err)
+		}
 	}
-	c := sigap.Conversation{Office: office, User: user}
-	var state string
-	err := s.queryRow(ctx, s.db, `SELECT state FROM conversations WHERE office = ? AND user_id = ?`, office, user).Scan(&state)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, nil
-	}
-	if err != nil {
-		return c, fmt.Errorf("read conversation: %w", err)
-	}
-	if err := json.Unmarshal([]byte(state), &c); err != nil {
+	if err := json.Unmarshal(state, &c); err != nil {
 		return c, fmt.Errorf("decode conversation: %w", err)
 	}
 	return c, nil
@@ -442,16 +439,16 @@ func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) erro
 		return s.saveConversation(ctx, s.db, c, state)
 	}
 	return s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveConversation(ctx, tx, c, state) },
-		s.conversationSaved(c))
+		s.conversationSaved(c, state))
 }
 
-// conversationSaved returns what to do once c has been committed: keep it
-// in the cache, where there is one.
-func (s *Store) conversationSaved(c sigap.Conversation) func() {
+// conversationSaved returns what to do once c, encoded as state, has been
+// committed: keep it in the cache, where there is one.
+func (s *Store) conversationSaved(c sigap.Conversation, state []byte) func() {
 	if s.convs == nil {
 		return nil
 	}
-	return func() { s.convs.put(c) }
+	return func() { s.convs.put(c.Office, c.User, state) }
 }
 
 // saveConversation stores c, encoded as state, and adds its turn's counts.
@@ -747,7 +744,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			}
 		}
 		return nil
-	}, s.conversationSaved(conv))
+	}, s.conversationSaved(conv, state))
 	if err != nil {
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
