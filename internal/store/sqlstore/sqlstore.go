@@ -47,7 +47,7 @@ type Store struct {
 	queries sync.Map // query → the query for the engine, when not prepare
 	// convs caches conversations where this process is the only writer
 	// (SQLite); nil elsewhere. Everything that writes a conversation must
-	// put it there once committed (see saveConversationAfter).
+	// put it there once committed (see conversationSaved).
 	convs *convCache
 }
 

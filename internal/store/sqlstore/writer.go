@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,9 +50,10 @@ type writer struct {
 	// setup is run on a pinned connection when it is opened.
 	setup []string
 	conn  *sql.Conn // the pinned connection; used by the lane holder only
-	// Used by the lane holder only: the transaction open on conn, and the
-	// statements prepared on conn (see stmt).
-	open  *sql.Tx
+	// open is the transaction open on conn (atomic: a statement run in
+	// another transaction compares against it); stmts, used by the lane
+	// holder only, are the statements prepared on conn (see stmt).
+	open  atomic.Pointer[sql.Tx]
 	stmts map[string]*sql.Stmt
 
 	mu      sync.Mutex
@@ -249,8 +251,8 @@ func (w *writer) tx(fn func(ctx context.Context, tx *sql.Tx) error) (err error) 
 		return fmt.Errorf("begin: %w", err)
 	}
 	if w.pin {
-		w.open = tx
-		defer func() { w.open = nil }()
+		w.open.Store(tx)
+		defer w.open.Store(nil)
 	}
 	return runTx(ctx, tx, fn)
 }
@@ -263,7 +265,7 @@ func (w *writer) tx(fn func(ctx context.Context, tx *sql.Tx) error) (err error) 
 // transaction, registering it and closing it again every time (4–5% of all
 // CPU under load).
 func (w *writer) stmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
-	if tx == nil || tx != w.open {
+	if tx == nil || tx != w.open.Load() {
 		return nil
 	}
 	if st, ok := w.stmts[query]; ok {
