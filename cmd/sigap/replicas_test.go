@@ -153,9 +153,12 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 	if dups > 8 {
 		t.Errorf("%d duplicates: more than the sends that can be in flight in the killed replica", dups)
 	}
-	// Slots are counted by the sender's clock and stamped here on arrival, a
-	// few milliseconds later, so a slot can land in the next second.
-	if rates[0] > budget+2 {
+	// Slots are counted by the sender's clock and stamped here on arrival,
+	// milliseconds later (tens on a machine busy with other tests: a busy
+	// second once showed 18), so a slot taken late in one second can land
+	// in the next. A budget each replica spent on its own would show as
+	// twice the budget.
+	if rates[0] > budget+budget/4+1 {
 		t.Errorf("%d replies in one second from one number, budget %d/s shared by both replicas", rates[0], budget)
 	}
 }
