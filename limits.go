@@ -14,9 +14,6 @@ type Limits interface {
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 	// Hits returns the window's count without adding to it.
 	Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
-	// HitsOf is Hits for several keys in one read: for each of counts, the
-	// count so far of the window that holds its At.
-	HitsOf(ctx context.Context, counts []Count) ([]int, error)
 }
 
 // Count is one event to count under a limit: a turn reads the counts it

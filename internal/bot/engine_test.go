@@ -224,8 +224,8 @@ func (f failingStore) CreateTicket(context.Context, sigap.Ticket) (sigap.Ticket,
 	return sigap.Ticket{}, f.err
 }
 
-func (f failingStore) HitsOf(context.Context, []sigap.Count) ([]int, error) {
-	return nil, f.err
+func (f failingStore) Hits(context.Context, string, time.Duration, time.Time) (int, error) {
+	return 0, f.err
 }
 
 func (f failingStore) Subscribe(context.Context, string, string, string, time.Time) error {

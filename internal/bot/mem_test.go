@@ -150,14 +150,6 @@ func (m *memStore) Hits(_ context.Context, key string, window time.Duration, now
 	return m.hits[fmt.Sprint(key, start.UnixMilli())], nil
 }
 
-func (m *memStore) HitsOf(ctx context.Context, counts []sigap.Count) ([]int, error) {
-	out := make([]int, len(counts))
-	for i, c := range counts {
-		out[i], _ = m.Hits(ctx, c.Key, c.Window, c.At)
-	}
-	return out, nil
-}
-
 func (m *memStore) Subscribe(_ context.Context, office, user, number string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()

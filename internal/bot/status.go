@@ -51,16 +51,16 @@ func (t *turn) limited(hit bool) ([]sigap.Reply, error) {
 		return nil, nil
 	}
 	max := t.office.Limits.OrDefaults()
-	counts, err := lim.HitsOf(t.ctx, []sigap.Count{
-		{Key: t.limitKey("fail"), Window: failureWindow, At: t.now},
-		{Key: t.limitKey("lookup"), Window: lookupWindow, At: t.now},
-	})
+	fails, err := lim.Hits(t.ctx, t.limitKey("fail"), failureWindow, t.now)
 	if err != nil {
 		return nil, fmt.Errorf("read limits: %w", err)
 	}
-	fails, n := counts[0], counts[1]
 	if fails >= max.FailuresPerDay {
 		return t.limitReply("limit.failures", max.FailuresPerDay, failureWindow)
+	}
+	n, err := lim.Hits(t.ctx, t.limitKey("lookup"), lookupWindow, t.now)
+	if err != nil {
+		return nil, fmt.Errorf("count look-up: %w", err)
 	}
 	if hit {
 		t.count("lookup", lookupWindow)

@@ -9,7 +9,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -144,71 +143,17 @@ func (s *Store) count(ctx context.Context, q dbtx, c sigap.Count) error {
 
 // Hits implements sigap.Limits.
 func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	n, err := s.HitsOf(ctx, []sigap.Count{{Key: key, Window: window, At: now}})
+	start, _ := sigap.LimitWindow(now, window)
+	var n int
+	err := s.queryRow(ctx, s.db, `SELECT hits FROM rate_counters WHERE limit_key = ? AND window_start = ?`,
+		key, ms(start)).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("read count %s: %w", key, err)
 	}
-	return n[0], nil
-}
-
-// HitsOf implements sigap.Limits.
-func (s *Store) HitsOf(ctx context.Context, counts []sigap.Count) ([]int, error) {
-	out := make([]int, len(counts))
-	if len(counts) == 0 {
-		return out, nil
-	}
-	starts := make([]int64, len(counts))
-	args := make([]any, 0, 2*len(counts))
-	for i, c := range counts {
-		start, _ := sigap.LimitWindow(c.At, c.Window)
-		starts[i] = ms(start)
-		args = append(args, c.Key, starts[i])
-	}
-	rows, err := s.query(ctx, s.db, hitsQuery(len(counts)), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read counts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			key         string
-			start, hits int64
-		)
-		if err := rows.Scan(&key, &start, &hits); err != nil {
-			return nil, fmt.Errorf("read counts: %w", err)
-		}
-		for i, c := range counts {
-			if c.Key == key && starts[i] == start {
-				out[i] = int(hits)
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read counts: %w", err)
-	}
-	return out, nil
-}
-
-// hitsQueries are HitsOf's queries for one and two keys, the sizes used.
-var hitsQueries = [...]string{1: hitsQueryOf(1), 2: hitsQueryOf(2)}
-
-func hitsQuery(n int) string {
-	if n < len(hitsQueries) {
-		return hitsQueries[n]
-	}
-	return hitsQueryOf(n)
-}
-
-func hitsQueryOf(n int) string {
-	var b strings.Builder
-	b.WriteString(`SELECT limit_key, window_start, hits FROM rate_counters WHERE `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteString("(limit_key = ? AND window_start = ?)")
-	}
-	return b.String()
+	return n, nil
 }
 
 // Subscribe implements sigap.Subscriptions.
