@@ -165,9 +165,7 @@ func (p *Processor) Run(ctx context.Context) {
 				idle <- struct{}{}
 				worker.Wake(done)
 			}()
-			for next := &m; next != nil; {
-				next = p.answer(work, *next)
-			}
+			p.answerAll(work, m)
 		})
 	}
 	tick := time.NewTicker(p.Poll)
@@ -233,13 +231,19 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			for next := &m; next != nil; {
-				next = p.answer(ctx, *next)
-			}
+			p.answerAll(ctx, m)
 		})
 	}
 	wg.Wait()
 	return len(msgs), nil
+}
+
+// answerAll answers m and then each next message of its sender that
+// completing the one before claimed.
+func (p *Processor) answerAll(ctx context.Context, m sigap.InboundMessage) {
+	for next := &m; next != nil; {
+		next = p.answer(ctx, *next)
+	}
 }
 
 // answer processes a claimed message, logs a failure, and returns the

@@ -166,6 +166,15 @@ func (s *Sender) Run(ctx context.Context) {
 		s.held--
 		return q[0], true
 	}
+	// drop ends key's turn and returns the replies queued behind it.
+	drop := func(key string) []sigap.OutboundMessage {
+		mu.Lock()
+		defer mu.Unlock()
+		rest := waiting[key]
+		s.held -= len(rest)
+		delete(waiting, key)
+		return rest
+	}
 	work := context.WithoutCancel(ctx)
 	start := func(m sigap.OutboundMessage, key string) {
 		s.running++
@@ -203,15 +212,8 @@ func (s *Sender) Run(ctx context.Context) {
 				if err == nil && pending {
 					// The recipient's later replies must not overtake it:
 					// give them back too; they are claimed after it.
-					mu.Lock()
-					rest := waiting[key]
-					s.held -= len(rest)
-					delete(waiting, key)
-					mu.Unlock()
-					for _, r := range rest {
-						if err := s.Outbox.Release(work, r); err != nil {
-							s.Log.Error("outbox", "err", err)
-						}
+					if err := s.releaseAll(work, drop(key)); err != nil {
+						s.Log.Error("outbox", "err", err)
 					}
 					return
 				}
@@ -219,10 +221,7 @@ func (s *Sender) Run(ctx context.Context) {
 					s.Log.Error("outbox", "err", err)
 					// The rest stay claimed, to be taken up when their
 					// lease runs out, after this one.
-					mu.Lock()
-					s.held -= len(waiting[key])
-					delete(waiting, key)
-					mu.Unlock()
+					drop(key)
 					return
 				}
 				if chained != nil {
@@ -351,10 +350,8 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 				}
 				if pending {
 					// The rest must not overtake it.
-					for _, r := range byTo[key][i+1:] {
-						if err := s.Outbox.Release(ctx, r); err != nil {
-							errOnce.Do(func() { first = err })
-						}
+					if err := s.releaseAll(ctx, byTo[key][i+1:]); err != nil {
+						errOnce.Do(func() { first = err })
 					}
 					return
 				}
@@ -363,6 +360,18 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 	}
 	wg.Wait()
 	return len(msgs), first
+}
+
+// releaseAll gives replies back to the outbox unsent, all of them even if
+// some fail, and returns the first failure.
+func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) error {
+	var first error
+	for _, m := range msgs {
+		if err := s.Outbox.Release(ctx, m); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // send sends m and records the outcome. With a chain lease, recording that

@@ -73,16 +73,8 @@ func (s *Store) QueueStats(ctx context.Context) (QueueStats, error) {
 	return st, nil
 }
 
-// TakeSendSlot spends one message of a phone number's budget for the
-// second that now falls in, shared by every replica on this database, and
-// reports whether there was one left.
-func (s *Store) TakeSendSlot(ctx context.Context, phoneNumberID string, perSecond int, now time.Time) (bool, error) {
-	n, err := s.TakeSendSlots(ctx, phoneNumberID, perSecond, now, 1)
-	return n == 1, err
-}
-
 // TakeSendSlots spends up to n messages of a phone number's budget for the
-// second now falls in, all n if they are left, else one, and reports how
+// second now falls in, shared by every replica on this database: all n if they are left, else one, and reports how
 // many it took (0 when the second's budget is spent). Taking several in
 // one statement saves a replica a round trip per send.
 func (s *Store) TakeSendSlots(ctx context.Context, phoneNumberID string, perSecond int, now time.Time, n int) (int, error) {

@@ -557,9 +557,14 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, c si
 // senderWaiting reports whether a sender has a message waiting to be
 // answered (claimed or not).
 func (s *Store) senderWaiting(ctx context.Context, q dbtx, office, sender string) (bool, error) {
+	return s.exists(ctx, q, `SELECT 1 FROM inbound_messages WHERE office = ? AND sender = ? AND state = 'pending' LIMIT 1`,
+		office, sender)
+}
+
+// exists reports whether query (a SELECT 1 … LIMIT 1) finds a row.
+func (s *Store) exists(ctx context.Context, q dbtx, query string, args ...any) (bool, error) {
 	var one int
-	err := s.queryRow(ctx, q, `SELECT 1 FROM inbound_messages WHERE office = ? AND sender = ? AND state = 'pending' LIMIT 1`,
-		office, sender).Scan(&one)
+	err := s.queryRow(ctx, q, query, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -685,15 +690,12 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
 		}
 		if claim {
-			var one int
-			err := s.queryRow(ctx, tx, `SELECT 1 FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' LIMIT 1`,
-				replies[0].Office, replies[0].To).Scan(&one)
-			switch {
-			case err == nil:
-				claim = false
-			case !errors.Is(err, sql.ErrNoRows):
+			earlier, err := s.exists(ctx, tx, `SELECT 1 FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' LIMIT 1`,
+				replies[0].Office, replies[0].To)
+			if err != nil {
 				return fmt.Errorf("enqueue reply: %w", err)
 			}
+			claim = !earlier
 		}
 		for i, r := range replies {
 			attempts, until := 0, int64(0)
@@ -839,12 +841,17 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 
 // MarkSent implements sigap.Outbox.
 func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error {
-	_, err := s.write(ctx, `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
-		WHERE id = ?`, sentID, ms(at), id)
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.markSent(ctx, q, id, sentID, at) })
 	if err != nil {
 		return fmt.Errorf("mark outbound %d sent: %w", id, err)
 	}
 	return nil
+}
+
+func (s *Store) markSent(ctx context.Context, q dbtx, id int64, sentID string, at time.Time) error {
+	_, err := s.exec(ctx, q, `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
+		WHERE id = ?`, sentID, ms(at), id)
+	return err
 }
 
 // MarkSentClaimNext implements sigap.Outbox. The next reply is claimed
@@ -862,8 +869,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		// meanwhile is due at once.
 		now := time.Now()
 		next = nil
-		if _, err := s.exec(ctx, q, `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
-			WHERE id = ?`, sentID, ms(at), m.ID); err != nil {
+		if err := s.markSent(ctx, q, m.ID, sentID, at); err != nil {
 			return err
 		}
 		var (
