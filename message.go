@@ -110,6 +110,10 @@ type Conversation struct {
 	// Counts are the limit events of the turn that produced this state
 	// (see Count), added when it is stored; they are not part of the state.
 	Counts []Count `json:"-"`
+	// Version is the stored version this state was worked out from: the
+	// number of times the conversation was stored, 0 if never. A store
+	// that keeps it refuses to store a state over a newer one (ErrStale).
+	Version int64 `json:"-"`
 }
 
 // MaxConversationNumbers bounds Conversation.Numbers.

@@ -15,4 +15,7 @@ var (
 	// ErrNotPending: a queued message or reply is no longer waiting; another
 	// worker, which took it over after its lease ran out, finished it.
 	ErrNotPending = errors.New("no longer pending")
+	// ErrStale: a conversation was stored by someone else after the state
+	// being stored was read from it; the turn must be worked out again.
+	ErrStale = errors.New("conversation changed meanwhile")
 )

@@ -43,12 +43,20 @@ type Inbox interface {
 	// many messages were new; a redelivered message is ignored. The
 	// transaction is the dedupe claim: concurrent redeliveries add it once.
 	SaveDelivery(ctx context.Context, d Delivery) (added int, err error)
-	// SaveDeliveryClaiming is SaveDelivery that also claims for lease, in
-	// the same transaction, the new messages the caller may answer at once
-	// (their sender has no earlier message waiting) and returns them, so
-	// that the process that stored them goes straight on with them. A store
-	// that cannot do so safely claims none; the rest wait for ClaimInbound.
-	SaveDeliveryClaiming(ctx context.Context, d Delivery, c Claim) (added int, claimed []InboundMessage, err error)
+	// SaveDeliveryClaiming is SaveDelivery that also, in the same
+	// transaction, stores the answers worked out ahead for its messages
+	// (answers[i], if not nil, is d.Messages[i]'s), and claims for the
+	// caller the new messages it may answer at once, so that the process
+	// that stored them goes straight on with them.
+	//
+	// A new message with an answer is stored answered, with the answer's
+	// conversation and replies (claimed for c.OutboxLease when nothing
+	// earlier to the sender waits), if its sender has no earlier message
+	// waiting and the conversation is still at the answer's Version;
+	// otherwise it is stored unanswered. An unanswered new message whose
+	// sender has no earlier message waiting is claimed for c.InboxLease,
+	// where the store can do so safely; the rest wait for ClaimInbound.
+	SaveDeliveryClaiming(ctx context.Context, d Delivery, answers []*Answer, c Claim) (Saved, error)
 	// ClaimInbound leases up to limit unprocessed messages, oldest first, for
 	// lease; a message whose lease ran out is offered again.
 	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)
@@ -58,13 +66,35 @@ type Inbox interface {
 	// CompleteInbound records, in one transaction, that a message was
 	// handled: the conversation after it and the replies it produced. It
 	// fails with ErrNotPending when the message was already completed (by
-	// another worker that took it over after its lease ran out).
+	// another worker that took it over after its lease ran out), and with
+	// ErrStale when conv.Version is set and the stored conversation is no
+	// longer at it.
 	CompleteInbound(ctx context.Context, id string, conv Conversation, replies []OutboundMessage) error
 	// CompleteInboundClaiming is CompleteInbound that also claims, in the
 	// same transaction, the replies (when nothing earlier to their recipient
 	// is waiting, so they may be sent at once) and the sender's next waiting
 	// message, and returns what it claimed.
 	CompleteInboundClaiming(ctx context.Context, id string, conv Conversation, replies []OutboundMessage, c Claim) (Completed, error)
+}
+
+// Answer is a message's answer worked out before the message is stored: the
+// conversation after it, whose Version is the one the turn read, and the
+// replies it produced.
+type Answer struct {
+	Conv    Conversation
+	Replies []OutboundMessage
+}
+
+// Saved is what SaveDeliveryClaiming stored and claimed.
+type Saved struct {
+	Added int // new messages
+	// Answered are the new messages stored with their answer.
+	Answered []InboundMessage
+	// Claimed are new messages stored unanswered and claimed for the caller.
+	Claimed []InboundMessage
+	// Replies are the answered messages' replies claimed for the caller to
+	// send; Queued those stored but left for the sender to claim.
+	Replies, Queued []OutboundMessage
 }
 
 // Claim says for how long work stored or finished in a transaction is

@@ -60,6 +60,9 @@ type Processor struct {
 	// ReplyRoom, if set, says whether the sender can take replies claimed
 	// for it now; if not, they are left in the outbox for it to claim.
 	ReplyRoom func() bool
+	// Expect, if set, is called before replies to a recipient are stored
+	// (see outbox.Sender.Expect); it must not block.
+	Expect func(office, to string)
 	// Received, if set, is called before a message is answered (to mark it
 	// read and show the typing indicator); it must not block.
 	Received func(office sigap.Office, m sigap.InboundMessage)
@@ -68,6 +71,7 @@ type Processor struct {
 	offers  chan struct{} // messages were handed over
 	mu      sync.Mutex
 	offered []offer // claimed by SaveDelivery, for the next free worker
+	ahead   map[senderKey]struct{} // senders with a message answered on arrival now
 }
 
 // offer is a message this process claimed when it stored it.
@@ -93,30 +97,135 @@ func NewProcessor(store Store, bot Bot, offices func(string) (sigap.Office, bool
 // Wake tells the processor that new messages are waiting.
 func (p *Processor) Wake() { worker.Wake(p.wake) }
 
-// SaveDelivery stores a delivery as the webhook's inbox does, claiming in
-// the same transaction the messages that can be answered at once, and hands
-// those straight to Run's workers: a message is answered without another
-// write to claim it, nor a wait for the next look at the inbox. The rest
-// (a sender's message behind an earlier one, or all of them where the store
-// does not claim on saving) are left for Run to claim.
+// SaveDelivery stores a delivery as the webhook's inbox does, with the
+// answers to its messages worked out ahead: a message is answered, and its
+// replies claimed for sending, in the transaction that stores it, so that
+// its answer costs no further write and no wait for a worker. A message
+// that cannot be answered so (its sender has an earlier one waiting, or its
+// conversation changed in the meantime, or the turn failed) is stored to be
+// answered by Run's workers: claimed in the same transaction and handed
+// straight to them where the store allows, left for Run to claim otherwise.
 func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
-	now := p.Now()
-	added, claimed, err := p.Store.SaveDeliveryClaiming(ctx, d, sigap.Claim{Now: now, InboxLease: p.Lease})
+	answers, release := p.answerAhead(ctx, d.Messages)
+	defer release()
+	for i, a := range answers {
+		if a != nil && len(a.Replies) > 0 && p.Expect != nil {
+			p.Expect(d.Messages[i].Office, d.Messages[i].From)
+		}
+	}
+	claim := p.claim()
+	saved, err := p.Store.SaveDeliveryClaiming(ctx, d, answers, claim)
 	if err != nil {
 		return 0, err
 	}
-	if len(claimed) > 0 {
+	if p.Received != nil {
+		for _, m := range saved.Answered {
+			if office, ok := p.Offices(m.Office); ok {
+				p.Received(office, m)
+			}
+		}
+	}
+	p.handOver(saved.Replies, saved.Queued)
+	if len(saved.Claimed) > 0 {
 		p.mu.Lock()
-		for _, m := range claimed {
-			p.offered = append(p.offered, offer{m: m, until: now.Add(p.Lease)})
+		for _, m := range saved.Claimed {
+			p.offered = append(p.offered, offer{m: m, until: claim.Now.Add(p.Lease)})
 		}
 		p.mu.Unlock()
 		worker.Wake(p.offers)
 	}
-	if added > len(claimed) {
+	if saved.Added > len(saved.Answered)+len(saved.Claimed) {
 		p.Wake()
 	}
-	return added, nil
+	for _, m := range saved.Answered {
+		p.Log.Debug("message answered on arrival", "office", m.Office, "wamid", m.ID, "kind", m.Kind)
+	}
+	return saved.Added, nil
+}
+
+// answerAhead works out the answers to msgs before they are stored, and
+// returns them (nil where it cannot) and what to call once they are. While
+// one of a sender's messages is answered ahead, the sender's others are
+// not: they would be worked out from the state before it.
+func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage) ([]*sigap.Answer, func()) {
+	var (
+		answers []*sigap.Answer
+		mine    []senderKey
+	)
+	for i, m := range msgs {
+		office, ok := p.Offices(m.Office)
+		if !ok {
+			continue
+		}
+		k := senderKey{m.Office, m.From}
+		p.mu.Lock()
+		_, busy := p.ahead[k]
+		if !busy {
+			if p.ahead == nil {
+				p.ahead = map[senderKey]struct{}{}
+			}
+			p.ahead[k] = struct{}{}
+			mine = append(mine, k)
+		}
+		p.mu.Unlock()
+		if busy {
+			continue
+		}
+		m.Attempts = 1
+		replies, conv, err := p.Turn(ctx, office, m)
+		if err != nil {
+			p.Log.Warn("cannot answer message on arrival; it waits for a worker", "office", m.Office, "wamid", m.ID, "err", err)
+			continue
+		}
+		if answers == nil {
+			answers = make([]*sigap.Answer, len(msgs))
+		}
+		answers[i] = &sigap.Answer{Conv: conv, Replies: p.outbound(m, replies)}
+	}
+	return answers, func() {
+		if len(mine) == 0 {
+			return
+		}
+		p.mu.Lock()
+		for _, k := range mine {
+			delete(p.ahead, k)
+		}
+		p.mu.Unlock()
+	}
+}
+
+type senderKey struct{ office, sender string }
+
+// claim says what a step stores claimed for this process: its sender's
+// next message for Lease, and its replies for OutboxLease if the sender
+// can take them now.
+func (p *Processor) claim() sigap.Claim {
+	c := sigap.Claim{Now: p.Now(), InboxLease: p.Lease}
+	if p.Replies != nil && (p.ReplyRoom == nil || p.ReplyRoom()) {
+		c.OutboxLease = p.OutboxLease
+	}
+	return c
+}
+
+// handOver gives the replies a step stored to the sender: those claimed
+// for it, and those left queued for it to claim.
+func (p *Processor) handOver(claimed, queued []sigap.OutboundMessage) {
+	if p.Replies != nil && (len(claimed) > 0 || len(queued) > 0) {
+		p.Replies(claimed, queued)
+	}
+}
+
+// outbound makes the replies to m into outbox messages, split to fit the
+// channel.
+func (p *Processor) outbound(m sigap.InboundMessage, replies []sigap.Reply) []sigap.OutboundMessage {
+	var out []sigap.OutboundMessage
+	for _, r := range replies {
+		for _, part := range p.Split(r) {
+			out = append(out, sigap.OutboundMessage{Office: m.Office, To: m.From, InReplyTo: m.ID, Reply: part,
+				WindowEndsAt: m.At.Add(sigap.CustomerServiceWindow)})
+		}
+	}
+	return out
 }
 
 // takeOffered returns the oldest message handed over whose claim has not
@@ -289,28 +398,19 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		}
 		replies = []sigap.Reply{p.Bot.Apology(conv.Lang)}
 	}
-	var out []sigap.OutboundMessage
-	for _, r := range replies {
-		for _, part := range p.Split(r) {
-			out = append(out, sigap.OutboundMessage{Office: m.Office, To: m.From, InReplyTo: m.ID, Reply: part,
-				WindowEndsAt: m.At.Add(sigap.CustomerServiceWindow)})
-		}
+	out := p.outbound(m, replies)
+	if len(out) > 0 && p.Expect != nil {
+		p.Expect(m.Office, m.From)
 	}
-	claim := sigap.Claim{Now: p.Now(), InboxLease: p.Lease}
-	if p.Replies != nil && (p.ReplyRoom == nil || p.ReplyRoom()) {
-		claim.OutboxLease = p.OutboxLease
-	}
-	done, err := p.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, claim)
+	done, err := p.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
 	if err != nil {
 		return nil, err
 	}
-	if p.Replies != nil && (len(done.Replies) > 0 || done.Queued) {
-		var queued []sigap.OutboundMessage
-		if done.Queued {
-			queued = out
-		}
-		p.Replies(done.Replies, queued)
+	var queued []sigap.OutboundMessage
+	if done.Queued {
+		queued = out
 	}
+	p.handOver(done.Replies, queued)
 	p.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
 	return done.Next, nil
 }

@@ -67,9 +67,12 @@ type Sender struct {
 	offered []sigap.OutboundMessage
 	held    int // claimed and not yet begun: offered, or in Run's queues
 	running int // workers at work
-	// behind holds recipients (office/to) with a reply stored unclaimed,
-	// perhaps behind one being sent: marking that one sent then claims
-	// the next. For others, marking sent is one statement.
+	// waiting holds the recipients (office/to) being sent to, each with
+	// the replies claimed to go after the one on its way.
+	waiting map[string][]sigap.OutboundMessage
+	// behind holds recipients with a reply stored, or about to be, perhaps
+	// behind one being sent: marking that one sent then claims the next.
+	// For others, marking sent is one statement.
 	behind map[string]bool
 }
 
@@ -77,7 +80,7 @@ type Sender struct {
 func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, bool), log *slog.Logger) *Sender {
 	return &Sender{
 		Outbox: ob, Channel: ch, Offices: offices, Limiter: NewLocalLimiter(), Log: log, Now: time.Now,
-		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 32, Backoff: Backoff,
+		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 128, Backoff: Backoff,
 		wake: make(chan struct{}, 1), offers: make(chan struct{}, 1),
 	}
 }
@@ -104,18 +107,43 @@ func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
 }
 
 // Queued tells the sender that replies were stored without a claim, to
-// be claimed when it can: after an earlier reply to the same recipient
-// that may be on its way, or when a worker is free.
+// be claimed when it can: by marking sent an earlier reply to the same
+// recipient that is on its way, or when a worker is free.
 func (s *Sender) Queued(msgs []sigap.OutboundMessage) {
 	s.mu.Lock()
+	claim := false
+	for _, m := range msgs {
+		key := m.Office + "/" + m.To
+		s.markBehind(key)
+		_, sending := s.waiting[key]
+		claim = claim || !sending
+	}
+	s.mu.Unlock()
+	if claim {
+		s.Wake()
+	}
+}
+
+// Expect tells the sender that a reply to the recipient is about to be
+// stored. If one to them is being sent, the new one will wait behind it
+// unclaimed; marking that one sent claims it, wherever the marking stands
+// in the writer's queue.
+func (s *Sender) Expect(office, to string) {
+	key := office + "/" + to
+	s.mu.Lock()
+	if _, sending := s.waiting[key]; sending {
+		s.markBehind(key)
+	}
+	s.mu.Unlock()
+}
+
+// markBehind notes that a reply to key may wait in the outbox. s.mu is
+// held.
+func (s *Sender) markBehind(key string) {
 	if s.behind == nil || len(s.behind) > 4096 {
 		s.behind = map[string]bool{} // only a hint; the poll catches the rest
 	}
-	for _, m := range msgs {
-		s.behind[m.Office+"/"+m.To] = true
-	}
-	s.mu.Unlock()
-	s.Wake()
+	s.behind[key] = true
 }
 
 // HasRoom reports whether replies handed over now would be started at
@@ -146,13 +174,16 @@ func (s *Sender) HasRoom() bool {
 func (s *Sender) Run(ctx context.Context) {
 	workers := max(s.Workers, 1)
 	var (
-		pool    = worker.NewPool(workers)
-		mu      = &s.mu
-		waiting = map[string][]sigap.OutboundMessage{} // recipient being sent to → replies behind that send
-		ready   []sigap.OutboundMessage                // claimed, for the next free worker
-		done    = make(chan struct{}, 1)               // a worker finished
+		pool  = worker.NewPool(workers)
+		mu    = &s.mu
+		ready []sigap.OutboundMessage  // claimed, for the next free worker
+		done  = make(chan struct{}, 1) // a worker finished
 	)
 	defer pool.Wait()
+	mu.Lock()
+	s.waiting = map[string][]sigap.OutboundMessage{}
+	waiting := s.waiting
+	mu.Unlock()
 	// next takes the reply to send after one to key, or ends key's turn.
 	next := func(key string) (sigap.OutboundMessage, bool) {
 		mu.Lock()
@@ -160,6 +191,12 @@ func (s *Sender) Run(ctx context.Context) {
 		q := waiting[key]
 		if len(q) == 0 {
 			delete(waiting, key)
+			if s.behind[key] {
+				// A reply to them was stored too late for marking the
+				// last one sent to claim it: it can be claimed now.
+				delete(s.behind, key)
+				worker.Wake(s.wake)
+			}
 			return sigap.OutboundMessage{}, false
 		}
 		waiting[key] = q[1:]
@@ -198,15 +235,19 @@ func (s *Sender) Run(ctx context.Context) {
 					s.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
 					pending, err = true, s.Outbox.Release(work, m)
 				} else {
-					mu.Lock()
-					chain := time.Duration(0)
-					if s.behind[key] && len(waiting[key]) == 0 {
-						// The last reply this worker holds for them: the
-						// next one is in the outbox, to claim.
-						delete(s.behind, key)
-						chain = s.Lease
+					// Asked once m is sent, so that a reply stored during
+					// the send is claimed by marking m sent.
+					chain := func() time.Duration {
+						mu.Lock()
+						defer mu.Unlock()
+						if s.behind[key] && len(waiting[key]) == 0 {
+							// The last reply this worker holds for them:
+							// the next one is in the outbox, to claim.
+							delete(s.behind, key)
+							return s.Lease
+						}
+						return 0
 					}
-					mu.Unlock()
 					chained, pending, err = s.send(work, m, chain)
 				}
 				if err == nil && pending {
@@ -228,10 +269,7 @@ func (s *Sender) Run(ctx context.Context) {
 					// Marking m sent claimed the recipient's next reply;
 					// more may wait behind it.
 					mu.Lock()
-					if s.behind == nil {
-						s.behind = map[string]bool{}
-					}
-					s.behind[key] = true
+					s.markBehind(key)
 					q := append(waiting[key], *chained)
 					slices.SortFunc(q, func(a, b sigap.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
 					waiting[key] = q
@@ -343,7 +381,7 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			for i, m := range byTo[key] {
-				_, pending, err := s.send(ctx, m, 0)
+				_, pending, err := s.send(ctx, m, nil)
 				if err != nil {
 					errOnce.Do(func() { first = err })
 					return
@@ -374,11 +412,11 @@ func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) e
 	return first
 }
 
-// send sends m and records the outcome. With a chain lease, recording that
-// it was sent also claims the recipient's next reply, returned to be sent
-// next. pending reports that m is still to be sent (a retry, or the send
+// send sends m and records the outcome. If chain, asked once m is sent,
+// gives a lease, recording that it was sent also claims the recipient's
+// next reply, returned to be sent next. pending reports that m is still to be sent (a retry, or the send
 // budget's wait given up).
-func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
+func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func() time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
 	// Built only when something is logged: most sends log nothing.
 	log := func() *slog.Logger { return s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts) }
 	office, ok := s.Offices(m.Office)
@@ -424,9 +462,11 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain time.D
 			log().Debug("reply sent", "wamid", id)
 		}
 		s.Metrics.Send(m.Office, "sent", 0, took)
-		if chain > 0 {
-			next, err := s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), chain)
-			return next, false, err
+		if chain != nil {
+			if lease := chain(); lease > 0 {
+				next, err := s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), lease)
+				return next, false, err
+			}
 		}
 		return nil, false, s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
 	}

@@ -29,8 +29,9 @@ type convCache struct {
 type convKey struct{ office, user string }
 
 type cachedConv struct {
-	state []byte // never changed once put
-	until time.Time
+	state   []byte // never changed once put
+	version int64
+	until   time.Time
 }
 
 func newConvCache() *convCache {
@@ -39,24 +40,35 @@ func newConvCache() *convCache {
 	return &convCache{ttl: time.Minute, max: 20_000, now: time.Now, m: map[convKey]cachedConv{}}
 }
 
-// get returns the stored state of user's conversation at office, if it is
-// cached. A nil cache has nothing.
-func (cc *convCache) get(office, user string) ([]byte, bool) {
+// get returns the stored state and version of user's conversation at
+// office, if it is cached. A nil cache has nothing.
+func (cc *convCache) get(office, user string) ([]byte, int64, bool) {
 	if cc == nil {
-		return nil, false
+		return nil, 0, false
 	}
 	cc.mu.Lock()
 	e, ok := cc.m[convKey{office, user}]
 	cc.mu.Unlock()
 	if !ok || !cc.now().Before(e.until) {
-		return nil, false
+		return nil, 0, false
 	}
-	return e.state, true
+	return e.state, e.version, true
 }
 
-// put keeps the state of user's conversation at office, as it was just
-// committed.
-func (cc *convCache) put(office, user string, state []byte) {
+// drop forgets user's conversation at office: it was found changed by
+// someone else.
+func (cc *convCache) drop(office, user string) {
+	if cc == nil {
+		return
+	}
+	cc.mu.Lock()
+	delete(cc.m, convKey{office, user})
+	cc.mu.Unlock()
+}
+
+// put keeps the state and version of user's conversation at office, as
+// they were just committed.
+func (cc *convCache) put(office, user string, state []byte, version int64) {
 	until := cc.now().Add(cc.ttl)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
@@ -76,5 +88,5 @@ func (cc *convCache) put(office, user string, state []byte) {
 			delete(cc.m, k)
 		}
 	}
-	cc.m[convKey{office, user}] = cachedConv{state: state, until: until}
+	cc.m[convKey{office, user}] = cachedConv{state: state, version: version, until: until}
 }

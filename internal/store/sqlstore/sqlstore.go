@@ -412,9 +412,10 @@ func (s *Store) CountApplications(ctx context.Context, office string) (int, erro
 // Conversation implements sigap.Conversations.
 func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Conversation, error) {
 	c := sigap.Conversation{Office: office, User: user}
-	state, cached := s.convs.get(office, user)
+	state, version, cached := s.convs.get(office, user)
 	if !cached {
-		err := s.queryRow(ctx, s.db, `SELECT state FROM conversations WHERE office = ? AND user_id = ?`, office, user).Scan(&state)
+		err := s.queryRow(ctx, s.db, `SELECT state, version FROM conversations WHERE office = ? AND user_id = ?`,
+			office, user).Scan(&state, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, nil
 		}
@@ -425,38 +426,75 @@ func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Co
 	if err := json.Unmarshal(state, &c); err != nil {
 		return c, fmt.Errorf("decode conversation: %w", err)
 	}
+	c.Version = version
 	return c, nil
 }
 
-// SaveConversation implements sigap.Conversations.
+// SaveConversation implements sigap.Conversations. It stores c whatever
+// version is stored.
 func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) error {
 	state, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encode conversation: %w", err)
 	}
+	saved := s.savingConversation(c, state, false)
 	if len(c.Counts) == 0 && s.w == nil {
 		// One statement is whole on its own: no transaction around it.
-		return s.saveConversation(ctx, s.db, c, state)
+		return saved.save(ctx, s.db)
 	}
-	return s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveConversation(ctx, tx, c, state) },
-		s.conversationSaved(c, state))
+	return s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return saved.save(ctx, tx) }, saved.after())
 }
 
-// conversationSaved returns what to do once c, encoded as state, has been
-// committed: keep it in the cache, where there is one.
-func (s *Store) conversationSaved(c sigap.Conversation, state []byte) func() {
-	if s.convs == nil {
-		return nil
-	}
-	return func() { s.convs.put(c.Office, c.User, state) }
+// convSave stores one conversation: see savingConversation.
+type convSave struct {
+	s       *Store
+	c       sigap.Conversation
+	state   []byte // c encoded
+	checked bool   // only over c.Version
+	version int64  // stored, once saved
 }
 
-// saveConversation stores c, encoded as state, and adds its turn's counts.
-// With counts, q must be a transaction.
-func (s *Store) saveConversation(ctx context.Context, q dbtx, c sigap.Conversation, state []byte) error {
-	_, err := s.exec(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-		c.Office, c.User, string(state), time.Now().UnixMilli())
+// savingConversation returns the save of c, encoded as state. A checked
+// save fails with ErrStale, changing nothing, when the stored conversation
+// is not at c.Version (0: none stored); an unchecked one stores c whatever
+// is there.
+func (s *Store) savingConversation(c sigap.Conversation, state []byte, checked bool) *convSave {
+	return &convSave{s: s, c: c, state: state, checked: checked}
+}
+
+// save stores the conversation and adds its turn's counts. With counts, q
+// must be a transaction.
+func (cs *convSave) save(ctx context.Context, q dbtx) error {
+	s, c, now := cs.s, cs.c, time.Now().UnixMilli()
+	cs.version = 0
+	var (
+		version int64
+		res     sql.Result
+		err     error
+	)
+	switch {
+	case !cs.checked:
+		err = s.queryRow(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+				version = conversations.version + 1
+			RETURNING version`, c.Office, c.User, string(cs.state), now).Scan(&version)
+	case c.Version == 0:
+		version = 1
+		res, err = s.exec(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (office, user_id) DO NOTHING`, c.Office, c.User, string(cs.state), now)
+	default:
+		version = c.Version + 1
+		res, err = s.exec(ctx, q, `UPDATE conversations SET state = ?, updated_at = ?, version = ?
+			WHERE office = ? AND user_id = ? AND version = ?`, string(cs.state), now, version, c.Office, c.User, c.Version)
+	}
+	if err == nil && res != nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			// Whoever stored it since knows better than this cache.
+			s.convs.drop(c.Office, c.User)
+			return fmt.Errorf("save conversation: %w", sigap.ErrStale)
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}
@@ -465,53 +503,90 @@ func (s *Store) saveConversation(ctx context.Context, q dbtx, c sigap.Conversati
 			return fmt.Errorf("count %s: %w", n.Key, err)
 		}
 	}
+	cs.version = version
 	return nil
+}
+
+// after returns what to do once the transaction that saved the
+// conversation has been committed: keep it in the cache, where there is one.
+func (cs *convSave) after() func() {
+	if cs.s.convs == nil {
+		return nil
+	}
+	return cs.cache
+}
+
+func (cs *convSave) cache() {
+	if cs.version > 0 { // saved
+		cs.s.convs.put(cs.c.Office, cs.c.User, cs.state, cs.version)
+	}
 }
 
 // ---- inbox
 
 // SaveDelivery implements sigap.Inbox.
 func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
-	added, _, err := s.SaveDeliveryClaiming(ctx, d, sigap.Claim{})
-	return added, err
+	saved, err := s.SaveDeliveryClaiming(ctx, d, nil, sigap.Claim{})
+	return saved.Added, err
 }
 
-// SaveDeliveryClaiming implements sigap.Inbox. Messages are claimed only
-// where this process is the database's one writer (SQLite): there the check
-// that the sender has no earlier message waiting and the insert cannot
-// interleave with another replica's. Elsewhere nothing is claimed.
-func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, c sigap.Claim) (int, []sigap.InboundMessage, error) {
+// SaveDeliveryClaiming implements sigap.Inbox. Unanswered messages are
+// claimed only where this process is the database's one writer (SQLite):
+// there the check that the sender has no earlier message waiting and the
+// insert cannot interleave with another replica's. Elsewhere they are
+// left for ClaimInbound. Answers are stored on both engines: their
+// conversation's version check keeps a replica from storing a turn over
+// another's.
+func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answers []*sigap.Answer, c sigap.Claim) (sigap.Saved, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
 	payloads := make([]string, len(d.Messages))
 	for i, m := range d.Messages {
 		payload, err := json.Marshal(m)
 		if err != nil {
-			return 0, nil, fmt.Errorf("save delivery: encode message %s: %w", m.ID, err)
+			return sigap.Saved{}, fmt.Errorf("save delivery: encode message %s: %w", m.ID, err)
 		}
 		payloads[i] = string(payload)
 	}
+	type encoded struct {
+		conv    *convSave
+		replies [][]byte
+	}
+	ans := make([]*encoded, len(d.Messages))
+	for i, a := range answers[:min(len(answers), len(d.Messages))] {
+		if a == nil {
+			continue
+		}
+		state, replies, err := encodeStep(a.Conv, a.Replies)
+		if err != nil {
+			return sigap.Saved{}, fmt.Errorf("save delivery: message %s: %w", d.Messages[i].ID, err)
+		}
+		ans[i] = &encoded{conv: s.savingConversation(a.Conv, state, true), replies: replies}
+	}
 	claim := c.InboxLease > 0 && s.w != nil
 	until := ms(c.Now.Add(c.InboxLease))
-	added := 0
-	var claimed []sigap.InboundMessage
+	var saved sigap.Saved
 	save := func(ctx context.Context, q dbtx) error {
-		added, claimed = 0, claimed[:0]
-		now := time.Now().UnixMilli()
+		saved = sigap.Saved{}
+		now := time.Now()
 		for i, m := range d.Messages {
-			mine := false
-			if claim {
-				waiting, err := s.senderWaiting(ctx, q, m.Office, m.From)
-				if err != nil {
+			a, waiting := ans[i], false
+			if claim || a != nil {
+				var err error
+				if waiting, err = s.senderWaiting(ctx, q, m.Office, m.From); err != nil {
 					return fmt.Errorf("store message %s: %w", m.ID, err)
 				}
-				mine = !waiting
 			}
-			attempts, claimedUntil := 0, int64(0)
-			if mine {
+			answer, mine := a != nil && !waiting, claim && !waiting
+			state, attempts, claimedUntil, processedAt := "pending", 0, int64(0), int64(0)
+			switch {
+			case answer:
+				state, attempts, processedAt = "done", 1, ms(now)
+			case mine:
 				attempts, claimedUntil = 1, until
 			}
-			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts, claimed_until)
-				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, m.ID, m.Office, m.From, now, payloads[i], attempts, claimedUntil)
+			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
+				claimed_until, state, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+				m.ID, m.Office, m.From, ms(now), payloads[i], attempts, claimedUntil, state, processedAt)
 			if err != nil {
 				return fmt.Errorf("store message %s: %w", m.ID, err)
 			}
@@ -519,10 +594,44 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, c si
 			if err != nil {
 				return fmt.Errorf("store message %s: %w", m.ID, err)
 			}
-			added += int(n)
-			if n == 1 && mine {
-				m.Attempts = 1
-				claimed = append(claimed, m)
+			if n == 0 {
+				continue // a redelivery
+			}
+			saved.Added++
+			m.Attempts = 1
+			if answer {
+				err := a.conv.save(ctx, q)
+				switch {
+				case errors.Is(err, sigap.ErrStale):
+					// The turn read a conversation that has changed since:
+					// the message waits to be answered from the new one.
+					answer = false
+					if mine {
+						attempts, claimedUntil = 1, until
+					} else {
+						attempts, claimedUntil = 0, 0
+					}
+					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = ?,
+						claimed_until = ? WHERE id = ?`, attempts, claimedUntil, m.ID); err != nil {
+						return fmt.Errorf("store message %s: %w", m.ID, err)
+					}
+				case err != nil:
+					return fmt.Errorf("store message %s: %w", m.ID, err)
+				}
+			}
+			switch {
+			case answer:
+				claimed, queued, err := s.enqueueReplies(ctx, q, answers[i].Replies, a.replies, now, c)
+				if err != nil {
+					return fmt.Errorf("store message %s: %w", m.ID, err)
+				}
+				saved.Answered = append(saved.Answered, m)
+				saved.Replies = append(saved.Replies, claimed...)
+				if queued {
+					saved.Queued = append(saved.Queued, answers[i].Replies...)
+				}
+			case mine:
+				saved.Claimed = append(saved.Claimed, m)
 			}
 		}
 		for _, st := range d.Statuses {
@@ -540,18 +649,42 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, c si
 		return nil
 	}
 	var err error
-	if len(d.Messages) == 1 && len(d.Statuses) == 0 && len(d.Errors) == 0 {
+	if len(d.Messages) == 1 && ans[0] == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
 		// One statement is whole on its own: no transaction around it
 		// (on PostgreSQL that saves two round trips). On SQLite the
 		// writer runs it in a transaction anyway, with the check.
 		err = s.writeOne(ctx, save)
 	} else {
-		err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) })
+		var after func()
+		if s.convs != nil {
+			after = func() {
+				for _, a := range ans {
+					if a != nil {
+						a.conv.cache()
+					}
+				}
+			}
+		}
+		err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) }, after)
 	}
 	if err != nil {
-		return 0, nil, fmt.Errorf("save delivery: %w", err)
+		return sigap.Saved{}, fmt.Errorf("save delivery: %w", err)
 	}
-	return added, claimed, nil
+	return saved, nil
+}
+
+// encodeStep encodes a step's conversation and its replies for storing.
+func encodeStep(conv sigap.Conversation, replies []sigap.OutboundMessage) (state []byte, payloads [][]byte, err error) {
+	if state, err = json.Marshal(conv); err != nil {
+		return nil, nil, fmt.Errorf("encode conversation: %w", err)
+	}
+	payloads = make([][]byte, len(replies))
+	for i, r := range replies {
+		if payloads[i], err = json.Marshal(r.Reply); err != nil {
+			return nil, nil, fmt.Errorf("encode reply: %w", err)
+		}
+	}
+	return state, payloads, nil
 }
 
 // senderWaiting reports whether a sender has a message waiting to be
@@ -654,16 +787,11 @@ func (s *Store) CompleteInbound(ctx context.Context, id string, conv sigap.Conve
 // CompleteInboundClaiming implements sigap.Inbox.
 func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sigap.Conversation, replies []sigap.OutboundMessage, c sigap.Claim) (sigap.Completed, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
-	state, err := json.Marshal(conv)
+	state, payloads, err := encodeStep(conv, replies)
 	if err != nil {
-		return sigap.Completed{}, fmt.Errorf("complete inbound %s: encode conversation: %w", id, err)
+		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
-	payloads := make([][]byte, len(replies))
-	for i, r := range replies {
-		if payloads[i], err = json.Marshal(r.Reply); err != nil {
-			return sigap.Completed{}, fmt.Errorf("complete inbound %s: encode reply: %w", id, err)
-		}
-	}
+	saving := s.savingConversation(conv, state, conv.Version > 0)
 	var (
 		done        sigap.Completed
 		nextPayload string
@@ -680,39 +808,12 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		} else if n == 0 {
 			return sigap.ErrNotPending
 		}
-		if err := s.saveConversation(ctx, tx, conv, state); err != nil {
+		if err := saving.save(ctx, tx); err != nil {
 			return err
 		}
-		// The replies are claimed together, and only when nothing earlier
-		// to their recipient waits: they must go after it.
-		claim := c.OutboxLease > 0 && len(replies) > 0
-		for _, r := range replies[min(1, len(replies)):] {
-			claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
+		if done.Replies, done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c); err != nil {
+			return err
 		}
-		if claim {
-			earlier, err := s.exists(ctx, tx, `SELECT 1 FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' LIMIT 1`,
-				replies[0].Office, replies[0].To)
-			if err != nil {
-				return fmt.Errorf("enqueue reply: %w", err)
-			}
-			claim = !earlier
-		}
-		for i, r := range replies {
-			attempts, until := 0, int64(0)
-			if claim {
-				attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
-			}
-			outID, err := s.enqueue(ctx, tx, r, payloads[i], now, attempts, until)
-			if err != nil {
-				return err
-			}
-			if claim {
-				r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = outID, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
-				r.LeaseEnds = fromMS(until)
-				done.Replies = append(done.Replies, r)
-			}
-		}
-		done.Queued = len(replies) > 0 && !claim
 		if c.InboxLease > 0 {
 			// The sender's next message, if it waits unclaimed at the head
 			// of their queue, is this caller's to answer now.
@@ -746,7 +847,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			}
 		}
 		return nil
-	}, s.conversationSaved(conv, state))
+	}, saving.after())
 	if err != nil {
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
@@ -760,22 +861,57 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 	return done, nil
 }
 
+// enqueueReplies stores a step's replies, encoded as payloads, and claims
+// them for c.OutboxLease if they all go to one recipient and nothing earlier
+// to them waits: they must go after it. It returns those it claimed, and
+// reports whether it left them queued instead.
+func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.OutboundMessage, payloads [][]byte, now time.Time, c sigap.Claim) (claimed []sigap.OutboundMessage, queued bool, err error) {
+	claim := c.OutboxLease > 0 && len(replies) > 0
+	for _, r := range replies[min(1, len(replies)):] {
+		claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
+	}
+	if claim {
+		earlier, err := s.exists(ctx, q, `SELECT 1 FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' LIMIT 1`,
+			replies[0].Office, replies[0].To)
+		if err != nil {
+			return nil, false, fmt.Errorf("enqueue reply: %w", err)
+		}
+		claim = !earlier
+	}
+	for i, r := range replies {
+		attempts, until := 0, int64(0)
+		if claim {
+			attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
+		}
+		outID, err := s.enqueue(ctx, q, r, payloads[i], now, attempts, until)
+		if err != nil {
+			return nil, false, err
+		}
+		if claim {
+			r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = outID, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
+			r.LeaseEnds = fromMS(until)
+			claimed = append(claimed, r)
+		}
+	}
+	return claimed, len(replies) > 0 && !claim, nil
+}
+
 // ---- outbox
 
 // enqueue stores m, its reply encoded as payload, claimed until until if
 // that is not zero, and returns its id.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
+func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
 	const insert = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at, attempts, claimed_until)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	args := []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until}
 	var id int64
 	if s.dialect.InsertReturning {
-		if err := s.queryRow(ctx, tx, insert+` RETURNING id`, args...).Scan(&id); err != nil {
+		if err := s.queryRow(ctx, q, insert+` RETURNING id`, args...).Scan(&id); err != nil {
 			return 0, fmt.Errorf("enqueue reply: %w", err)
 		}
 		return id, nil
 	}
-	res, err := s.exec(ctx, tx, insert, args...)
+	res, err := s.exec(ctx, q, insert, args...)
 	if err == nil {
 		id, err = res.LastInsertId()
 	}

@@ -249,6 +249,7 @@ func testConversationState(t *testing.T, s sigap.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.Version = 1
 	if diff := cmp.Diff(c, got); diff != "" {
 		t.Errorf("stored conversation (-want +got):\n%s", diff)
 	}

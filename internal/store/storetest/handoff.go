@@ -134,7 +134,8 @@ func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
 	}
 	var claimed []sigap.InboundMessage
 	for _, st := range steps {
-		added, got, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: st.msgs}, st.claim)
+		saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: st.msgs}, nil, st.claim)
+		added, got := saved.Added, saved.Claimed
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
