@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -553,4 +554,93 @@ func hoAnsweredOnce(t *testing.T, handled []sigap.InboundMessage, d sigap.Delive
 			t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
 		}
 	}
+}
+
+// TestSaveDeliveryAnswersOnArrival: a message whose sender has nothing
+// waiting is answered within SaveDelivery, before it returns and with no
+// worker running: its reply stored and handed over claimed, the sender told
+// to expect it, and the read receipt asked for once. A turn that fails on
+// arrival leaves the message to a worker.
+func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
+	bot := &failOnceBot{fail: "wamid.gagal"}
+	s, p, _ := hoSetup(t, bot)
+	var (
+		mu                        sync.Mutex
+		claimed                   []sigap.OutboundMessage
+		expected, received, queue []string
+	)
+	p.OutboxLease = time.Minute
+	p.Replies = func(c, q []sigap.OutboundMessage) {
+		mu.Lock()
+		defer mu.Unlock()
+		claimed = append(claimed, c...)
+		for _, m := range q {
+			queue = append(queue, m.Reply.Text)
+		}
+	}
+	p.Expect = func(office, to string) {
+		mu.Lock()
+		defer mu.Unlock()
+		expected = append(expected, office+"/"+to)
+	}
+	p.Received = func(_ sigap.Office, m sigap.InboundMessage) {
+		mu.Lock()
+		defer mu.Unlock()
+		received = append(received, m.ID)
+	}
+	ctx := context.Background()
+	if added, err := p.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "halo")}}); err != nil || added != 1 {
+		t.Fatalf("SaveDelivery = %d, %v; want 1 added", added, err)
+	}
+	// No Run: it was answered in the call.
+	if n := hoPending(t, s); n != 0 {
+		t.Errorf("%d messages pending after SaveDelivery; want it answered", n)
+	}
+	out := hoOutbox(t, s)
+	mu.Lock()
+	if len(out) != 1 || out[0].Reply.Text != "ok: halo" || len(claimed) != 1 || claimed[0].ID != out[0].ID || len(queue) != 0 {
+		t.Errorf("outbox %+v, handed over claimed %+v, queued %q; want its one reply, claimed", out, claimed, queue)
+	}
+	if want := []string{"jakpus/628111"}; !slices.Equal(expected, want) {
+		t.Errorf("Expect called for %q, want %q", expected, want)
+	}
+	if want := []string{"wamid.halo"}; !slices.Equal(received, want) {
+		t.Errorf("Received called for %q, want %q", received, want)
+	}
+	mu.Unlock()
+	if ids := s.claimedByClaimInbound(); len(ids) != 0 {
+		t.Errorf("ClaimInbound handed out %q", ids)
+	}
+
+	// The bot fails on arrival: the message waits, and a worker answers it.
+	if added, err := p.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628222", "gagal")}}); err != nil || added != 1 {
+		t.Fatalf("SaveDelivery = %d, %v; want 1 added", added, err)
+	}
+	if n := hoPending(t, s); n != 1 {
+		t.Errorf("%d messages pending after a failed turn on arrival; want 1", n)
+	}
+	stop := hoRun(t, p)
+	hoWaitFor(t, "the reply to the failed one", func() bool { return len(hoOutbox(t, s)) >= 2 && hoPending(t, s) == 0 })
+	stop()
+	if got := hoByRecipient(hoOutbox(t, s))["628222"]; !slices.Equal(got, []string{"ok: gagal"}) {
+		t.Errorf("replies to 628222: %q, want the worker's one", got)
+	}
+}
+
+// failOnceBot is hoBot failing the first turn of one message.
+type failOnceBot struct {
+	hoBot
+	fail   string
+	failed bool
+}
+
+func (b *failOnceBot) Handle(ctx context.Context, o sigap.Office, conv sigap.Conversation, m sigap.InboundMessage) ([]sigap.Reply, sigap.Conversation, error) {
+	b.mu.Lock()
+	fail := m.ID == b.fail && !b.failed
+	b.failed = b.failed || fail
+	b.mu.Unlock()
+	if fail {
+		return nil, conv, errors.New("bot down for a moment")
+	}
+	return b.hoBot.Handle(ctx, o, conv, m)
 }

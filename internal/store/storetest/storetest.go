@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"FindApplicationAnywhere", testFindApplicationAnywhere},
 		{"ConversationState", testConversationState},
 		{"SaveDeliveryClaiming", testSaveDeliveryClaiming},
+		{"AnswersOnArrival", testAnswersOnArrival},
 		{"CompleteInboundOnce", testCompleteInboundOnce},
 		{"CompleteInboundClaimsReplies", testCompleteInboundClaimsReplies},
 		{"CompleteInboundQueuesReplies", testCompleteInboundQueuesReplies},

@@ -1,0 +1,154 @@
+package storetest
+
+// Answers on arrival: SaveDeliveryClaiming storing a message together with
+// the answer worked out before it was stored, and the conversation version
+// that keeps a turn from being stored over a newer state.
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/sigap-id/sigap"
+)
+
+// answered returns the answer to a message from user: the conversation at
+// version with Lang set to lang and one look-up counted, and one reply.
+func answered(user string, version int64, lang, inReplyTo, text string, at time.Time) *sigap.Answer {
+	c := conv(user)
+	c.Lang, c.Version = lang, version
+	c.Counts = []sigap.Count{{Key: "lookup:jakpus:" + user, Window: time.Hour, At: at}}
+	return &sigap.Answer{Conv: c, Replies: []sigap.OutboundMessage{reply(user, inReplyTo, text)}}
+}
+
+// testAnswersOnArrival: a new message whose sender has nothing waiting is
+// stored answered, with its conversation, counts and claimed replies; a
+// redelivery, a stale answer and a sender with a message waiting store no
+// answer, and the message waits to be answered by a worker.
+func testAnswersOnArrival(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	claim := sigap.Claim{Now: now, InboxLease: time.Minute, OutboxLease: time.Minute}
+	save := func(m sigap.InboundMessage, a *sigap.Answer) sigap.Saved {
+		t.Helper()
+		saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}, []*sigap.Answer{a}, claim)
+		if err != nil {
+			t.Fatalf("%s: %v", m.ID, err)
+		}
+		return saved
+	}
+	stored := func(user string) sigap.Conversation {
+		t.Helper()
+		c, err := s.Conversation(ctx, "jakpus", user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	hits := func(user string) int {
+		t.Helper()
+		n, err := s.Hits(ctx, "lookup:jakpus:"+user, time.Hour, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// The sender is idle: answered, in one step.
+	a1 := msg("a1", "62811", "halo")
+	saved := save(a1, answered("62811", 0, "en", "a1", "hello", now))
+	if saved.Added != 1 || len(saved.Claimed) != 0 || len(saved.Queued) != 0 {
+		t.Fatalf("a1: saved %+v; want it added and answered", saved)
+	}
+	if diff := cmp.Diff(attempt(1, a1), saved.Answered); diff != "" {
+		t.Errorf("a1 answered (-want +got):\n%s", diff)
+	}
+	if len(saved.Replies) != 1 || saved.Replies[0].ID == 0 || saved.Replies[0].Reply.Text != "hello" ||
+		saved.Replies[0].Attempts != 1 || saved.Replies[0].LeaseEnds.IsZero() {
+		t.Fatalf("a1: replies %+v; want its one reply, stored and claimed", saved.Replies)
+	}
+	if c := stored("62811"); c.Lang != "en" || c.Version != 1 {
+		t.Errorf("conversation after a1: lang %q, version %d; want en, 1", c.Lang, c.Version)
+	}
+	if n := hits("62811"); n != 1 {
+		t.Errorf("look-ups counted after a1: %d, want 1", n)
+	}
+	claimInbound(t, s, now.Add(time.Hour))                               // answered: nothing to claim
+	claimOutbound(t, s, now.Add(time.Second), 10)                        // its reply is the caller's
+	claimOutbound(t, s, now.Add(2*time.Minute), 10, saved.Replies[0].ID) // until its claim runs out
+
+	// A redelivery stores nothing of its answer.
+	if saved := save(a1, answered("62811", 1, "id", "a1", "lagi", now)); saved.Added != 0 || len(saved.Answered) != 0 || len(saved.Replies) != 0 {
+		t.Errorf("redelivered a1: saved %+v; want nothing", saved)
+	}
+	if c := stored("62811"); c.Lang != "en" || c.Version != 1 || hits("62811") != 1 {
+		t.Errorf("conversation after a redelivery: lang %q, version %d, %d look-ups; want en, 1, 1", c.Lang, c.Version, hits("62811"))
+	}
+
+	// Worked out from the state before a1 (version 0): stored unanswered,
+	// claimed where the store claims on save; nothing of its answer kept.
+	a2 := msg("a2", "62811", "#bayar")
+	saved = save(a2, answered("62811", 0, "id", "a2", "stale", now))
+	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Replies) != 0 || len(saved.Queued) != 0 {
+		t.Fatalf("stale a2: saved %+v; want it added, unanswered", saved)
+	}
+	if claimsOnSave(s) {
+		if diff := cmp.Diff(attempt(1, a2), saved.Claimed, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("stale a2 claimed (-want +got):\n%s", diff)
+		}
+	}
+	if c := stored("62811"); c.Lang != "en" || c.Version != 1 || hits("62811") != 1 {
+		t.Errorf("conversation after a stale answer: lang %q, version %d, %d look-ups; want en, 1, 1", c.Lang, c.Version, hits("62811"))
+	}
+
+	// a2 waits: a3's answer, from the current state, is not stored before it.
+	a3 := msg("a3", "62811", "menu")
+	saved = save(a3, answered("62811", 1, "id", "a3", "too early", now))
+	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Claimed) != 0 || len(saved.Replies) != 0 {
+		t.Fatalf("a3 behind a2: saved %+v; want it added, unanswered, unclaimed", saved)
+	}
+	if c := stored("62811"); c.Version != 1 {
+		t.Errorf("conversation after a3: version %d, want 1", c.Version)
+	}
+	got := claimInbound(t, s, now.Add(2*time.Minute), "a2") // a3 behind it
+
+	// Completing with a state worked out from another version fails and
+	// changes nothing; from the stored one, it succeeds.
+	stale := conv("62811")
+	stale.Version, stale.Lang = 7, "id"
+	if err := s.CompleteInbound(ctx, got[0].ID, stale, []sigap.OutboundMessage{reply("62811", "a2", "x")}); !errors.Is(err, sigap.ErrStale) {
+		t.Fatalf("completing a2 from version 7: %v, want ErrStale", err)
+	}
+	if c := stored("62811"); c.Lang != "en" || c.Version != 1 {
+		t.Errorf("conversation after a stale completion: lang %q, version %d; want en, 1", c.Lang, c.Version)
+	}
+	fresh := stored("62811")
+	fresh.Lang = "id"
+	if err := s.CompleteInbound(ctx, got[0].ID, fresh, nil); err != nil {
+		t.Fatalf("completing a2 from version 1: %v", err)
+	}
+	if c := stored("62811"); c.Lang != "id" || c.Version != 2 {
+		t.Errorf("conversation after a2: lang %q, version %d; want id, 2", c.Lang, c.Version)
+	}
+	claimInbound(t, s, now.Add(4*time.Minute), "a3")
+
+	// A reply behind an earlier one to the same recipient is stored
+	// unclaimed, for the sender to claim after it.
+	b1 := msg("b1", "62822", "halo")
+	saved = save(b1, answered("62822", 0, "en", "b1", "first", now))
+	if len(saved.Answered) != 1 || len(saved.Replies) != 1 {
+		t.Fatalf("b1: saved %+v; want it answered, its reply claimed", saved)
+	}
+	b2 := msg("b2", "62822", "lagi")
+	saved = save(b2, answered("62822", 1, "en", "b2", "second", now))
+	if len(saved.Answered) != 1 || len(saved.Replies) != 0 || len(saved.Queued) != 1 || saved.Queued[0].Reply.Text != "second" {
+		t.Fatalf("b2: saved %+v; want it answered, its reply queued", saved)
+	}
+	if c := stored("62822"); c.Version != 2 || hits("62822") != 2 {
+		t.Errorf("conversation after b2: version %d, %d look-ups; want 2, 2", c.Version, hits("62822"))
+	}
+}
