@@ -1,30 +1,35 @@
 package sigap
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
-// Limits counts events per key in fixed windows, in the database, so that
-// limits survive a restart and hold across replicas.
-type Limits interface {
-	// Hit counts one event under key in the window of length window that
-	// holds now (see LimitWindow) and returns the window's count, this event
-	// included.
-	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
-	// Hits returns the window's count without adding to it.
-	Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+// Tally counts a sender's events of one kind in a fixed window (see
+// LimitWindow): how many there were since Since, the start of the window
+// that held the latest. It is kept in the sender's Conversation, so a
+// limit survives a restart, holds across replicas (a conversation is
+// stored only over the version its turn read) and counts nothing twice
+// when a turn is tried again.
+type Tally struct {
+	Since time.Time `json:"since"`
+	N     int       `json:"n"`
 }
 
-// Count is one event to count under a limit: a turn reads the counts it
-// needs with Hits and returns the events it counted in
-// Conversation.Counts, which the store adds with the turn's replies, in the
-// same transaction. So a turn that fails and is tried again has counted
-// nothing the first time, and the count costs no write of its own.
-type Count struct {
-	Key    string
-	Window time.Duration
-	At     time.Time
+// In returns the count in the window of length window that holds now: 0
+// once that window has ended.
+func (t Tally) In(now time.Time, window time.Duration) int {
+	start, _ := LimitWindow(now, window)
+	if !t.Since.Equal(start) {
+		return 0
+	}
+	return t.N
+}
+
+// Add counts one event at now.
+func (t *Tally) Add(now time.Time, window time.Duration) {
+	start, _ := LimitWindow(now, window)
+	if !t.Since.Equal(start) {
+		t.Since, t.N = start, 0
+	}
+	t.N++
 }
 
 // LimitWindow returns the fixed window of length window that holds now.

@@ -107,9 +107,11 @@ type Conversation struct {
 
 	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
 
-	// Counts are the limit events of the turn that produced this state
-	// (see Count), added when it is stored; they are not part of the state.
-	Counts []Count `json:"-"`
+	// Lookups counts the sender's status look-ups this hour, Failures
+	// those that found nothing today (see OfficeLimits).
+	Lookups  Tally `json:"lookups,omitzero"`
+	Failures Tally `json:"failures,omitzero"`
+
 	// Version is the stored version this state was worked out from: the
 	// number of times the conversation was stored, 0 if never. A store
 	// that keeps it refuses to store a state over a newer one (ErrStale).

@@ -159,7 +159,6 @@ type Store interface {
 	Maintenance
 	ApplicationDirectory
 	Tickets
-	Limits
 	Subscriptions
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error

@@ -94,7 +94,7 @@ func (a *app) processor() (*gateway.Processor, error) {
 		return nil, err
 	}
 	engine := bot.New(cat, bot.Deps{
-		Applications: a.store, Directory: a.store, Tickets: a.store, Limits: a.store, Subscriptions: a.store,
+		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
 		Offices: a.offices.ByCode,
 	}, nil)
 	p := gateway.NewProcessor(a.store, engine, a.offices.ByCode, a.log)

@@ -90,14 +90,13 @@ const (
 )
 
 // Deps are what the engine looks up and keeps. Applications is required;
-// without Tickets feedback cannot be taken, without Limits look-ups are not
-// limited, without Subscriptions #notif remembers only the choice, and
-// without Directory and Offices no office names another.
+// without Tickets feedback cannot be taken, without Subscriptions #notif
+// remembers only the choice, and without Directory and Offices no office
+// names another.
 type Deps struct {
 	Applications  sigap.Applications
 	Directory     sigap.ApplicationDirectory
 	Tickets       sigap.Tickets
-	Limits        sigap.Limits
 	Subscriptions sigap.Subscriptions
 	// Offices finds an office by code, to name the one handling a number.
 	Offices func(code string) (sigap.Office, bool)
@@ -183,7 +182,6 @@ func (e *Engine) Handle(ctx context.Context, office sigap.Office, conv sigap.Con
 	if err != nil {
 		return nil, conv, fmt.Errorf("answer %s at %s: %w", msg.ID, office.Code, err)
 	}
-	next.Counts = t.counts
 	return replies, next, nil
 }
 
@@ -218,8 +216,6 @@ type turn struct {
 	user   string
 	// firstContact: the sender never wrote to this office before.
 	firstContact bool
-	// counts are the limit events this turn counted (see sigap.Count).
-	counts []sigap.Count
 }
 
 func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {

@@ -36,17 +36,15 @@ func say(t *testing.T, e *Engine, office sigap.Office, conv sigap.Conversation, 
 		if err != nil {
 			t.Fatalf("> %s: %v", m, err)
 		}
-		conv = stored(e.deps.Limits, conv)
 	}
 	return replies, conv
 }
 
 func TestWrongBirthDateReadsLikeUnknownNumber(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
-	deps := fixtures().deps()
-	deps.Limits = nil // this test fails more often than a day allows
-	e := newTestEngine(t, deps, now)
-	office := sigap.Office{Code: testOffice, Name: "Kanim", VerifyBirthDate: true}
+	e := newTestEngine(t, fixtures().deps(), now)
+	// This test fails more often than a day allows.
+	office := sigap.Office{Code: testOffice, Name: "Kanim", VerifyBirthDate: true, Limits: unlimited}
 	for _, lang := range []string{"id", "en"} {
 		conv := sigap.Conversation{Lang: lang}
 		unknown, _ := say(t, e, office, conv, "9999999999999999", "17081990")
@@ -224,10 +222,6 @@ func (f failingStore) CreateTicket(context.Context, sigap.Ticket) (sigap.Ticket,
 	return sigap.Ticket{}, f.err
 }
 
-func (f failingStore) Hits(context.Context, string, time.Duration, time.Time) (int, error) {
-	return 0, f.err
-}
-
 func (f failingStore) Subscribe(context.Context, string, string, string, time.Time) error {
 	return f.err
 }
@@ -237,7 +231,7 @@ func (f failingStore) Subscribe(context.Context, string, string, string, time.Ti
 func TestStoreErrorsAreReturned(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
 	fs := failingStore{fixtures(), errDown}
-	deps := Deps{Applications: fs, Tickets: fs, Limits: fs, Subscriptions: fs}
+	deps := Deps{Applications: fs, Tickets: fs, Subscriptions: fs}
 	e := newTestEngine(t, deps, now)
 	office := sigap.Office{Code: testOffice}
 	for _, tt := range []struct {
@@ -246,7 +240,6 @@ func TestStoreErrorsAreReturned(t *testing.T) {
 	}{
 		{sigap.Conversation{}, "#pengaduan antrean kacau"},
 		{sigap.Conversation{Awaiting: awaitFeedback, AwaitingKind: sigap.TicketComplaint, AwaitingSince: now}, "antrean kacau"},
-		{sigap.Conversation{}, "3100000000000001"}, // verify off: the limits are read at once
 		{sigap.Conversation{Numbers: []string{"3100000000000001"}}, "#notif on"},
 	} {
 		replies, got, err := e.Handle(t.Context(), office, tt.conv, textMsg(tt.text, now))
@@ -275,42 +268,50 @@ func TestLongMessages(t *testing.T) {
 	}
 }
 
-// TestTurnCountsAreReturnedNotWritten: a look-up's counts travel with the
-// turn's conversation, to be stored with its replies; the turn itself
-// writes none, so a turn that is tried again has counted nothing.
-func TestTurnCountsAreReturnedNotWritten(t *testing.T) {
+// TestLimitsAreKeptInTheConversation: a look-up is counted in the
+// conversation the turn returns, a failed one as a failure too, and nothing
+// else counts; the turn writes nothing of them, so a turn tried again from
+// the same stored state counts nothing twice.
+func TestLimitsAreKeptInTheConversation(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
-	store := fixtures()
-	e := newTestEngine(t, store.deps(), now)
+	e := newTestEngine(t, fixtures().deps(), now)
 	office := sigap.Office{Code: testOffice}
+	hour, _ := sigap.LimitWindow(now, time.Hour)
+	day, _ := sigap.LimitWindow(now, 24*time.Hour)
 	for _, tt := range []struct {
-		text string
-		want []string
+		text              string
+		lookups, failures sigap.Tally
 	}{
-		{"3100000000000001", []string{"lookup:" + testOffice + ":62811"}},
-		{"9999999999999999", []string{"lookup:" + testOffice + ":62811", "fail:" + testOffice + ":62811"}},
-		{"menu", nil},
+		{"3100000000000001", sigap.Tally{Since: hour, N: 1}, sigap.Tally{}},
+		{"9999999999999999", sigap.Tally{Since: hour, N: 1}, sigap.Tally{Since: day, N: 1}},
+		{"menu", sigap.Tally{}, sigap.Tally{}},
 	} {
-		msg := textMsg(tt.text, now)
-		msg.From = "62811"
-		_, next, err := e.Handle(t.Context(), office, sigap.Conversation{}, msg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var keys []string
-		for _, c := range next.Counts {
-			keys = append(keys, c.Key)
-			if !c.At.Equal(now) {
-				t.Errorf("%s: count at %v, want %v", tt.text, c.At, now)
+		for range 2 { // the same turn again, from the same state
+			_, next, err := e.Handle(t.Context(), office, sigap.Conversation{}, textMsg(tt.text, now))
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if diff := cmp.Diff(tt.want, keys); diff != "" {
-			t.Errorf("%s: counts (-want +got):\n%s", tt.text, diff)
-		}
-		for _, c := range next.Counts {
-			if n, _ := store.Hits(t.Context(), c.Key, c.Window, c.At); n != 0 {
-				t.Errorf("%s: the turn wrote %s itself (%d)", tt.text, c.Key, n)
+			if diff := cmp.Diff(tt.lookups, next.Lookups); diff != "" {
+				t.Errorf("%s: look-ups (-want +got):\n%s", tt.text, diff)
+			}
+			if diff := cmp.Diff(tt.failures, next.Failures); diff != "" {
+				t.Errorf("%s: failures (-want +got):\n%s", tt.text, diff)
 			}
 		}
 	}
+	// The next hour's look-ups start again; today's failures still count.
+	_, next, _ := e.Handle(t.Context(), office, sigap.Conversation{}, textMsg("9999999999999999", now))
+	later := now.Add(time.Hour)
+	e.now = func() time.Time { return later }
+	_, next, err := e.Handle(t.Context(), office, next, textMsg("9999999999999999", later))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Lookups.In(later, time.Hour) != 1 || next.Failures.In(later, 24*time.Hour) != 2 {
+		t.Errorf("an hour later: %d look-ups this hour, %d failures today; want 1 and 2", next.Lookups.In(later, time.Hour), next.Failures.In(later, 24*time.Hour))
+	}
 }
+
+// unlimited lifts an office's look-up limits, for tests that look up more
+// than a sender may.
+var unlimited = sigap.OfficeLimits{LookupsPerHour: 1 << 30, FailuresPerDay: 1 << 30}

@@ -21,19 +21,18 @@ type memStore struct {
 	apps    map[[2]string]sigap.Application // office, number
 	tickets map[[2]string]sigap.Ticket      // office, number
 	seq     uint64
-	hits    map[string]int // key and window start
 	subs    map[[2]string][]string
 }
 
 func newMemStore() *memStore {
 	return &memStore{
 		apps: map[[2]string]sigap.Application{}, tickets: map[[2]string]sigap.Ticket{},
-		hits: map[string]int{}, subs: map[[2]string][]string{},
+		subs: map[[2]string][]string{},
 	}
 }
 
 func (m *memStore) deps() Deps {
-	return Deps{Applications: m, Directory: m, Tickets: m, Limits: m, Subscriptions: m}
+	return Deps{Applications: m, Directory: m, Tickets: m, Subscriptions: m}
 }
 
 func (m *memStore) add(a sigap.Application) {
@@ -134,22 +133,6 @@ func (m *memStore) ticketList() []sigap.Ticket {
 	return out
 }
 
-func (m *memStore) Hit(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	start, _ := sigap.LimitWindow(now, window)
-	k := fmt.Sprint(key, start.UnixMilli())
-	m.hits[k]++
-	return m.hits[k], nil
-}
-
-func (m *memStore) Hits(_ context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	start, _ := sigap.LimitWindow(now, window)
-	return m.hits[fmt.Sprint(key, start.UnixMilli())], nil
-}
-
 func (m *memStore) Subscribe(_ context.Context, office, user, number string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -181,20 +164,5 @@ var (
 	_ sigap.Applications         = (*memStore)(nil)
 	_ sigap.ApplicationDirectory = (*memStore)(nil)
 	_ sigap.Tickets              = (*memStore)(nil)
-	_ sigap.Limits               = (*memStore)(nil)
 	_ sigap.Subscriptions        = (*memStore)(nil)
 )
-
-// stored does to a turn's conversation what storing it does: adds the
-// turn's counts (see sigap.Count) and returns the state without them.
-func stored(lim sigap.Limits, c sigap.Conversation) sigap.Conversation {
-	if lim != nil {
-		for _, n := range c.Counts {
-			if _, err := lim.Hit(context.Background(), n.Key, n.Window, n.At); err != nil {
-				panic(err)
-			}
-		}
-	}
-	c.Counts = nil
-	return c
-}

@@ -23,7 +23,7 @@ var finalStages = []sigap.Stage{sigap.StageCollected, sigap.StageShipped, sigap.
 // first unless the office does not, whether or not the number exists, so
 // that the question tells a stranger nothing.
 func (t *turn) startStatus(conv *sigap.Conversation, number string) ([]sigap.Reply, error) {
-	if r, err := t.limited(false); r != nil || err != nil {
+	if r, err := t.limited(conv, false); r != nil || err != nil {
 		return r, err
 	}
 	if !t.office.VerifyBirthDate {
@@ -35,35 +35,17 @@ func (t *turn) startStatus(conv *sigap.Conversation, number string) ([]sigap.Rep
 	return t.one(t.text("birth_date.prompt", d))
 }
 
-func (t *turn) limitKey(kind string) string { return kind + ":" + t.office.Code + ":" + t.user }
-
-// count counts one event of kind for the sender, stored with the turn.
-func (t *turn) count(kind string, window time.Duration) {
-	t.counts = append(t.counts, sigap.Count{Key: t.limitKey(kind), Window: window, At: t.now})
-}
-
 // limited returns the "try again later" answer when the sender has used up
 // today's failures or this hour's look-ups. With hit, the look-up about to
 // be made is counted.
-func (t *turn) limited(hit bool) ([]sigap.Reply, error) {
-	lim := t.e.deps.Limits
-	if lim == nil {
-		return nil, nil
-	}
+func (t *turn) limited(conv *sigap.Conversation, hit bool) ([]sigap.Reply, error) {
 	max := t.office.Limits.OrDefaults()
-	fails, err := lim.Hits(t.ctx, t.limitKey("fail"), failureWindow, t.now)
-	if err != nil {
-		return nil, fmt.Errorf("read limits: %w", err)
-	}
-	if fails >= max.FailuresPerDay {
+	if conv.Failures.In(t.now, failureWindow) >= max.FailuresPerDay {
 		return t.limitReply("limit.failures", max.FailuresPerDay, failureWindow)
 	}
-	n, err := lim.Hits(t.ctx, t.limitKey("lookup"), lookupWindow, t.now)
-	if err != nil {
-		return nil, fmt.Errorf("count look-up: %w", err)
-	}
+	n := conv.Lookups.In(t.now, lookupWindow)
 	if hit {
-		t.count("lookup", lookupWindow)
+		conv.Lookups.Add(t.now, lookupWindow)
 		n++
 	}
 	if hit && n > max.LookupsPerHour || !hit && n >= max.LookupsPerHour {
@@ -88,7 +70,7 @@ func (t *turn) limitReply(key string, max int, window time.Duration) ([]sigap.Re
 // number, another office's number and a wrong birth date get the same
 // reply, and count as a failure against the sender's daily limit.
 func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time) ([]sigap.Reply, error) {
-	if r, err := t.limited(true); r != nil || err != nil {
+	if r, err := t.limited(conv, true); r != nil || err != nil {
 		return r, err
 	}
 	app, err := t.e.deps.Applications.FindApplication(t.ctx, t.office.Code, number)
@@ -97,11 +79,11 @@ func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time)
 		if r, err := t.elsewhere(number, birth); r != nil || err != nil {
 			return r, err
 		}
-		return t.notFound(number, birth != nil)
+		return t.notFound(conv, number, birth != nil)
 	case err != nil:
 		return nil, fmt.Errorf("find application: %w", err)
 	case birth != nil && !app.SameBirthDate(birth.Date()):
-		return t.notFound(number, true)
+		return t.notFound(conv, number, true)
 	}
 	t.remember(conv, app.Number)
 	if conv.Notify && t.e.deps.Subscriptions != nil {
@@ -121,10 +103,8 @@ func (t *turn) remember(conv *sigap.Conversation, number string) {
 	}
 }
 
-func (t *turn) notFound(number string, askedBirthDate bool) ([]sigap.Reply, error) {
-	if t.e.deps.Limits != nil {
-		t.count("fail", failureWindow)
-	}
+func (t *turn) notFound(conv *sigap.Conversation, number string, askedBirthDate bool) ([]sigap.Reply, error) {
+	conv.Failures.Add(t.now, failureWindow)
 	d := t.data()
 	d.Number, d.AskedBirthDate = number, askedBirthDate
 	return t.one(t.text("not_found", d))

@@ -70,7 +70,7 @@ type Processor struct {
 	wake    chan struct{} // messages may wait unclaimed in the store
 	offers  chan struct{} // messages were handed over
 	mu      sync.Mutex
-	offered []offer // claimed by SaveDelivery, for the next free worker
+	offered []offer                // claimed by SaveDelivery, for the next free worker
 	ahead   map[senderKey]struct{} // senders with a message answered on arrival now
 }
 

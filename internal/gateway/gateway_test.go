@@ -167,13 +167,13 @@ type countingBot struct {
 
 func (b *countingBot) Handle(ctx context.Context, o sigap.Office, conv sigap.Conversation, m sigap.InboundMessage) ([]sigap.Reply, sigap.Conversation, error) {
 	replies, next, err := b.flakyBot.Handle(ctx, o, conv, m)
-	next.Counts = []sigap.Count{{Key: "lookup:" + m.Office + ":" + m.From, Window: time.Hour, At: b.at}}
+	next.Lookups.Add(b.at, time.Hour)
 	return replies, next, err
 }
 
-// TestTurnCountsAreStoredWithTheAnswer: what a turn counts is stored when
-// its answer is, once per message, also for a message whose first try
-// failed.
+// TestTurnCountsAreStoredWithTheAnswer: what a turn counts (in its
+// conversation) is stored when its answer is, once per message, also for a
+// message whose first try failed.
 func TestTurnCountsAreStoredWithTheAnswer(t *testing.T) {
 	at := time.Date(2026, 1, 20, 3, 15, 0, 0, time.UTC)
 	bot := &countingBot{flakyBot{fail: map[string]bool{"rusak": true}}, at}
@@ -191,7 +191,8 @@ func TestTurnCountsAreStoredWithTheAnswer(t *testing.T) {
 	if got := replies(t, s); len(got) != 2 {
 		t.Fatalf("replies %q, want two", got)
 	}
-	if n, err := s.Hits(ctx, "lookup:jakpus:628111", time.Hour, at); err != nil || n != 2 {
+	conv, err := s.Conversation(ctx, "jakpus", "628111")
+	if n := conv.Lookups.In(at, time.Hour); err != nil || n != 2 {
 		t.Errorf("look-ups counted %d, %v; want 2", n, err)
 	}
 }

@@ -456,3 +456,33 @@ func TestHasRoomWhileWorkersWaitForTheBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestExpectedReplyIsClaimedByMarkingTheOneBeforeSent: a reply stored
+// behind one being sent, the sender told beforehand (Expect) but never
+// told it was queued, is claimed by marking the one before sent and sent
+// right after it, not left for the next poll.
+func TestExpectedReplyIsClaimedByMarkingTheOneBeforeSent(t *testing.T) {
+	const lease = 30 * time.Second
+	ob, graph, snd := hoSetup(t)
+	snd.Lease = lease
+	lim := newHoLimiter()
+	snd.Limiter = lim
+	stop := hoRun(t, ob, snd)
+
+	snd.Offer(hoReplies(t, ob, "628111", "wamid.1", time.Now(), lease, "satu"))
+	hoWaitFor(t, "the first reply on its way (waiting for the budget)", func() bool { _, waiting, _ := lim.state(); return waiting == 1 })
+	snd.Expect(hoOffice.Code, "628111")
+	if got := hoReplies(t, ob, "628111", "wamid.2", time.Now(), lease, "dua"); len(got) != 0 {
+		t.Fatalf("the second reply was claimed, though the first waits: %+v", got)
+	}
+	close(lim.release)
+	hoWaitFor(t, "both replies sent", func() bool { return len(graph.Sent()) == 2 })
+	stop()
+
+	if got := hoSentTo(graph)["628111"]; !slices.Equal(got, []string{"satu", "dua"}) {
+		t.Errorf("sent %q, want satu then dua", got)
+	}
+	if _, ids := ob.claims(); len(ids) != 0 {
+		t.Errorf("ClaimOutbound handed out %v; marking the first sent should have claimed the second", ids)
+	}
+}

@@ -113,49 +113,6 @@ func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, 
 	return nil
 }
 
-// Hit implements sigap.Limits. Counters of windows that have ended are
-// deleted on the way.
-func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	start, _ := sigap.LimitWindow(now, window)
-	var n int
-	// Two statements, each whole on its own (no transaction around them: on
-	// PostgreSQL that would be two more round trips).
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-		if err := s.count(ctx, q, sigap.Count{Key: key, Window: window, At: now}); err != nil {
-			return err
-		}
-		return s.queryRow(ctx, q, `SELECT hits FROM rate_counters WHERE limit_key = ? AND window_start = ?`, key, ms(start)).Scan(&n)
-	})
-	if err != nil {
-		return 0, fmt.Errorf("count %s: %w", key, err)
-	}
-	return n, nil
-}
-
-// count adds c to its window's count. Windows that have ended are deleted
-// by Prune: Hits reads only the window that holds now.
-func (s *Store) count(ctx context.Context, q dbtx, c sigap.Count) error {
-	start, end := sigap.LimitWindow(c.At, c.Window)
-	_, err := s.exec(ctx, q, `INSERT INTO rate_counters (limit_key, window_start, hits, expires_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (limit_key, window_start) DO UPDATE SET hits = rate_counters.hits + 1`, c.Key, ms(start), ms(end))
-	return err
-}
-
-// Hits implements sigap.Limits.
-func (s *Store) Hits(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	start, _ := sigap.LimitWindow(now, window)
-	var n int
-	err := s.queryRow(ctx, s.db, `SELECT hits FROM rate_counters WHERE limit_key = ? AND window_start = ?`,
-		key, ms(start)).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read count %s: %w", key, err)
-	}
-	return n, nil
-}
-
 // Subscribe implements sigap.Subscriptions.
 func (s *Store) Subscribe(ctx context.Context, office, user, number string, at time.Time) error {
 	_, err := s.write(ctx, `INSERT INTO subscriptions (office, user_id, application_number, created_at)

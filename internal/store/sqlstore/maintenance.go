@@ -21,8 +21,6 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 			{`DELETE FROM message_statuses WHERE at < ?`, ms(outboxBefore)},
 			{`DELETE FROM channel_errors WHERE at < ?`, ms(outboxBefore)},
 			{`DELETE FROM send_budget WHERE second < ?`, inboundBefore.Unix()},
-			// Counters of windows that are over count nothing any more.
-			{`DELETE FROM rate_counters WHERE expires_at < ?`, ms(inboundBefore)},
 		} {
 			res, err := tx.ExecContext(ctx, s.q(q.query), q.arg)
 			if err != nil {

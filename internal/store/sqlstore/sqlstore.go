@@ -438,7 +438,7 @@ func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) erro
 		return fmt.Errorf("encode conversation: %w", err)
 	}
 	saved := s.savingConversation(c, state, false)
-	if len(c.Counts) == 0 && s.w == nil {
+	if s.w == nil {
 		// One statement is whole on its own: no transaction around it.
 		return saved.save(ctx, s.db)
 	}
@@ -462,8 +462,7 @@ func (s *Store) savingConversation(c sigap.Conversation, state []byte, checked b
 	return &convSave{s: s, c: c, state: state, checked: checked}
 }
 
-// save stores the conversation and adds its turn's counts. With counts, q
-// must be a transaction.
+// save stores the conversation.
 func (cs *convSave) save(ctx context.Context, q dbtx) error {
 	s, c, now := cs.s, cs.c, time.Now().UnixMilli()
 	cs.version = 0
@@ -497,11 +496,6 @@ func (cs *convSave) save(ctx context.Context, q dbtx) error {
 	}
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
-	}
-	for _, n := range c.Counts {
-		if err := s.count(ctx, q, n); err != nil {
-			return fmt.Errorf("count %s: %w", n.Key, err)
-		}
 	}
 	cs.version = version
 	return nil

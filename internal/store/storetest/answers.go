@@ -17,16 +17,18 @@ import (
 )
 
 // answered returns the answer to a message from user: the conversation at
-// version with Lang set to lang and one look-up counted, and one reply.
-func answered(user string, version int64, lang, inReplyTo, text string, at time.Time) *sigap.Answer {
+// version with Lang set to lang and n look-ups counted, and one reply.
+func answered(user string, version int64, lang string, n int, inReplyTo, text string, at time.Time) *sigap.Answer {
 	c := conv(user)
 	c.Lang, c.Version = lang, version
-	c.Counts = []sigap.Count{{Key: "lookup:jakpus:" + user, Window: time.Hour, At: at}}
+	start, _ := sigap.LimitWindow(at, time.Hour)
+	c.Lookups = sigap.Tally{Since: start, N: n}
 	return &sigap.Answer{Conv: c, Replies: []sigap.OutboundMessage{reply(user, inReplyTo, text)}}
 }
 
 // testAnswersOnArrival: a new message whose sender has nothing waiting is
-// stored answered, with its conversation, counts and claimed replies; a
+// stored answered, with its conversation (look-ups counted) and claimed
+// replies; a
 // redelivery, a stale answer and a sender with a message waiting store no
 // answer, and the message waits to be answered by a worker.
 func testAnswersOnArrival(t *testing.T, s sigap.Store) {
@@ -51,16 +53,12 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	}
 	hits := func(user string) int {
 		t.Helper()
-		n, err := s.Hits(ctx, "lookup:jakpus:"+user, time.Hour, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
+		return stored(user).Lookups.In(now, time.Hour)
 	}
 
 	// The sender is idle: answered, in one step.
 	a1 := msg("a1", "62811", "halo")
-	saved := save(a1, answered("62811", 0, "en", "a1", "hello", now))
+	saved := save(a1, answered("62811", 0, "en", 1, "a1", "hello", now))
 	if saved.Added != 1 || len(saved.Claimed) != 0 || len(saved.Queued) != 0 {
 		t.Fatalf("a1: saved %+v; want it added and answered", saved)
 	}
@@ -82,7 +80,7 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	claimOutbound(t, s, now.Add(2*time.Minute), 10, saved.Replies[0].ID) // until its claim runs out
 
 	// A redelivery stores nothing of its answer.
-	if saved := save(a1, answered("62811", 1, "id", "a1", "lagi", now)); saved.Added != 0 || len(saved.Answered) != 0 || len(saved.Replies) != 0 {
+	if saved := save(a1, answered("62811", 1, "id", 2, "a1", "lagi", now)); saved.Added != 0 || len(saved.Answered) != 0 || len(saved.Replies) != 0 {
 		t.Errorf("redelivered a1: saved %+v; want nothing", saved)
 	}
 	if c := stored("62811"); c.Lang != "en" || c.Version != 1 || hits("62811") != 1 {
@@ -92,7 +90,7 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	// Worked out from the state before a1 (version 0): stored unanswered,
 	// claimed where the store claims on save; nothing of its answer kept.
 	a2 := msg("a2", "62811", "#bayar")
-	saved = save(a2, answered("62811", 0, "id", "a2", "stale", now))
+	saved = save(a2, answered("62811", 0, "id", 1, "a2", "stale", now))
 	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Replies) != 0 || len(saved.Queued) != 0 {
 		t.Fatalf("stale a2: saved %+v; want it added, unanswered", saved)
 	}
@@ -107,7 +105,7 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 
 	// a2 waits: a3's answer, from the current state, is not stored before it.
 	a3 := msg("a3", "62811", "menu")
-	saved = save(a3, answered("62811", 1, "id", "a3", "too early", now))
+	saved = save(a3, answered("62811", 1, "id", 2, "a3", "too early", now))
 	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Claimed) != 0 || len(saved.Replies) != 0 {
 		t.Fatalf("a3 behind a2: saved %+v; want it added, unanswered, unclaimed", saved)
 	}
@@ -139,12 +137,12 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	// A reply behind an earlier one to the same recipient is stored
 	// unclaimed, for the sender to claim after it.
 	b1 := msg("b1", "62822", "halo")
-	saved = save(b1, answered("62822", 0, "en", "b1", "first", now))
+	saved = save(b1, answered("62822", 0, "en", 1, "b1", "first", now))
 	if len(saved.Answered) != 1 || len(saved.Replies) != 1 {
 		t.Fatalf("b1: saved %+v; want it answered, its reply claimed", saved)
 	}
 	b2 := msg("b2", "62822", "lagi")
-	saved = save(b2, answered("62822", 1, "en", "b2", "second", now))
+	saved = save(b2, answered("62822", 1, "en", 2, "b2", "second", now))
 	if len(saved.Answered) != 1 || len(saved.Replies) != 0 || len(saved.Queued) != 1 || saved.Queued[0].Reply.Text != "second" {
 		t.Fatalf("b2: saved %+v; want it answered, its reply queued", saved)
 	}

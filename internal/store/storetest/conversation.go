@@ -122,67 +122,6 @@ func testTicketsOncePerMessage(t *testing.T, s sigap.Store) {
 	}
 }
 
-func testLimits(t *testing.T, s sigap.Store) {
-	ctx := context.Background()
-	const key = "lookup:jakpus:62811"
-	at := time.Date(2026, 1, 20, 3, 15, 0, 0, time.UTC)
-	for i, want := range []int{1, 2, 3} {
-		n, err := s.Hit(ctx, key, time.Hour, at.Add(time.Duration(i)*time.Minute))
-		if err != nil || n != want {
-			t.Fatalf("hit %d = %d, %v; want %d", i+1, n, err, want)
-		}
-	}
-	for _, tt := range []struct {
-		name string
-		key  string
-		at   time.Time
-		want int
-	}{
-		{"same window", key, at.Add(44 * time.Minute), 3},
-		{"next window", key, at.Add(45 * time.Minute), 0},
-		{"other key", "lookup:jakpus:62899", at, 0},
-		{"other window length", key, at, 0},
-	} {
-		window := time.Hour
-		if tt.name == "other window length" {
-			window = 24 * time.Hour
-		}
-		if n, err := s.Hits(ctx, tt.key, window, tt.at); err != nil || n != tt.want {
-			t.Errorf("%s: Hits = %d, %v; want %d", tt.name, n, err, tt.want)
-		}
-	}
-	// The next window starts from one again.
-	if n, err := s.Hit(ctx, key, time.Hour, at.Add(time.Hour)); err != nil || n != 1 {
-		t.Errorf("hit in the next window = %d, %v; want 1", n, err)
-	}
-	// Ended windows are removed by Prune, not by counting (which would be
-	// a statement more per look-up); the current one stays.
-	if _, err := s.Prune(ctx, at.Add(time.Hour), time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	if n, _ := s.Hits(ctx, key, time.Hour, at); n != 0 {
-		t.Errorf("an ended window survives pruning with %d", n)
-	}
-	if n, _ := s.Hits(ctx, key, time.Hour, at.Add(time.Hour)); n != 1 {
-		t.Errorf("pruning changed the current window: %d, want 1", n)
-	}
-	// Concurrent hits are all counted.
-	var wg sync.WaitGroup
-	for range 10 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := s.Hit(ctx, "fail:jakpus:62811", 24*time.Hour, at); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if n, err := s.Hits(ctx, "fail:jakpus:62811", 24*time.Hour, at); err != nil || n != 10 {
-		t.Errorf("after 10 concurrent hits: %d, %v", n, err)
-	}
-}
-
 func testSubscriptions(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
 	const n1, n2 = "1234567890123456", "6543210987654321"
@@ -255,55 +194,5 @@ func testConversationState(t *testing.T, s sigap.Store) {
 	}
 	if !slices.Equal(got.Numbers, c.Numbers) {
 		t.Errorf("numbers lost their order: %v", got.Numbers)
-	}
-}
-
-// testCountsAreStoredWithTheTurn: a turn's limit counts (Conversation.Counts)
-// are added when its conversation is stored, by CompleteInbound or by
-// SaveConversation, and not by a completion that fails, so a step tried
-// again does not count twice. The counts are not part of the stored state.
-func testCountsAreStoredWithTheTurn(t *testing.T, s sigap.Store) {
-	ctx := context.Background()
-	const lookup, fail = "lookup:jakpus:62811", "fail:jakpus:62811"
-	at := time.Date(2026, 1, 20, 3, 15, 0, 0, time.UTC)
-	hits := func(key string, window time.Duration) int {
-		t.Helper()
-		n, err := s.Hits(ctx, key, window, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	deliver(t, s, msg("a1", "62811", "3100000000000001"))
-	claimInbound(t, s, t0, "a1")
-	c := conv("62811")
-	c.Counts = []sigap.Count{{Key: lookup, Window: time.Hour, At: at}, {Key: fail, Window: 24 * time.Hour, At: at}}
-	if err := s.CompleteInbound(ctx, "a1", c, []sigap.OutboundMessage{reply("62811", "a1", "not found")}); err != nil {
-		t.Fatal(err)
-	}
-	if l, f := hits(lookup, time.Hour), hits(fail, 24*time.Hour); l != 1 || f != 1 {
-		t.Errorf("after completing: look-ups %d, failures %d; want 1 and 1", l, f)
-	}
-	// Completing it again fails, and counts nothing.
-	if err := s.CompleteInbound(ctx, "a1", c, nil); !errors.Is(err, sigap.ErrNotPending) {
-		t.Fatalf("second completion: err = %v, want ErrNotPending", err)
-	}
-	if l, f := hits(lookup, time.Hour), hits(fail, 24*time.Hour); l != 1 || f != 1 {
-		t.Errorf("after a failed completion: look-ups %d, failures %d; want 1 and 1", l, f)
-	}
-	// The simulator's path stores the conversation alone.
-	c.Counts = c.Counts[:1]
-	if err := s.SaveConversation(ctx, c); err != nil {
-		t.Fatal(err)
-	}
-	if l := hits(lookup, time.Hour); l != 2 {
-		t.Errorf("after SaveConversation: look-ups %d, want 2", l)
-	}
-	got, err := s.Conversation(ctx, "jakpus", "62811")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Counts != nil {
-		t.Errorf("the stored conversation carries counts: %+v", got.Counts)
 	}
 }

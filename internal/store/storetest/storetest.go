@@ -37,8 +37,6 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"ExpireClaimsKeepsDoubt", testExpireClaimsKeepsDoubt},
 		{"Tickets", testTickets},
 		{"TicketsOncePerMessage", testTicketsOncePerMessage},
-		{"Limits", testLimits},
-		{"CountsAreStoredWithTheTurn", testCountsAreStoredWithTheTurn},
 		{"Subscriptions", testSubscriptions},
 		{"FindApplicationAnywhere", testFindApplicationAnywhere},
 		{"ConversationState", testConversationState},
