@@ -156,6 +156,10 @@ type OutboundMessage struct {
 	// LeaseEnds is when the claim under which it was handed out runs out;
 	// after it, another sender may take it.
 	LeaseEnds time.Time
+	// Behind: it was claimed behind earlier replies to the recipient that
+	// were being sent (see Answer.Behind), and may be sent only after they
+	// were. Not stored.
+	Behind bool
 }
 
 // CustomerServiceWindow is how long after an applicant's last message a

@@ -83,6 +83,11 @@ type Inbox interface {
 type Answer struct {
 	Conv    Conversation
 	Replies []OutboundMessage
+	// Behind says that the caller is sending the recipient's earlier
+	// replies, one after the other, and will send these after them: they
+	// are claimed if every earlier one pending is claimed, instead of only
+	// if none is pending.
+	Behind bool
 }
 
 // Saved is what SaveDeliveryClaiming stored and claimed.

@@ -61,8 +61,10 @@ type Processor struct {
 	// for it now; if not, they are left in the outbox for it to claim.
 	ReplyRoom func() bool
 	// Expect, if set, is called before replies to a recipient are stored
-	// (see outbox.Sender.Expect); it must not block.
-	Expect func(office, to string)
+	// (see outbox.Sender.Expect), and reports whether the recipient's
+	// earlier replies are being sent, for replies answered on arrival to be
+	// claimed behind them (Answer.Behind); it must not block.
+	Expect func(office, to string) bool
 	// Received, if set, is called before a message is answered (to mark it
 	// read and show the typing indicator); it must not block.
 	Received func(office sigap.Office, m sigap.InboundMessage)
@@ -110,7 +112,7 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 	defer release()
 	for i, a := range answers {
 		if a != nil && len(a.Replies) > 0 && p.Expect != nil {
-			p.Expect(d.Messages[i].Office, d.Messages[i].From)
+			a.Behind = p.Expect(d.Messages[i].Office, d.Messages[i].From)
 		}
 	}
 	claim := p.claim()

@@ -578,10 +578,11 @@ func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 			queue = append(queue, m.Reply.Text)
 		}
 	}
-	p.Expect = func(office, to string) {
+	p.Expect = func(office, to string) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		expected = append(expected, office+"/"+to)
+		return false
 	}
 	p.Received = func(_ sigap.Office, m sigap.InboundMessage) {
 		mu.Lock()

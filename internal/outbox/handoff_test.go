@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -457,32 +458,82 @@ func TestHasRoomWhileWorkersWaitForTheBudget(t *testing.T) {
 	}
 }
 
-// TestExpectedReplyIsClaimedByMarkingTheOneBeforeSent: a reply stored
-// behind one being sent, the sender told beforehand (Expect) but never
-// told it was queued, is claimed by marking the one before sent and sent
-// right after it, not left for the next poll.
-func TestExpectedReplyIsClaimedByMarkingTheOneBeforeSent(t *testing.T) {
+// hoAnswerBehind stores a message from to answered on arrival with one
+// reply, claimed behind the replies being sent to them (Answer.Behind), and
+// returns the reply as claimed.
+func hoAnswerBehind(t *testing.T, ob *hoOutbox, to, inbound string, lease time.Duration, text string) sigap.OutboundMessage {
+	t.Helper()
+	m := sigap.InboundMessage{ID: inbound, Office: hoOffice.Code, From: to, Kind: sigap.KindText}
+	conv, err := ob.Conversation(context.Background(), hoOffice.Code, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := ob.SaveDeliveryClaiming(context.Background(), sigap.Delivery{Messages: []sigap.InboundMessage{m}},
+		[]*sigap.Answer{{Conv: conv, Behind: true, Replies: []sigap.OutboundMessage{{Office: hoOffice.Code, To: to, InReplyTo: inbound,
+			Reply: sigap.Reply{Text: text}, WindowEndsAt: time.Now().Add(sigap.CustomerServiceWindow)}}}},
+		sigap.Claim{Now: time.Now(), OutboxLease: lease})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(saved.Answered) != 1 || len(saved.Replies) != 1 || !saved.Replies[0].Behind {
+		t.Fatalf("saved %+v; want the answer's reply claimed behind the one being sent", saved)
+	}
+	return saved.Replies[0]
+}
+
+// TestReplyClaimedBehindOneBeingSent: a reply answered on arrival while the
+// recipient's previous reply is on its way (Expect says so) is claimed
+// behind it and sent right after it, with no claim of its own; if the one
+// before must be retried instead, it is given back unsent, to go after it.
+func TestReplyClaimedBehindOneBeingSent(t *testing.T) {
 	const lease = 30 * time.Second
-	ob, graph, snd := hoSetup(t)
-	snd.Lease = lease
-	lim := newHoLimiter()
-	snd.Limiter = lim
-	stop := hoRun(t, ob, snd)
+	for _, retry := range []bool{false, true} {
+		t.Run(fmt.Sprintf("retry=%v", retry), func(t *testing.T) {
+			ob, graph, snd := hoSetup(t)
+			snd.Lease = lease
+			snd.Backoff = func(int) time.Duration { return time.Hour }
+			lim := newHoLimiter()
+			snd.Limiter = lim
+			stop := hoRun(t, ob, snd)
 
-	snd.Offer(hoReplies(t, ob, "628111", "wamid.1", time.Now(), lease, "satu"))
-	hoWaitFor(t, "the first reply on its way (waiting for the budget)", func() bool { _, waiting, _ := lim.state(); return waiting == 1 })
-	snd.Expect(hoOffice.Code, "628111")
-	if got := hoReplies(t, ob, "628111", "wamid.2", time.Now(), lease, "dua"); len(got) != 0 {
-		t.Fatalf("the second reply was claimed, though the first waits: %+v", got)
-	}
-	close(lim.release)
-	hoWaitFor(t, "both replies sent", func() bool { return len(graph.Sent()) == 2 })
-	stop()
-
-	if got := hoSentTo(graph)["628111"]; !slices.Equal(got, []string{"satu", "dua"}) {
-		t.Errorf("sent %q, want satu then dua", got)
-	}
-	if _, ids := ob.claims(); len(ids) != 0 {
-		t.Errorf("ClaimOutbound handed out %v; marking the first sent should have claimed the second", ids)
+			if snd.Expect(hoOffice.Code, "628111") {
+				t.Error("Expect says replies to 628111 are being sent before any is")
+			}
+			first := hoReplies(t, ob, "628111", "wamid.1", time.Now(), lease, "satu")
+			snd.Offer(first)
+			hoWaitFor(t, "the first reply on its way (waiting for the budget)", func() bool { _, waiting, _ := lim.state(); return waiting == 1 })
+			if !snd.Expect(hoOffice.Code, "628111") {
+				t.Fatal("Expect does not say a reply to 628111 is being sent")
+			}
+			second := hoAnswerBehind(t, ob, "628111", "wamid.2", lease, "dua")
+			if retry {
+				graph.FailNext(1, graphtest.Failure{HTTPStatus: 500, Code: 131000, Message: "Something went wrong"})
+				close(lim.release)
+				hoWaitFor(t, "the first reply left for a retry", func() bool {
+					r := hoRow(t, ob, first[0].ID)
+					return r.Attempts == 1 && r.NextAttemptAt.After(time.Now().Add(time.Minute))
+				})
+				snd.Offer([]sigap.OutboundMessage{second})
+				hoWaitFor(t, "the second reply given back", func() bool { return hoClaimedUntil(t, ob, second.ID) == 0 })
+				stop()
+				if n := len(graph.Requests()); n != 1 {
+					t.Errorf("the stand-in got %d requests, want the first reply's one (the second must wait for it)", n)
+				}
+				if r := hoRow(t, ob, second.ID); r.State != sigap.OutboundPending {
+					t.Errorf("second reply %s, want pending behind the first", r.State)
+				}
+				return
+			}
+			snd.Offer([]sigap.OutboundMessage{second})
+			close(lim.release)
+			hoWaitFor(t, "both replies sent", func() bool { return len(graph.Sent()) == 2 })
+			stop()
+			if got := hoSentTo(graph)["628111"]; !slices.Equal(got, []string{"satu", "dua"}) {
+				t.Errorf("sent %q, want satu then dua", got)
+			}
+			if _, ids := ob.claims(); len(ids) != 0 {
+				t.Errorf("ClaimOutbound handed out %v; both were claimed when stored", ids)
+			}
+		})
 	}
 }

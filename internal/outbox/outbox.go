@@ -74,6 +74,10 @@ type Sender struct {
 	// behind one being sent: marking that one sent then claims the next.
 	// For others, marking sent is one statement.
 	behind map[string]bool
+	// ended holds, for recipients no longer being sent to, whether their
+	// last replies were all sent (or given up for good): a reply claimed
+	// behind them (Behind) may go then, and only then.
+	ended map[string]bool
 }
 
 // NewSender returns a sender with the usual settings.
@@ -125,16 +129,22 @@ func (s *Sender) Queued(msgs []sigap.OutboundMessage) {
 }
 
 // Expect tells the sender that a reply to the recipient is about to be
-// stored. If one to them is being sent, the new one will wait behind it
-// unclaimed; marking that one sent claims it, wherever the marking stands
-// in the writer's queue.
-func (s *Sender) Expect(office, to string) {
-	key := office + "/" + to
+// stored, and reports whether replies to them are being sent: then the new
+// one may be claimed behind them (sigap.Answer.Behind), to be sent after
+// them. (One stored unclaimed instead is claimed when Queued says so.)
+func (s *Sender) Expect(office, to string) bool {
 	s.mu.Lock()
-	if _, sending := s.waiting[key]; sending {
-		s.markBehind(key)
+	defer s.mu.Unlock()
+	_, sending := s.waiting[office+"/"+to]
+	return sending
+}
+
+// setEnded records how the sends to key ended. s.mu is held.
+func (s *Sender) setEnded(key string, allSent bool) {
+	if s.ended == nil || len(s.ended) > 4096 {
+		s.ended = map[string]bool{} // forgotten: a reply behind is given back
 	}
-	s.mu.Unlock()
+	s.ended[key] = allSent
 }
 
 // markBehind notes that a reply to key may wait in the outbox. s.mu is
@@ -191,6 +201,7 @@ func (s *Sender) Run(ctx context.Context) {
 		q := waiting[key]
 		if len(q) == 0 {
 			delete(waiting, key)
+			s.setEnded(key, true)
 			if s.behind[key] {
 				// A reply to them was stored too late for marking the
 				// last one sent to claim it: it can be claimed now.
@@ -210,6 +221,7 @@ func (s *Sender) Run(ctx context.Context) {
 		rest := waiting[key]
 		s.held -= len(rest)
 		delete(waiting, key)
+		s.setEnded(key, false)
 		return rest
 	}
 	work := context.WithoutCancel(ctx)
@@ -280,8 +292,10 @@ func (s *Sender) Run(ctx context.Context) {
 		})
 	}
 	// dispatch hands ready replies to free workers, or queues each behind
-	// the send to its recipient that is on its way. mu is held.
-	dispatch := func() {
+	// the send to its recipient that is on its way. A reply claimed behind
+	// sends that have ended is returned, to be given back, unless they all
+	// went. mu is held.
+	dispatch := func() (giveBack []sigap.OutboundMessage) {
 		for len(ready) > 0 {
 			m := ready[0]
 			key := m.Office + "/" + m.To
@@ -290,14 +304,24 @@ func (s *Sender) Run(ctx context.Context) {
 				ready = ready[1:]
 				continue
 			}
+			if m.Behind && !s.ended[key] {
+				// One before it may be waiting for a retry: it must
+				// not be overtaken.
+				giveBack = append(giveBack, m)
+				ready = ready[1:]
+				s.held--
+				continue
+			}
 			if s.running >= workers {
-				return
+				return giveBack
 			}
 			waiting[key] = nil
+			delete(s.ended, key)
 			ready = ready[1:]
 			s.held--
 			start(m, key)
 		}
+		return giveBack
 	}
 	tick := time.NewTicker(s.Poll)
 	defer tick.Stop()
@@ -329,11 +353,18 @@ func (s *Sender) Run(ctx context.Context) {
 			ready = append(ready, s.offered...)
 			s.held += len(s.offered)
 			s.offered = s.offered[:0]
-			dispatch()
+			giveBack := dispatch()
 			// Handed-over replies cannot starve those left in the outbox:
 			// they are only handed over while workers are free (HasRoom).
 			want := workers - s.running - s.held
 			mu.Unlock()
+			if len(giveBack) > 0 {
+				// Claimed again, oldest first per recipient.
+				if err := s.releaseAll(work, giveBack); err != nil {
+					s.Log.Error("outbox", "err", err)
+				}
+				more = true
+			}
 			if !more || want <= 0 {
 				break
 			}

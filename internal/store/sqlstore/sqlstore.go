@@ -615,7 +615,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			}
 			switch {
 			case answer:
-				claimed, queued, err := s.enqueueReplies(ctx, q, answers[i].Replies, a.replies, now, c)
+				claimed, queued, err := s.enqueueReplies(ctx, q, answers[i].Replies, a.replies, now, c, answers[i].Behind)
 				if err != nil {
 					return fmt.Errorf("store message %s: %w", m.ID, err)
 				}
@@ -805,7 +805,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		if err := saving.save(ctx, tx); err != nil {
 			return err
 		}
-		if done.Replies, done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c); err != nil {
+		if done.Replies, done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c, false); err != nil {
 			return err
 		}
 		if c.InboxLease > 0 {
@@ -857,20 +857,26 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 
 // enqueueReplies stores a step's replies, encoded as payloads, and claims
 // them for c.OutboxLease if they all go to one recipient and nothing earlier
-// to them waits: they must go after it. It returns those it claimed, and
-// reports whether it left them queued instead.
-func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.OutboundMessage, payloads [][]byte, now time.Time, c sigap.Claim) (claimed []sigap.OutboundMessage, queued bool, err error) {
+// to them waits: they must go after it. With behind, earlier replies being
+// sent (claimed) do not stop the claim; those claimed so are marked Behind.
+// It returns those it claimed, and reports whether it left them queued
+// instead.
+func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.OutboundMessage, payloads [][]byte, now time.Time, c sigap.Claim, behind bool) (claimed []sigap.OutboundMessage, queued bool, err error) {
 	claim := c.OutboxLease > 0 && len(replies) > 0
 	for _, r := range replies[min(1, len(replies)):] {
 		claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
 	}
+	after := false // claimed behind earlier ones
 	if claim {
-		earlier, err := s.exists(ctx, q, `SELECT 1 FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' LIMIT 1`,
-			replies[0].Office, replies[0].To)
+		// NULL: none earlier; 0: one not being sent; 1: all being sent.
+		var sending sql.NullInt64
+		err := s.queryRow(ctx, q, `SELECT MIN(CASE WHEN claimed_until > ? THEN 1 ELSE 0 END) FROM outbox
+			WHERE office = ? AND recipient = ? AND state = 'pending'`, ms(now), replies[0].Office, replies[0].To).Scan(&sending)
 		if err != nil {
 			return nil, false, fmt.Errorf("enqueue reply: %w", err)
 		}
-		claim = !earlier
+		after = sending.Valid
+		claim = !after || behind && sending.Int64 == 1
 	}
 	for i, r := range replies {
 		attempts, until := 0, int64(0)
@@ -883,7 +889,7 @@ func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.Outb
 		}
 		if claim {
 			r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = outID, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
-			r.LeaseEnds = fromMS(until)
+			r.LeaseEnds, r.Behind = fromMS(until), after
 			claimed = append(claimed, r)
 		}
 	}

@@ -28,7 +28,7 @@ func answered(user string, version int64, lang string, n int, inReplyTo, text st
 
 // testAnswersOnArrival: a new message whose sender has nothing waiting is
 // stored answered, with its conversation (look-ups counted) and claimed
-// replies; a
+// replies (claimed behind the recipient's replies being sent, if asked); a
 // redelivery, a stale answer and a sender with a message waiting store no
 // answer, and the message waits to be answered by a worker.
 func testAnswersOnArrival(t *testing.T, s sigap.Store) {
@@ -148,5 +148,24 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	}
 	if c := stored("62822"); c.Version != 2 || hits("62822") != 2 {
 		t.Errorf("conversation after b2: version %d, %d look-ups; want 2, 2", c.Version, hits("62822"))
+	}
+	if saved.Queued[0].Behind {
+		t.Error("b2's queued reply is marked Behind")
+	}
+
+	// Behind the replies being sent (claimed), a caller sending them may
+	// claim the next one behind them; not behind one waiting unclaimed.
+	behind := func(a *sigap.Answer) *sigap.Answer { a.Behind = true; return a }
+	saved = save(msg("b3", "62822", "lagi"), behind(answered("62822", 2, "en", 3, "b3", "third", now)))
+	if len(saved.Answered) != 1 || len(saved.Replies) != 0 || len(saved.Queued) != 1 {
+		t.Fatalf("b3 behind b2's unclaimed reply: saved %+v; want it answered, its reply queued", saved)
+	}
+	saved = save(msg("c1", "62833", "halo"), answered("62833", 0, "en", 1, "c1", "first", now))
+	if len(saved.Replies) != 1 || saved.Replies[0].Behind {
+		t.Fatalf("c1: saved %+v; want its reply claimed, not behind anything", saved)
+	}
+	saved = save(msg("c2", "62833", "lagi"), behind(answered("62833", 1, "en", 2, "c2", "second", now)))
+	if len(saved.Answered) != 1 || len(saved.Replies) != 1 || !saved.Replies[0].Behind || saved.Replies[0].Attempts != 1 {
+		t.Fatalf("c2 behind c1's reply being sent: saved %+v; want its reply claimed behind it", saved)
 	}
 }
