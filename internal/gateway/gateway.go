@@ -173,6 +173,13 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		if busy {
 			continue
 		}
+		// A sender with a message waiting is answered in order by the
+		// workers. A turn worked out now would start from the state
+		// before that message, and what it files (a ticket) would stay
+		// though its answer is thrown away.
+		if waiting, err := p.Store.SenderWaiting(ctx, m.Office, m.From); err != nil || waiting {
+			continue
+		}
 		m.Attempts = 1
 		replies, conv, err := p.Turn(ctx, office, m)
 		if err != nil {

@@ -560,7 +560,8 @@ func hoAnsweredOnce(t *testing.T, handled []sigap.InboundMessage, d sigap.Delive
 // waiting is answered within SaveDelivery, before it returns and with no
 // worker running: its reply stored and handed over claimed, the sender told
 // to expect it, and the read receipt asked for once. A turn that fails on
-// arrival leaves the message to a worker.
+// arrival leaves the message to a worker, and the sender's next message
+// waits behind it.
 func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 	bot := &failOnceBot{fail: "wamid.gagal"}
 	s, p, _ := hoSetup(t, bot)
@@ -620,11 +621,21 @@ func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 	if n := hoPending(t, s); n != 1 {
 		t.Errorf("%d messages pending after a failed turn on arrival; want 1", n)
 	}
+	// The sender's next message waits behind it, not worked out on
+	// arrival from the state before it.
+	if added, err := p.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628222", "lagi")}}); err != nil || added != 1 {
+		t.Fatalf("SaveDelivery = %d, %v; want 1 added", added, err)
+	}
+	for _, m := range bot.handled() {
+		if m.ID == "wamid.lagi" {
+			t.Error("a message behind one waiting was answered on arrival")
+		}
+	}
 	stop := hoRun(t, p)
-	hoWaitFor(t, "the reply to the failed one", func() bool { return len(hoOutbox(t, s)) >= 2 && hoPending(t, s) == 0 })
+	hoWaitFor(t, "the replies to the waiting ones", func() bool { return len(hoOutbox(t, s)) >= 3 && hoPending(t, s) == 0 })
 	stop()
-	if got := hoByRecipient(hoOutbox(t, s))["628222"]; !slices.Equal(got, []string{"ok: gagal"}) {
-		t.Errorf("replies to 628222: %q, want the worker's one", got)
+	if got := hoByRecipient(hoOutbox(t, s))["628222"]; !slices.Equal(got, []string{"ok: gagal", "ok: lagi"}) {
+		t.Errorf("replies to 628222: %q, want the workers' two, in order", got)
 	}
 }
 

@@ -47,8 +47,13 @@ type Store struct {
 	queries sync.Map // query → the query for the engine, when not prepare
 	// convs caches conversations where this process is the only writer
 	// (SQLite); nil elsewhere. Everything that writes a conversation must
-	// put it there once committed (see conversationSaved).
+	// put it there once committed (see convSave.after).
 	convs *convCache
+	// waiting knows the senders with a message waiting, where this
+	// process is the only writer (SQLite); nil elsewhere. Everything that
+	// stores a message unanswered, or answers one, must tell it once
+	// committed.
+	waiting *waitingIndex
 }
 
 var _ sigap.Store = (*Store)(nil)
@@ -80,7 +85,7 @@ func New(db *sql.DB, d Dialect) *Store {
 	prepare := d.Name == "sqlite" && db.Stats().MaxOpenConnections == 0
 	st := &Store{db: db, dialect: d, w: w, prepare: prepare}
 	if w != nil {
-		st.convs = newConvCache()
+		st.convs, st.waiting = newConvCache(), newWaitingIndex()
 	}
 	return st
 }
@@ -558,9 +563,13 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 	}
 	claim := c.InboxLease > 0 && s.w != nil
 	until := ms(c.Now.Add(c.InboxLease))
-	var saved sigap.Saved
+	var (
+		saved     sigap.Saved
+		waitIDs   []string  // stored unanswered, for s.waiting
+		waitUsers []convKey // their senders
+	)
 	save := func(ctx context.Context, q dbtx) error {
-		saved = sigap.Saved{}
+		saved, waitIDs, waitUsers = sigap.Saved{}, waitIDs[:0], waitUsers[:0]
 		now := time.Now()
 		for i, m := range d.Messages {
 			a, waiting := ans[i], false
@@ -613,6 +622,9 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 					return fmt.Errorf("store message %s: %w", m.ID, err)
 				}
 			}
+			if !answer {
+				waitIDs, waitUsers = append(waitIDs, m.ID), append(waitUsers, convKey{m.Office, m.From})
+			}
 			switch {
 			case answer:
 				claimed, queued, err := s.enqueueReplies(ctx, q, answers[i].Replies, a.replies, now, c, answers[i].Behind)
@@ -643,20 +655,20 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		return nil
 	}
 	var err error
-	if len(d.Messages) == 1 && ans[0] == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
+	if s.w == nil && len(d.Messages) == 1 && ans[0] == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
 		// One statement is whole on its own: no transaction around it
-		// (on PostgreSQL that saves two round trips). On SQLite the
-		// writer runs it in a transaction anyway, with the check.
+		// (on PostgreSQL that saves two round trips).
 		err = s.writeOne(ctx, save)
 	} else {
 		var after func()
-		if s.convs != nil {
+		if s.w != nil {
 			after = func() {
 				for _, a := range ans {
 					if a != nil {
 						a.conv.cache()
 					}
 				}
+				s.waiting.stored(waitIDs, waitUsers)
 			}
 		}
 		err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) }, after)
@@ -841,7 +853,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			}
 		}
 		return nil
-	}, saving.after())
+	}, s.completed(id, saving))
 	if err != nil {
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
@@ -853,6 +865,18 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		done.Next.Attempts = attempts
 	}
 	return done, nil
+}
+
+// completed returns what to do once message id has been answered, with
+// the conversation saving stored: tell the caches.
+func (s *Store) completed(id string, saving *convSave) func() {
+	if s.w == nil {
+		return nil
+	}
+	return func() {
+		saving.cache()
+		s.waiting.answered(id)
+	}
 }
 
 // enqueueReplies stores a step's replies, encoded as payloads, and claims

@@ -169,3 +169,48 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 		t.Fatalf("c2 behind c1's reply being sent: saved %+v; want its reply claimed behind it", saved)
 	}
 }
+
+// testSenderWaiting: SenderWaiting says whether a sender has a message
+// stored and not yet answered, through every way a message is stored and
+// answered.
+func testSenderWaiting(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	claim := sigap.Claim{Now: now, InboxLease: time.Minute, OutboxLease: time.Minute}
+	want := func(step string, waiting map[string]bool) {
+		t.Helper()
+		for user, w := range waiting {
+			got, err := s.SenderWaiting(ctx, "jakpus", user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != w {
+				t.Errorf("%s: SenderWaiting(%s) = %v, want %v", step, user, got, w)
+			}
+		}
+	}
+	want("empty", map[string]bool{"62811": false})
+	deliver(t, s, msg("a1", "62811", "halo"), msg("a2", "62811", "lagi"))
+	want("two stored", map[string]bool{"62811": true, "62822": false})
+	got := claimInbound(t, s, now, "a1")
+	if err := s.CompleteInbound(ctx, got[0].ID, conv("62811"), nil); err != nil {
+		t.Fatal(err)
+	}
+	want("one answered", map[string]bool{"62811": true})
+	got = claimInbound(t, s, now.Add(time.Hour), "a2")
+	if err := s.CompleteInbound(ctx, got[0].ID, conv("62811"), nil); err != nil {
+		t.Fatal(err)
+	}
+	want("both answered", map[string]bool{"62811": false})
+	// Answered on arrival: nothing waits; a stale answer: it waits.
+	if _, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("b1", "62822", "halo")}},
+		[]*sigap.Answer{answered("62822", 0, "en", 1, "b1", "hello", now)}, claim); err != nil {
+		t.Fatal(err)
+	}
+	want("answered on arrival", map[string]bool{"62822": false})
+	if _, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("b2", "62822", "lagi")}},
+		[]*sigap.Answer{answered("62822", 0, "en", 1, "b2", "stale", now)}, claim); err != nil {
+		t.Fatal(err)
+	}
+	want("a stale answer", map[string]bool{"62822": true, "62811": false})
+}

@@ -1,0 +1,124 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+)
+
+// waitingIndex knows, where this process is the database's only writer
+// (SQLite), which senders have a message stored and not yet answered, so
+// that SenderWaiting, asked before every message is answered on arrival,
+// costs no read (a read was 6% of the throughput). It is loaded inside the
+// writer and kept after each commit, in commit order (see writer), so it
+// answers what reading the committed database would.
+type waitingIndex struct {
+	mu     sync.Mutex
+	loaded bool
+	ids    map[string]convKey // a waiting message's id → its sender
+	n      map[convKey]int    // sender → messages waiting
+}
+
+func newWaitingIndex() *waitingIndex {
+	return &waitingIndex{ids: map[string]convKey{}, n: map[convKey]int{}}
+}
+
+// has reports whether the sender has a message waiting, and whether the
+// index is loaded (if not, it knows nothing).
+func (x *waitingIndex) has(office, sender string) (waiting, loaded bool) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.n[convKey{office, sender}] > 0, x.loaded
+}
+
+// stored records messages committed unanswered.
+func (x *waitingIndex) stored(ids []string, senders []convKey) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, id := range ids {
+		if _, ok := x.ids[id]; !ok {
+			x.ids[id] = senders[i]
+			x.n[senders[i]]++
+		}
+	}
+}
+
+// answered records a message committed answered.
+func (x *waitingIndex) answered(id string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	k, ok := x.ids[id]
+	if !ok {
+		return
+	}
+	delete(x.ids, id)
+	if x.n[k]--; x.n[k] <= 0 {
+		delete(x.n, k)
+	}
+}
+
+// load reads the waiting messages inside the writer, where no commit can
+// come between the read and the hooks of the commits after it, and takes
+// them once that read's transaction has committed, in commit order.
+func (s *Store) loadWaiting(ctx context.Context) error {
+	var (
+		ids     []string
+		senders []convKey
+	)
+	err := s.w.doAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		ids, senders = ids[:0], senders[:0]
+		rows, err := s.query(ctx, tx, `SELECT id, office, sender FROM inbound_messages WHERE state = 'pending'`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				id string
+				k  convKey
+			)
+			if err := rows.Scan(&id, &k.office, &k.user); err != nil {
+				return err
+			}
+			ids, senders = append(ids, id), append(senders, k)
+		}
+		return rows.Err()
+	}, func() {
+		x := s.waiting
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if x.loaded {
+			return
+		}
+		x.ids, x.n, x.loaded = map[string]convKey{}, map[convKey]int{}, true
+		for i, id := range ids {
+			x.ids[id] = senders[i]
+			x.n[senders[i]]++
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("read waiting messages: %w", err)
+	}
+	return nil
+}
+
+// SenderWaiting implements sigap.Inbox.
+func (s *Store) SenderWaiting(ctx context.Context, office, sender string) (bool, error) {
+	if s.waiting != nil {
+		waiting, loaded := s.waiting.has(office, sender)
+		if loaded {
+			return waiting, nil
+		}
+		if err := s.loadWaiting(ctx); err != nil {
+			return false, err
+		}
+		waiting, _ = s.waiting.has(office, sender)
+		return waiting, nil
+	}
+	waiting, err := s.senderWaiting(ctx, s.db, office, sender)
+	if err != nil {
+		return false, fmt.Errorf("sender waiting: %w", err)
+	}
+	return waiting, nil
+}
