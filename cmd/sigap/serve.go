@@ -125,7 +125,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if sender != nil {
 		// Replies are claimed for the sender where they are stored and
 		// handed to it; those left queued behind earlier ones, it claims.
-		proc.OutboxLease, proc.ReplyRoom, proc.Expect = sender.Lease, sender.HasRoom, sender.Expect
+		proc.OutboxLease, proc.ReplyRoom, proc.Sending = sender.Lease, sender.HasRoom, sender.Sending
 		proc.Replies = func(claimed, queued []sigap.OutboundMessage) {
 			if len(claimed) > 0 {
 				sender.Offer(claimed)

@@ -60,11 +60,11 @@ type Processor struct {
 	// ReplyRoom, if set, says whether the sender can take replies claimed
 	// for it now; if not, they are left in the outbox for it to claim.
 	ReplyRoom func() bool
-	// Expect, if set, is called before replies to a recipient are stored
-	// (see outbox.Sender.Expect), and reports whether the recipient's
-	// earlier replies are being sent, for replies answered on arrival to be
-	// claimed behind them (Answer.Behind); it must not block.
-	Expect func(office, to string) bool
+	// Sending, if set, is asked before the replies of a message answered
+	// on arrival are stored (see outbox.Sender.Sending) whether the
+	// recipient's earlier replies are being sent, for these to be claimed
+	// behind them (Answer.Behind); it must not block.
+	Sending func(office, to string) bool
 	// Received, if set, is called before a message is answered (to mark it
 	// read and show the typing indicator); it must not block.
 	Received func(office sigap.Office, m sigap.InboundMessage)
@@ -111,8 +111,8 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 	answers, release := p.answerAhead(ctx, d.Messages)
 	defer release()
 	for i, a := range answers {
-		if a != nil && len(a.Replies) > 0 && p.Expect != nil {
-			a.Behind = p.Expect(d.Messages[i].Office, d.Messages[i].From)
+		if a != nil && len(a.Replies) > 0 && p.Sending != nil {
+			a.Behind = p.Sending(d.Messages[i].Office, d.Messages[i].From)
 		}
 	}
 	claim := p.claim()
@@ -173,10 +173,10 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		if busy {
 			continue
 		}
-		// A sender with a message waiting is answered in order by the
-		// workers. A turn worked out now would start from the state
-		// before that message, and what it files (a ticket) would stay
-		// though its answer is thrown away.
+		// A sender with a message waiting (or who cannot be asked about)
+		// is answered in order by the workers. A turn worked out now
+		// would start from the state before that message, and what it
+		// files (a ticket) would stay though its answer is thrown away.
 		if waiting, err := p.Store.SenderWaiting(ctx, m.Office, m.From); err != nil || waiting {
 			continue
 		}
@@ -408,9 +408,6 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		replies = []sigap.Reply{p.Bot.Apology(conv.Lang)}
 	}
 	out := p.outbound(m, replies)
-	if len(out) > 0 && p.Expect != nil {
-		p.Expect(m.Office, m.From)
-	}
 	done, err := p.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
 	if err != nil {
 		return nil, err

@@ -558,8 +558,8 @@ func hoAnsweredOnce(t *testing.T, handled []sigap.InboundMessage, d sigap.Delive
 
 // TestSaveDeliveryAnswersOnArrival: a message whose sender has nothing
 // waiting is answered within SaveDelivery, before it returns and with no
-// worker running: its reply stored and handed over claimed, the sender told
-// to expect it, and the read receipt asked for once. A turn that fails on
+// worker running: its reply stored and handed over claimed, the sender asked
+// whether it is sending to them, and the read receipt asked for once. A turn that fails on
 // arrival leaves the message to a worker, and the sender's next message
 // waits behind it.
 func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
@@ -579,7 +579,7 @@ func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 			queue = append(queue, m.Reply.Text)
 		}
 	}
-	p.Expect = func(office, to string) bool {
+	p.Sending = func(office, to string) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		expected = append(expected, office+"/"+to)
@@ -604,7 +604,7 @@ func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 		t.Errorf("outbox %+v, handed over claimed %+v, queued %q; want its one reply, claimed", out, claimed, queue)
 	}
 	if want := []string{"jakpus/628111"}; !slices.Equal(expected, want) {
-		t.Errorf("Expect called for %q, want %q", expected, want)
+		t.Errorf("Sending asked about %q, want %q", expected, want)
 	}
 	if want := []string{"wamid.halo"}; !slices.Equal(received, want) {
 		t.Errorf("Received called for %q, want %q", received, want)

@@ -482,7 +482,7 @@ func hoAnswerBehind(t *testing.T, ob *hoOutbox, to, inbound string, lease time.D
 }
 
 // TestReplyClaimedBehindOneBeingSent: a reply answered on arrival while the
-// recipient's previous reply is on its way (Expect says so) is claimed
+// recipient's previous reply is on its way (Sending says so) is claimed
 // behind it and sent right after it, with no claim of its own; if the one
 // before must be retried instead, it is given back unsent, to go after it.
 func TestReplyClaimedBehindOneBeingSent(t *testing.T) {
@@ -496,14 +496,14 @@ func TestReplyClaimedBehindOneBeingSent(t *testing.T) {
 			snd.Limiter = lim
 			stop := hoRun(t, ob, snd)
 
-			if snd.Expect(hoOffice.Code, "628111") {
-				t.Error("Expect says replies to 628111 are being sent before any is")
+			if snd.Sending(hoOffice.Code, "628111") {
+				t.Error("Sending says replies to 628111 are being sent before any is")
 			}
 			first := hoReplies(t, ob, "628111", "wamid.1", time.Now(), lease, "satu")
 			snd.Offer(first)
 			hoWaitFor(t, "the first reply on its way (waiting for the budget)", func() bool { _, waiting, _ := lim.state(); return waiting == 1 })
-			if !snd.Expect(hoOffice.Code, "628111") {
-				t.Fatal("Expect does not say a reply to 628111 is being sent")
+			if !snd.Sending(hoOffice.Code, "628111") {
+				t.Fatal("Sending does not say a reply to 628111 is being sent")
 			}
 			second := hoAnswerBehind(t, ob, "628111", "wamid.2", lease, "dua")
 			if retry {

@@ -128,11 +128,11 @@ func (s *Sender) Queued(msgs []sigap.OutboundMessage) {
 	}
 }
 
-// Expect tells the sender that a reply to the recipient is about to be
-// stored, and reports whether replies to them are being sent: then the new
-// one may be claimed behind them (sigap.Answer.Behind), to be sent after
-// them. (One stored unclaimed instead is claimed when Queued says so.)
-func (s *Sender) Expect(office, to string) bool {
+// Sending reports whether replies to the recipient are being sent: a new
+// one may then be claimed behind them (sigap.Answer.Behind) and offered, to
+// be sent after them. (One stored unclaimed instead is claimed when Queued
+// says so.)
+func (s *Sender) Sending(office, to string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, sending := s.waiting[office+"/"+to]
