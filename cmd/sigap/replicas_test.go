@@ -154,11 +154,20 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 		t.Errorf("%d duplicates: more than the sends that can be in flight in the killed replica", dups)
 	}
 	// Slots are counted by the sender's clock and stamped here on arrival,
-	// milliseconds later (tens on a machine busy with other tests: a busy
-	// second once showed 18), so a slot taken late in one second can land
-	// in the next. A budget each replica spent on its own would show as
-	// twice the budget.
-	if rates[0] > budget+budget/4+1 {
+	// milliseconds later (tens or more on a machine busy with other tests:
+	// busy seconds have shown 18 and 21), so a slot taken late in one
+	// second can land in the next, which then shows more than the budget
+	// and its neighbour less. A budget each replica spent on its own would
+	// show as twice the budget, second after second.
+	if rates[0] > budget*3/2 {
 		t.Errorf("%d replies in one second from one number, budget %d/s shared by both replicas", rates[0], budget)
+	}
+	top := rates[:min(5, len(rates))]
+	sum := 0
+	for _, n := range top {
+		sum += n
+	}
+	if sum > len(top)*budget+budget/2 {
+		t.Errorf("%d replies in the %d busiest seconds from one number, budget %d/s shared by both replicas", sum, len(top), budget)
 	}
 }
