@@ -445,8 +445,8 @@ func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) e
 
 // send sends m and records the outcome. If chain, asked once m is sent,
 // gives a lease, recording that it was sent also claims the recipient's
-// next reply, returned to be sent next. pending reports that m is still to be sent (a retry, or the send
-// budget's wait given up).
+// next reply, returned to be sent next. pending reports that m is still to
+// be sent (a retry, or the send budget's wait given up).
 func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func() time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
 	// Built only when something is logged: most sends log nothing.
 	log := func() *slog.Logger { return s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts) }
