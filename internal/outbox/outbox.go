@@ -80,7 +80,9 @@ type Sender struct {
 	ended map[string]bool
 }
 
-// NewSender returns a sender with the usual settings.
+// NewSender returns a sender with the usual settings. Its 128 workers are
+// below the idle connections the WhatsApp client keeps (160): a send
+// beyond those dials a connection of its own and closes it after.
 func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, bool), log *slog.Logger) *Sender {
 	return &Sender{
 		Outbox: ob, Channel: ch, Offices: offices, Limiter: NewLocalLimiter(), Log: log, Now: time.Now,

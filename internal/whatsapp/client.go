@@ -38,9 +38,9 @@ func NewClient(baseURL, version string) *Client {
 }
 
 // maxIdleGraphConns bounds the idle connections kept to the Graph API:
-// above the sends one process makes at once (outbox workers and read
-// receipts).
-const maxIdleGraphConns = 64
+// above the sends one process makes at once (the outbox sender's 128
+// workers, and read receipts).
+const maxIdleGraphConns = 160
 
 // APIError is an error the Graph API answered with.
 type APIError struct {
