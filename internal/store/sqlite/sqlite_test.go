@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/store/sqlite"
@@ -69,5 +70,54 @@ func TestSenderWaitingAfterReopening(t *testing.T) {
 	}
 	if got, _ := s.SenderWaiting(ctx, "jakpus", "62811"); got {
 		t.Error("SenderWaiting after the message was answered = true")
+	}
+}
+
+// TestConversationChangedByAnotherProcess: a conversation that another
+// process on the same file stored (sigap chat) is not overwritten by an
+// answer worked out from this process's cached copy; the message waits, and
+// the conversation is read again from the file.
+func TestConversationChangedByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sigap.db")
+	server, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	chat, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chat.Close()
+
+	conv := sigap.Conversation{Office: "jakpus", User: "62811", Lang: "id"}
+	if err := server.SaveConversation(ctx, conv); err != nil {
+		t.Fatal(err)
+	}
+	cached, err := server.Conversation(ctx, "jakpus", "62811")
+	if err != nil || cached.Version != 1 {
+		t.Fatalf("server's conversation: %+v, %v; want version 1", cached, err)
+	}
+	other := cached
+	other.Lang = "en"
+	if err := chat.SaveConversation(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+
+	answer := cached
+	answer.Awaiting = "birth_date"
+	m := sigap.InboundMessage{ID: "wamid.1", Office: "jakpus", From: "62811", Kind: sigap.KindText, Text: "halo"}
+	saved, err := server.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}},
+		[]*sigap.Answer{{Conv: answer}}, sigap.Claim{Now: time.Now(), InboxLease: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Added != 1 || len(saved.Answered) != 0 {
+		t.Errorf("saved %+v; want the message stored unanswered", saved)
+	}
+	got, err := server.Conversation(ctx, "jakpus", "62811")
+	if err != nil || got.Lang != "en" || got.Awaiting != "" || got.Version != 2 {
+		t.Errorf("server's conversation afterwards: %+v, %v; want chat's (en, version 2)", got, err)
 	}
 }
