@@ -51,7 +51,8 @@ type Inbox interface {
 	//
 	// A new message with an answer is stored answered, with the answer's
 	// conversation and replies (claimed for c.OutboxLease when nothing
-	// earlier to the sender waits), if its sender has no earlier message
+	// earlier to the recipient waits, or with Answer.Behind when all that
+	// waits is being sent), if its sender has no earlier message
 	// waiting and the conversation is still at the answer's Version;
 	// otherwise it is stored unanswered. An unanswered new message whose
 	// sender has no earlier message waiting is claimed for c.InboxLease,

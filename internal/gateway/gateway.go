@@ -110,11 +110,6 @@ func (p *Processor) Wake() { worker.Wake(p.wake) }
 func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
 	answers, release := p.answerAhead(ctx, d.Messages)
 	defer release()
-	for i, a := range answers {
-		if a != nil && len(a.Replies) > 0 && p.Sending != nil {
-			a.Behind = p.Sending(d.Messages[i].Office, d.Messages[i].From)
-		}
-	}
 	claim := p.claim()
 	saved, err := p.Store.SaveDeliveryClaiming(ctx, d, answers, claim)
 	if err != nil {
@@ -189,7 +184,11 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		if answers == nil {
 			answers = make([]*sigap.Answer, len(msgs))
 		}
-		answers[i] = &sigap.Answer{Conv: conv, Replies: p.outbound(m, replies)}
+		a := &sigap.Answer{Conv: conv, Replies: p.outbound(m, replies)}
+		if len(a.Replies) > 0 && p.Sending != nil {
+			a.Behind = p.Sending(m.Office, m.From)
+		}
+		answers[i] = a
 	}
 	return answers, func() {
 		if len(mine) == 0 {

@@ -564,12 +564,11 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 	claim := c.InboxLease > 0 && s.w != nil
 	until := ms(c.Now.Add(c.InboxLease))
 	var (
-		saved     sigap.Saved
-		waitIDs   []string  // stored unanswered, for s.waiting
-		waitUsers []convKey // their senders
+		saved      sigap.Saved
+		unanswered []waitingMsg // for s.waiting
 	)
 	save := func(ctx context.Context, q dbtx) error {
-		saved, waitIDs, waitUsers = sigap.Saved{}, waitIDs[:0], waitUsers[:0]
+		saved, unanswered = sigap.Saved{}, unanswered[:0]
 		now := time.Now()
 		for i, m := range d.Messages {
 			a, waiting := ans[i], false
@@ -580,12 +579,14 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 				}
 			}
 			answer, mine := a != nil && !waiting, claim && !waiting
-			state, attempts, claimedUntil, processedAt := "pending", 0, int64(0), int64(0)
-			switch {
-			case answer:
-				state, attempts, processedAt = "done", 1, ms(now)
-			case mine:
-				attempts, claimedUntil = 1, until
+			// How it waits, unless answered: claimed if it is mine.
+			waitAttempts, waitUntil := 0, int64(0)
+			if mine {
+				waitAttempts, waitUntil = 1, until
+			}
+			state, attempts, claimedUntil, processedAt := "pending", waitAttempts, waitUntil, int64(0)
+			if answer {
+				state, attempts, claimedUntil, processedAt = "done", 1, 0, ms(now)
 			}
 			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
 				claimed_until, state, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
@@ -609,13 +610,8 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 					// The turn read a conversation that has changed since:
 					// the message waits to be answered from the new one.
 					answer = false
-					if mine {
-						attempts, claimedUntil = 1, until
-					} else {
-						attempts, claimedUntil = 0, 0
-					}
 					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = ?,
-						claimed_until = ? WHERE id = ?`, attempts, claimedUntil, m.ID); err != nil {
+						claimed_until = ? WHERE id = ?`, waitAttempts, waitUntil, m.ID); err != nil {
 						return fmt.Errorf("store message %s: %w", m.ID, err)
 					}
 				case err != nil:
@@ -623,7 +619,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 				}
 			}
 			if !answer {
-				waitIDs, waitUsers = append(waitIDs, m.ID), append(waitUsers, convKey{m.Office, m.From})
+				unanswered = append(unanswered, waitingMsg{m.ID, convKey{m.Office, m.From}})
 			}
 			switch {
 			case answer:
@@ -668,7 +664,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 						a.conv.cache()
 					}
 				}
-				s.waiting.stored(waitIDs, waitUsers)
+				s.waiting.stored(unanswered)
 			}
 		}
 		err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) }, after)

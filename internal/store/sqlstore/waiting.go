@@ -32,14 +32,25 @@ func (x *waitingIndex) has(office, sender string) (waiting, loaded bool) {
 	return x.n[convKey{office, sender}] > 0, x.loaded
 }
 
+// waitingMsg is a message stored unanswered, and its sender.
+type waitingMsg struct {
+	id     string
+	sender convKey
+}
+
 // stored records messages committed unanswered.
-func (x *waitingIndex) stored(ids []string, senders []convKey) {
+func (x *waitingIndex) stored(msgs []waitingMsg) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for i, id := range ids {
-		if _, ok := x.ids[id]; !ok {
-			x.ids[id] = senders[i]
-			x.n[senders[i]]++
+	x.add(msgs)
+}
+
+// add records msgs. x.mu is held.
+func (x *waitingIndex) add(msgs []waitingMsg) {
+	for _, m := range msgs {
+		if _, ok := x.ids[m.id]; !ok {
+			x.ids[m.id] = m.sender
+			x.n[m.sender]++
 		}
 	}
 }
@@ -62,26 +73,20 @@ func (x *waitingIndex) answered(id string) {
 // come between the read and the hooks of the commits after it, and takes
 // them once that read's transaction has committed, in commit order.
 func (s *Store) loadWaiting(ctx context.Context) error {
-	var (
-		ids     []string
-		senders []convKey
-	)
+	var msgs []waitingMsg
 	err := s.w.doAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		ids, senders = ids[:0], senders[:0]
+		msgs = msgs[:0]
 		rows, err := s.query(ctx, tx, `SELECT id, office, sender FROM inbound_messages WHERE state = 'pending'`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var (
-				id string
-				k  convKey
-			)
-			if err := rows.Scan(&id, &k.office, &k.user); err != nil {
+			var m waitingMsg
+			if err := rows.Scan(&m.id, &m.sender.office, &m.sender.user); err != nil {
 				return err
 			}
-			ids, senders = append(ids, id), append(senders, k)
+			msgs = append(msgs, m)
 		}
 		return rows.Err()
 	}, func() {
@@ -92,10 +97,7 @@ func (s *Store) loadWaiting(ctx context.Context) error {
 			return
 		}
 		x.ids, x.n, x.loaded = map[string]convKey{}, map[convKey]int{}, true
-		for i, id := range ids {
-			x.ids[id] = senders[i]
-			x.n[senders[i]]++
-		}
+		x.add(msgs)
 	})
 	if err != nil {
 		return fmt.Errorf("read waiting messages: %w", err)
