@@ -10,7 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/pressly/goose/v3"
 
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
@@ -60,5 +61,72 @@ func Open(ctx context.Context, url string, opt Options) (*sqlstore.Store, error)
 		SkipLocked:           "FOR UPDATE SKIP LOCKED",
 		InsertReturning:      true,
 		Ready:                Migrations.Current,
+		Pipeline:             pipeline,
 	}), nil
+}
+
+// pipeline implements sqlstore.Pipeline with a pgx batch that begins the
+// transaction: BEGIN and the statements go in one round trip, the commit in
+// a second.
+func pipeline(ctx context.Context, db *sql.DB, stmts []sqlstore.Stmt, check func(rows [][][]any) bool) (committed bool, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("pipeline: %w", err)
+	}
+	defer conn.Close()
+	err = conn.Raw(func(driverConn any) error {
+		c := driverConn.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		b.BeginTx(pgx.TxOptions{})
+		for _, st := range stmts {
+			b.Queue(st.Query, st.Args...)
+		}
+		br := c.SendBatch(ctx, b)
+		tx := br.Tx()
+		defer tx.Rollback(context.WithoutCancel(ctx)) // after a commit, nothing
+		rows, err := results(br, len(stmts))
+		if err != nil {
+			return err
+		}
+		if !check(rows) {
+			return tx.Rollback(ctx)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		committed = true
+		return nil
+	})
+	return committed, err
+}
+
+// results reads a batch's results: BEGIN's, then n statements' rows, and
+// closes it.
+func results(br pgx.BatchResults, n int) ([][][]any, error) {
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	out := make([][][]any, n)
+	for i := range out {
+		rows, err := br.Query()
+		if err == nil {
+			for rows.Next() {
+				var vals []any
+				if vals, err = rows.Values(); err != nil {
+					break
+				}
+				out[i] = append(out[i], vals)
+			}
+			rows.Close()
+			if err == nil {
+				err = rows.Err()
+			}
+		}
+		if err != nil {
+			br.Close()
+			return nil, err
+		}
+	}
+	return out, br.Close()
 }

@@ -32,6 +32,9 @@ type Dialect struct {
 	InsertReturning bool
 	// Ready checks that the schema is current.
 	Ready func(ctx context.Context, db *sql.DB) error
+	// Pipeline, where the driver can, sends a transaction's statements
+	// together (see answerAtOnce).
+	Pipeline Pipeline
 }
 
 // Store is a sigap.Store over database/sql.
@@ -482,14 +485,13 @@ func (cs *convSave) save(ctx context.Context, q dbtx) error {
 			ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
 				version = conversations.version + 1
 			RETURNING version`, c.Office, c.User, string(cs.state), now).Scan(&version)
-	case c.Version == 0:
-		version = 1
-		res, err = s.exec(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
-			ON CONFLICT (office, user_id) DO NOTHING`, c.Office, c.User, string(cs.state), now)
 	default:
-		version = c.Version + 1
-		res, err = s.exec(ctx, q, `UPDATE conversations SET state = ?, updated_at = ?, version = ?
-			WHERE office = ? AND user_id = ? AND version = ?`, string(cs.state), now, version, c.Office, c.User, c.Version)
+		var (
+			query string
+			args  []any
+		)
+		query, args, version = cs.checkedSave(now)
+		res, err = s.exec(ctx, q, query, args...)
 	}
 	if err == nil && res != nil {
 		var n int64
@@ -504,6 +506,16 @@ func (cs *convSave) save(ctx context.Context, q dbtx) error {
 	}
 	cs.version = version
 	return nil
+}
+
+// checkedSave returns the statement of a checked save, its arguments and
+// the version it stores.
+func (cs *convSave) checkedSave(now int64) (query string, args []any, version int64) {
+	c := cs.c
+	if c.Version == 0 {
+		return insertConversation, []any{c.Office, c.User, string(cs.state), now}, 1
+	}
+	return updateConversation, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version}, c.Version + 1
 }
 
 // after returns what to do once the transaction that saved the
@@ -562,6 +574,15 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		ans[i] = &encoded{conv: s.savingConversation(a.Conv, state, true), replies: replies}
 	}
 	claim := c.InboxLease > 0 && s.w != nil
+	if s.dialect.Pipeline != nil && !claim && len(d.Messages) == 1 && ans[0] != nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
+		saved, ok, err := s.answerAtOnce(ctx, d.Messages[0], payloads[0], answers[0], ans[0].conv, ans[0].replies, c)
+		if err != nil {
+			return sigap.Saved{}, fmt.Errorf("save delivery: %w", err)
+		}
+		if ok {
+			return saved, nil
+		}
+	}
 	until := ms(c.Now.Add(c.InboxLease))
 	var (
 		saved      sigap.Saved
@@ -588,8 +609,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			if answer {
 				state, attempts, claimedUntil, processedAt = "done", 1, 0, ms(now)
 			}
-			res, err := s.exec(ctx, q, `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
-				claimed_until, state, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			res, err := s.exec(ctx, q, insertInbound,
 				m.ID, m.Office, m.From, ms(now), payloads[i], attempts, claimedUntil, state, processedAt)
 			if err != nil {
 				return fmt.Errorf("store message %s: %w", m.ID, err)
@@ -692,9 +712,28 @@ func encodeStep(conv sigap.Conversation, replies []sigap.OutboundMessage) (state
 // senderWaiting reports whether a sender has a message waiting to be
 // answered (claimed or not).
 func (s *Store) senderWaiting(ctx context.Context, q dbtx, office, sender string) (bool, error) {
-	return s.exists(ctx, q, `SELECT 1 FROM inbound_messages WHERE office = ? AND sender = ? AND state = 'pending' LIMIT 1`,
-		office, sender)
+	return s.exists(ctx, q, senderWaitingQuery, office, sender)
 }
+
+// The statements that store a message with its answer, shared by the
+// transaction that runs them one by one and the one that sends them
+// together (see answerAtOnce).
+const (
+	senderWaitingQuery = `SELECT 1 FROM inbound_messages WHERE office = ? AND sender = ? AND state = 'pending' LIMIT 1`
+	insertInbound      = `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
+		claimed_until, state, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	// NULL: no reply to the recipient waiting; 0: one not being sent;
+	// 1: all being sent.
+	outboxSending = `SELECT MIN(CASE WHEN claimed_until > ? THEN 1 ELSE 0 END) FROM outbox
+		WHERE office = ? AND recipient = ? AND state = 'pending'`
+	insertOutbox = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at,
+		attempts, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// A checked conversation save: the first one, and one over a version.
+	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
+		ON CONFLICT (office, user_id) DO NOTHING`
+	updateConversation = `UPDATE conversations SET state = ?, updated_at = ?, version = ?
+		WHERE office = ? AND user_id = ? AND version = ?`
+)
 
 // exists reports whether query (a SELECT 1 … LIMIT 1) finds a row.
 func (s *Store) exists(ctx context.Context, q dbtx, query string, args ...any) (bool, error) {
@@ -882,16 +921,12 @@ func (s *Store) completed(id string, saving *convSave) func() {
 // It returns those it claimed, and reports whether it left them queued
 // instead.
 func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.OutboundMessage, payloads [][]byte, now time.Time, c sigap.Claim, behind bool) (claimed []sigap.OutboundMessage, queued bool, err error) {
-	claim := c.OutboxLease > 0 && len(replies) > 0
-	for _, r := range replies[min(1, len(replies)):] {
-		claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
-	}
+	claim := claimable(replies, c)
 	after := false // claimed behind earlier ones
 	if claim {
 		// NULL: none earlier; 0: one not being sent; 1: all being sent.
 		var sending sql.NullInt64
-		err := s.queryRow(ctx, q, `SELECT MIN(CASE WHEN claimed_until > ? THEN 1 ELSE 0 END) FROM outbox
-			WHERE office = ? AND recipient = ? AND state = 'pending'`, ms(now), replies[0].Office, replies[0].To).Scan(&sending)
+		err := s.queryRow(ctx, q, outboxSending, ms(now), replies[0].Office, replies[0].To).Scan(&sending)
 		if err != nil {
 			return nil, false, fmt.Errorf("enqueue reply: %w", err)
 		}
@@ -908,12 +943,27 @@ func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.Outb
 			return nil, false, err
 		}
 		if claim {
-			r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = outID, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
-			r.LeaseEnds, r.Behind = fromMS(until), after
-			claimed = append(claimed, r)
+			claimed = append(claimed, claimedReply(r, outID, now, until, after))
 		}
 	}
 	return claimed, len(replies) > 0 && !claim, nil
+}
+
+// claimable reports whether a step's replies can be claimed with it: c
+// claims, and they go to one recipient.
+func claimable(replies []sigap.OutboundMessage, c sigap.Claim) bool {
+	claim := c.OutboxLease > 0 && len(replies) > 0
+	for _, r := range replies[min(1, len(replies)):] {
+		claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
+	}
+	return claim
+}
+
+// claimedReply is r as stored with id at now, claimed until until.
+func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64, behind bool) sigap.OutboundMessage {
+	r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = id, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
+	r.LeaseEnds, r.Behind = fromMS(until), behind
+	return r
 }
 
 // ---- outbox
@@ -921,17 +971,15 @@ func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.Outb
 // enqueue stores m, its reply encoded as payload, claimed until until if
 // that is not zero, and returns its id.
 func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
-	const insert = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at, attempts, claimed_until)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	args := []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until}
+	args := outboxArgs(m, payload, now, attempts, until)
 	var id int64
 	if s.dialect.InsertReturning {
-		if err := s.queryRow(ctx, q, insert+` RETURNING id`, args...).Scan(&id); err != nil {
+		if err := s.queryRow(ctx, q, insertOutbox+` RETURNING id`, args...).Scan(&id); err != nil {
 			return 0, fmt.Errorf("enqueue reply: %w", err)
 		}
 		return id, nil
 	}
-	res, err := s.exec(ctx, q, insert, args...)
+	res, err := s.exec(ctx, q, insertOutbox, args...)
 	if err == nil {
 		id, err = res.LastInsertId()
 	}
@@ -939,6 +987,11 @@ func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, pa
 		return 0, fmt.Errorf("enqueue reply: %w", err)
 	}
 	return id, nil
+}
+
+// outboxArgs returns insertOutbox's arguments.
+func outboxArgs(m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) []any {
+	return []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until}
 }
 
 // ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt.

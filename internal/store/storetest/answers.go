@@ -217,3 +217,67 @@ func testSenderWaiting(t *testing.T, s sigap.Store) {
 	}
 	want("a stale answer", map[string]bool{"62822": true, "62811": false})
 }
+
+// testAnswersUnclaimed: with nothing claimed (so no earlier reply being
+// sent tells on it), a redelivery, a stale answer and an answer behind a
+// waiting message still store nothing of their answer; an answer from the
+// current state is stored with its reply queued.
+func testAnswersUnclaimed(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	save := func(m sigap.InboundMessage, a *sigap.Answer) sigap.Saved {
+		t.Helper()
+		saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}, []*sigap.Answer{a}, sigap.Claim{Now: now})
+		if err != nil {
+			t.Fatalf("%s: %v", m.ID, err)
+		}
+		return saved
+	}
+	want := func(step string, version int64, lang string) {
+		t.Helper()
+		c, err := s.Conversation(ctx, "jakpus", "62844")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Version != version || c.Lang != lang {
+			t.Errorf("after %s: conversation at version %d (%q); want %d (%q)", step, c.Version, c.Lang, version, lang)
+		}
+	}
+
+	d1 := msg("d1", "62844", "halo")
+	saved := save(d1, answered("62844", 0, "en", 1, "d1", "hello", now))
+	if saved.Added != 1 || len(saved.Answered) != 1 || len(saved.Replies) != 0 || len(saved.Queued) != 1 {
+		t.Fatalf("d1: saved %+v; want it answered, its reply queued", saved)
+	}
+	want("d1", 1, "en")
+
+	if saved := save(d1, answered("62844", 1, "id", 2, "d1", "lagi", now)); saved.Added != 0 || len(saved.Answered) != 0 || len(saved.Queued) != 0 {
+		t.Errorf("redelivered d1: saved %+v; want nothing", saved)
+	}
+	want("a redelivery", 1, "en")
+
+	saved = save(msg("d2", "62844", "#bayar"), answered("62844", 0, "id", 1, "d2", "stale", now))
+	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Queued) != 0 {
+		t.Errorf("stale d2: saved %+v; want it added, unanswered", saved)
+	}
+	want("a stale answer", 1, "en")
+
+	saved = save(msg("d3", "62844", "menu"), answered("62844", 1, "id", 2, "d3", "too early", now))
+	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Queued) != 0 {
+		t.Errorf("d3 behind d2: saved %+v; want it added, unanswered", saved)
+	}
+	want("an answer behind a waiting message", 1, "en")
+
+	// d1's reply is the only one stored.
+	out, err := s.ClaimOutbound(ctx, now.Add(time.Second), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out[0].Reply.Text != "hello" {
+		t.Fatalf("replies stored: %+v, want d1's", out)
+	}
+	if err := s.MarkSent(ctx, out[0].ID, "wamid.d1", now); err != nil {
+		t.Fatal(err)
+	}
+	claimOutbound(t, s, now.Add(2*time.Second), 10)
+}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"ConversationState", testConversationState},
 		{"SaveDeliveryClaiming", testSaveDeliveryClaiming},
 		{"AnswersOnArrival", testAnswersOnArrival},
+		{"AnswersUnclaimed", testAnswersUnclaimed},
 		{"SenderWaiting", testSenderWaiting},
 		{"CompleteInboundOnce", testCompleteInboundOnce},
 		{"CompleteInboundClaimsReplies", testCompleteInboundClaimsReplies},

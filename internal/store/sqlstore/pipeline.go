@@ -1,0 +1,112 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// Stmt is a statement, written for the engine, and its arguments.
+type Stmt struct {
+	Query string
+	Args  []any
+}
+
+// Pipeline runs stmts in one transaction, sent to the database together,
+// in one round trip. It hands check the rows each statement returned (each
+// row its columns' values, as the driver gives them) and commits if check
+// returns true; otherwise, or if a statement fails, it rolls back.
+// committed reports which.
+type Pipeline func(ctx context.Context, db *sql.DB, stmts []Stmt, check func(rows [][][]any) bool) (committed bool, err error)
+
+// answerAtOnce stores a message with its answer in two round trips to the
+// database where the engine can pipeline (PostgreSQL): the statements of
+// SaveDeliveryClaiming's transaction are sent together, then the commit.
+// One by one they take seven, and on a machine that also runs the database
+// each round trip costs both sides more than the statement itself.
+//
+// Sent together, the statements cannot wait for each other's answers: they
+// assume what holds for nearly every message. It is new; its sender has
+// nothing waiting; the conversation is still at the version the turn read;
+// and no earlier reply to the recipient is waiting (or, where the answer
+// may go behind them, all are being sent). The transaction commits only if
+// all of that held. Otherwise it is rolled back, nothing is stored, and ok
+// is false: the caller takes the long way, which works out what to do.
+func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payload string, a *sigap.Answer, conv *convSave, replies [][]byte, c sigap.Claim) (saved sigap.Saved, ok bool, err error) {
+	now := time.Now()
+	stamp := ms(now)
+	save, saveArgs, version := conv.checkedSave(stamp)
+	stmts := []Stmt{
+		{s.engineQuery(senderWaitingQuery), []any{m.Office, m.From}},
+		{s.engineQuery(insertInbound + ` RETURNING seq`), []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
+		{s.engineQuery(save + ` RETURNING version`), saveArgs},
+	}
+	claim := claimable(a.Replies, c)
+	attempts, until := 0, int64(0)
+	if claim {
+		attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
+		stmts = append(stmts, Stmt{s.engineQuery(outboxSending), []any{stamp, a.Replies[0].Office, a.Replies[0].To}})
+	}
+	first := len(stmts)
+	for i, r := range a.Replies {
+		stmts = append(stmts, Stmt{s.engineQuery(insertOutbox + ` RETURNING id`), outboxArgs(r, replies[i], now, attempts, until)})
+	}
+	var (
+		ids    = make([]int64, len(a.Replies))
+		behind bool
+	)
+	committed, err := s.dialect.Pipeline(ctx, s.db, stmts, func(rows [][][]any) bool {
+		if len(rows[0]) != 0 || len(rows[1]) != 1 || len(rows[2]) != 1 {
+			return false // the sender has a message waiting; a redelivery; a stale version
+		}
+		if claim {
+			switch sending := rows[3][0][0]; {
+			case sending == nil: // no earlier reply waiting
+			case a.Behind && integer(sending) == 1:
+				behind = true
+			default:
+				return false
+			}
+		}
+		for i := range ids {
+			ids[i] = integer(rows[first+i][0][0])
+		}
+		return true
+	})
+	if err != nil {
+		return sigap.Saved{}, false, fmt.Errorf("store message %s: %w", m.ID, err)
+	}
+	if !committed {
+		return sigap.Saved{}, false, nil
+	}
+	conv.version = version
+	m.Attempts = 1
+	saved = sigap.Saved{Added: 1, Answered: []sigap.InboundMessage{m}}
+	switch {
+	case claim:
+		for i, r := range a.Replies {
+			saved.Replies = append(saved.Replies, claimedReply(r, ids[i], now, until, behind))
+		}
+	case len(a.Replies) > 0:
+		saved.Queued = a.Replies
+	}
+	return saved, true, nil
+}
+
+// integer is a whole number as a driver returns it.
+func integer(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int32:
+		return int64(n)
+	case int16:
+		return int64(n)
+	case int:
+		return int64(n)
+	}
+	return 0
+}
