@@ -58,9 +58,10 @@ type Inbox interface {
 	// sender has no earlier message waiting is claimed for c.InboxLease,
 	// where the store can do so safely; the rest wait for ClaimInbound.
 	SaveDeliveryClaiming(ctx context.Context, d Delivery, answers []*Answer, c Claim) (Saved, error)
-	// SenderWaiting reports whether the sender has a message stored and not
-	// yet answered.
-	SenderWaiting(ctx context.Context, office, sender string) (bool, error)
+	// ConversationIfIdle returns the sender's conversation, to answer a
+	// new message from, if the sender has no message stored and not yet
+	// answered; otherwise idle is false and c is empty.
+	ConversationIfIdle(ctx context.Context, office, sender string) (c Conversation, idle bool, err error)
 	// ClaimInbound leases up to limit unprocessed messages, oldest first, for
 	// lease; a message whose lease ran out is offered again.
 	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)

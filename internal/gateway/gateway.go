@@ -172,11 +172,12 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		// is answered in order by the workers. A turn worked out now
 		// would start from the state before that message, and what it
 		// files (a ticket) would stay though its answer is thrown away.
-		if waiting, err := p.Store.SenderWaiting(ctx, m.Office, m.From); err != nil || waiting {
+		conv, idle, err := p.Store.ConversationIfIdle(ctx, m.Office, m.From)
+		if err != nil || !idle {
 			continue
 		}
 		m.Attempts = 1
-		replies, conv, err := p.Turn(ctx, office, m)
+		replies, conv, err := p.turn(ctx, office, conv, m)
 		if err != nil {
 			p.Log.Warn("cannot answer message on arrival; it waits for a worker", "office", m.Office, "wamid", m.ID, "err", err)
 			continue
@@ -427,15 +428,20 @@ func (p *Processor) Turn(ctx context.Context, office sigap.Office, m sigap.Inbou
 	if err != nil {
 		return nil, conv, err
 	}
+	return p.turn(ctx, office, conv, m)
+}
+
+// turn is Turn from conv, the conversation as stored.
+func (p *Processor) turn(ctx context.Context, office sigap.Office, conv sigap.Conversation, m sigap.InboundMessage) (replies []sigap.Reply, next sigap.Conversation, err error) {
 	defer func() {
 		// A bug in the bot must not take the gateway down, nor answer the
 		// applicant with a stack trace.
 		if r := recover(); r != nil {
 			p.Log.Error("bot panicked", "office", office.Code, "wamid", m.ID, "panic", r, "stack", string(debug.Stack()))
-			err = fmt.Errorf("bot panicked: %v", r)
+			replies, next, err = nil, conv, fmt.Errorf("bot panicked: %v", r)
 		}
 	}()
-	replies, next, err := p.Bot.Handle(ctx, office, conv, m)
+	replies, next, err = p.Bot.Handle(ctx, office, conv, m)
 	if err != nil {
 		return nil, conv, fmt.Errorf("bot: %w", err)
 	}

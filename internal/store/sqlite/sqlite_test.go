@@ -41,7 +41,7 @@ func TestNotReadyBeforeMigrations(t *testing.T) {
 }
 
 // TestSenderWaitingAfterReopening: the messages left waiting by an earlier
-// process are known to the next one, which answers SenderWaiting from
+// process are known to the next one, which answers ConversationIfIdle from
 // memory.
 func TestSenderWaitingAfterReopening(t *testing.T) {
 	ctx := context.Background()
@@ -61,15 +61,15 @@ func TestSenderWaitingAfterReopening(t *testing.T) {
 	}
 	defer s.Close()
 	for user, want := range map[string]bool{"62811": true, "62822": false} {
-		if got, err := s.SenderWaiting(ctx, "jakpus", user); err != nil || got != want {
-			t.Errorf("SenderWaiting(%s) = %v, %v; want %v", user, got, err, want)
+		if _, idle, err := s.ConversationIfIdle(ctx, "jakpus", user); err != nil || idle == want {
+			t.Errorf("ConversationIfIdle(%s) idle = %v, %v; want %v", user, idle, err, !want)
 		}
 	}
 	if err := s.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: "jakpus", User: "62811"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.SenderWaiting(ctx, "jakpus", "62811"); got {
-		t.Error("SenderWaiting after the message was answered = true")
+	if _, idle, _ := s.ConversationIfIdle(ctx, "jakpus", "62811"); !idle {
+		t.Error("ConversationIfIdle after the message was answered: not idle")
 	}
 }
 

@@ -431,6 +431,16 @@ func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Co
 			return c, fmt.Errorf("read conversation: %w", err)
 		}
 	}
+	return decodeConversation(office, user, state, version)
+}
+
+// decodeConversation returns the conversation stored as state at version;
+// no state is a conversation not yet stored.
+func decodeConversation(office, user string, state []byte, version int64) (sigap.Conversation, error) {
+	c := sigap.Conversation{Office: office, User: user}
+	if state == nil {
+		return c, nil
+	}
 	if err := json.Unmarshal(state, &c); err != nil {
 		return c, fmt.Errorf("decode conversation: %w", err)
 	}

@@ -173,9 +173,10 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	}
 }
 
-// testSenderWaiting: SenderWaiting says whether a sender has a message
-// stored and not yet answered, through every way a message is stored and
-// answered.
+// testSenderWaiting: ConversationIfIdle tells whether a sender has a
+// message stored and not yet answered, through every way a message is
+// stored and answered, and returns the conversation of a sender who has
+// not.
 func testSenderWaiting(t *testing.T, s sigap.Store) {
 	ctx := context.Background()
 	now := time.Now()
@@ -183,12 +184,22 @@ func testSenderWaiting(t *testing.T, s sigap.Store) {
 	want := func(step string, waiting map[string]bool) {
 		t.Helper()
 		for user, w := range waiting {
-			got, err := s.SenderWaiting(ctx, "jakpus", user)
+			c, idle, err := s.ConversationIfIdle(ctx, "jakpus", user)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != w {
-				t.Errorf("%s: SenderWaiting(%s) = %v, want %v", step, user, got, w)
+			if idle == w {
+				t.Errorf("%s: ConversationIfIdle(%s) idle = %v, want %v", step, user, idle, !w)
+			}
+			stored, err := s.Conversation(ctx, "jakpus", user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !idle {
+				stored = sigap.Conversation{}
+			}
+			if diff := cmp.Diff(stored, c, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s: ConversationIfIdle(%s) (-want +got):\n%s", step, user, diff)
 			}
 		}
 	}
