@@ -57,6 +57,10 @@ type Store struct {
 	// stores a message unanswered, or answers one, must tell it once
 	// committed.
 	waiting *waitingIndex
+	// marks are MarkSent's queues, a reply's taken by its id: batches
+	// from several run side by side, so that one mark waits for at most
+	// one batch before its own.
+	marks [4]sentMarks
 }
 
 var _ sigap.Store = (*Store)(nil)
@@ -1056,15 +1060,6 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 	}
 	sortBy(out, func(m sigap.OutboundMessage) int64 { return m.ID })
 	return out, nil
-}
-
-// MarkSent implements sigap.Outbox.
-func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error {
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.markSent(ctx, q, id, sentID, at) })
-	if err != nil {
-		return fmt.Errorf("mark outbound %d sent: %w", id, err)
-	}
-	return nil
 }
 
 func (s *Store) markSent(ctx context.Context, q dbtx, id int64, sentID string, at time.Time) error {

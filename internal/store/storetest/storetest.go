@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"CompleteInboundQueuesReplies", testCompleteInboundQueuesReplies},
 		{"CompleteInboundClaimsNext", testCompleteInboundClaimsNext},
 		{"CompleteInboundLeavesClaimedNext", testCompleteInboundLeavesClaimedNext},
+		{"MarkSentTogether", testMarkSentTogether},
 		{"MarkSentClaimNext", testMarkSentClaimNext},
 		{"MarkSentClaimNextSameRecipient", testMarkSentClaimNextSameRecipient},
 		{"MarkSentClaimNextHeldElsewhere", testMarkSentClaimNextHeldElsewhere},
@@ -330,5 +331,59 @@ func testOutboxLifecycle(t *testing.T, s sigap.Store) {
 	due, err := s.ClaimOutbound(ctx, now.Add(2*time.Minute), time.Minute, 10)
 	if err != nil || len(due) != 1 || due[0].ID != got[1].ID || due[0].Attempts != 2 || due[0].LastError != "HTTP 500" {
 		t.Fatalf("retry claim = %+v, %v; want message %d on attempt 2", due, err, got[1].ID)
+	}
+}
+
+// testMarkSentTogether: replies marked sent at the same moment, by many
+// senders at once, each get their own wamid and leave the queue.
+func testMarkSentTogether(t *testing.T, s sigap.Store) {
+	lister, ok := s.(interface {
+		Outbound(ctx context.Context, office string, limit int) ([]sigap.OutboundMessage, error)
+	})
+	if !ok {
+		t.Skip("the store cannot list its outbox")
+	}
+	ctx := context.Background()
+	const n = 40
+	var replies []sigap.OutboundMessage
+	for i := range n {
+		replies = append(replies, sigap.OutboundMessage{Office: "jakpus", To: fmt.Sprint("6285", i), Reply: sigap.Reply{Text: fmt.Sprint("r", i)}})
+	}
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompleteInbound(ctx, "wamid.1", sigap.Conversation{Office: "jakpus", User: "62811"}, replies); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Add(time.Second)
+	got, err := s.ClaimOutbound(ctx, now, time.Minute, n)
+	if err != nil || len(got) != n {
+		t.Fatalf("claim: %d, %v; want %d", len(got), err, n)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for _, m := range got {
+		wg.Go(func() {
+			if err := s.MarkSent(ctx, m.ID, fmt.Sprint("wamid.sent.", m.Reply.Text), now); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if again, err := s.ClaimOutbound(ctx, now.Add(2*time.Minute), time.Minute, n); err != nil || len(again) != 0 {
+		t.Fatalf("claimable after being marked sent: %d, %v", len(again), err)
+	}
+	out, err := lister.Outbound(ctx, "jakpus", n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range out {
+		if want := fmt.Sprint("wamid.sent.", m.Reply.Text); m.State != sigap.OutboundSent || m.SentID != want {
+			t.Errorf("reply %d (%s): %s with wamid %q; want sent with %q", m.ID, m.Reply.Text, m.State, m.SentID, want)
+		}
 	}
 }

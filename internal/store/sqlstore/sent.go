@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// sentMarks gathers the replies marked sent at the same time into one
+// statement. Under load the sender's workers mark a reply sent every few
+// hundred microseconds; one statement each costs PostgreSQL a round trip
+// apiece and SQLite's writer a statement apiece, where one statement for
+// all of them costs one (on PostgreSQL, 14% more replies a second in the
+// load tool; on SQLite no change).
+//
+// One batch runs at a time per queue. The caller whose reply opens the
+// queue leads: it runs what has gathered (its own reply among it),
+// returns, and hands the lead to the first caller still waiting, whose
+// batch is what gathered meanwhile. Each call still returns only once its
+// own reply's mark is stored, or failed.
+type sentMarks struct {
+	mu      sync.Mutex
+	pending []*sentMark
+	leading bool
+}
+
+type sentMark struct {
+	id     int64
+	sentID string
+	at     int64
+	done   chan error // the outcome, or errLead: run the next batch
+}
+
+// maxSentMarks bounds a batch: its statement has 5 arguments per reply,
+// and SQLite takes at most 32,766.
+const maxSentMarks = 256
+
+// MarkSent implements sigap.Outbox.
+func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mark outbound %d sent: %w", id, err)
+	}
+	op := &sentMark{id: id, sentID: sentID, at: ms(at), done: make(chan error, 1)}
+	m := &s.marks[id%int64(len(s.marks))]
+	m.mu.Lock()
+	m.pending = append(m.pending, op)
+	lead := !m.leading
+	m.leading = true
+	m.mu.Unlock()
+	if !lead {
+		// No giving up on ctx here: this caller may be handed the lead.
+		if err := <-op.done; err != errLead {
+			return err
+		}
+	}
+	for {
+		m.mu.Lock()
+		n := min(len(m.pending), maxSentMarks)
+		batch := append([]*sentMark(nil), m.pending[:n]...)
+		m.pending = append(m.pending[:0], m.pending[n:]...)
+		m.mu.Unlock()
+
+		err := s.storeSent(ctx, batch)
+		if err != nil {
+			err = fmt.Errorf("mark outbound %d sent: %w", id, err)
+		}
+		mine := false
+		for _, o := range batch {
+			if o == op {
+				mine = true
+				continue
+			}
+			o.done <- err
+		}
+		if mine {
+			m.mu.Lock()
+			if len(m.pending) > 0 {
+				m.pending[0].done <- errLead
+			} else {
+				m.leading = false
+			}
+			m.mu.Unlock()
+			return err
+		}
+	}
+}
+
+// storeSent stores that the replies in batch were sent, in one statement.
+// Its context is not the leading caller's: that caller giving up must not
+// fail the others' marks.
+func (s *Store) storeSent(ctx context.Context, batch []*sentMark) error {
+	ctx = context.WithoutCancel(ctx)
+	if s.w == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, markSentTimeout)
+		defer cancel()
+	}
+	query, args := markSentQuery(batch)
+	return s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		_, err := s.exec(ctx, q, query, args...)
+		return err
+	})
+}
+
+// markSentTimeout bounds a batch's statement on an engine reached over the
+// network.
+const markSentTimeout = 30 * time.Second
+
+// markSentQuery returns the statement that marks batch sent, and its
+// arguments. Its text depends only on the batch's size, so that it is
+// prepared once per size. (The casts tell PostgreSQL the types of values
+// that only a CASE holds.)
+func markSentQuery(batch []*sentMark) (string, []any) {
+	if len(batch) == 1 {
+		o := batch[0]
+		return `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = '' WHERE id = ?`,
+			[]any{o.sentID, o.at, o.id}
+	}
+	var b strings.Builder
+	args := make([]any, 0, 5*len(batch))
+	b.WriteString(`UPDATE outbox SET state = 'sent', claimed_until = 0, last_error = '', sent_id = CASE id`)
+	for _, o := range batch {
+		b.WriteString(` WHEN ? THEN CAST(? AS TEXT)`)
+		args = append(args, o.id, o.sentID)
+	}
+	b.WriteString(` END, sent_at = CASE id`)
+	for _, o := range batch {
+		b.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
+		args = append(args, o.id, o.at)
+	}
+	b.WriteString(` END WHERE id IN (?`)
+	b.WriteString(strings.Repeat(`, ?`, len(batch)-1))
+	b.WriteString(`)`)
+	for _, o := range batch {
+		args = append(args, o.id)
+	}
+	return b.String(), args
+}
