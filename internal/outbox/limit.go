@@ -93,9 +93,19 @@ func (l *SharedLimiter) Wait(ctx context.Context, phoneNumberID string, perSecon
 			if l.held == nil {
 				l.held = map[string]slotBlock{}
 			}
-			l.held[phoneNumberID] = slotBlock{second: now.Unix(), left: n - 1}
+			// Others may have taken a block for this second meanwhile:
+			// what is left of theirs is kept too, not thrown away.
+			b := l.held[phoneNumberID]
+			if b.second != now.Unix() {
+				b = slotBlock{second: now.Unix()}
+			}
+			b.left += n - 1
+			l.held[phoneNumberID] = b
 			l.mu.Unlock()
 			return nil
+		}
+		if l.take(phoneNumberID, now) {
+			return nil // a block another sender took meanwhile
 		}
 		next := now.Truncate(time.Second).Add(time.Second)
 		select {

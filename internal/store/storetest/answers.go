@@ -171,6 +171,21 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	if len(saved.Answered) != 1 || len(saved.Replies) != 1 || !saved.Replies[0].Behind || saved.Replies[0].Attempts != 1 {
 		t.Fatalf("c2 behind c1's reply being sent: saved %+v; want its reply claimed behind it", saved)
 	}
+
+	// Several replies are stored in their order.
+	e1 := answered("62855", 0, "en", 1, "e1", "first", now)
+	e1.Replies = append(e1.Replies, reply("62855", "e1", "second"), reply("62855", "e1", "third"))
+	saved = save(msg("e1", "62855", "halo"), e1)
+	var texts []string
+	for i, r := range saved.Replies {
+		texts = append(texts, r.Reply.Text)
+		if i > 0 && r.ID <= saved.Replies[i-1].ID {
+			t.Errorf("e1's replies stored out of order: %+v", saved.Replies)
+		}
+	}
+	if diff := cmp.Diff([]string{"first", "second", "third"}, texts); diff != "" {
+		t.Errorf("e1's replies (-want +got):\n%s", diff)
+	}
 }
 
 // testSenderWaiting: ConversationIfIdle tells whether a sender has a
