@@ -13,7 +13,7 @@ import (
 // hundred microseconds; one statement each costs PostgreSQL a round trip
 // apiece and SQLite's writer a statement apiece, where one statement for
 // all of them costs one (on PostgreSQL, 14% more replies a second in the
-// load tool; on SQLite no change).
+// load tool). SQLite's writer groups them already (see MarkSent).
 //
 // One batch runs at a time per queue. The caller whose reply opens the
 // queue leads: it runs what has gathered (its own reply among it),
@@ -43,6 +43,15 @@ func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.T
 		return fmt.Errorf("mark outbound %d sent: %w", id, err)
 	}
 	op := &sentMark{id: id, sentID: sentID, at: ms(at), done: make(chan error, 1)}
+	if s.w != nil {
+		// SQLite's writer groups the marks with everything else; queueing
+		// them here as well only added hand-overs (3 alternating pairs: no
+		// faster, 0.01–0.03 ms more CPU a reply).
+		if err := s.storeSent(ctx, []*sentMark{op}); err != nil {
+			return fmt.Errorf("mark outbound %d sent: %w", id, err)
+		}
+		return nil
+	}
 	m := &s.marks[id%int64(len(s.marks))]
 	m.mu.Lock()
 	m.pending = append(m.pending, op)

@@ -57,9 +57,9 @@ type Store struct {
 	// stores a message unanswered, or answers one, must tell it once
 	// committed.
 	waiting *waitingIndex
-	// marks are MarkSent's queues, a reply's taken by its id: batches
-	// from several run side by side, so that one mark waits for at most
-	// one batch before its own.
+	// marks are MarkSent's queues where there is no writer, a reply's
+	// taken by its id: batches from several run side by side, so that one
+	// mark waits for at most one batch before its own.
 	marks [4]sentMarks
 }
 
