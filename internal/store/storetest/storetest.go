@@ -296,11 +296,14 @@ func testCompleteInboundEnqueues(t *testing.T, s sigap.Store) {
 	}
 }
 
-func testOutboxLifecycle(t *testing.T, s sigap.Store) {
+// storeReplies stores n replies, r0 … r(n-1), to n recipients whose
+// numbers start with prefix, as one message's answer.
+func storeReplies(t *testing.T, s sigap.Store, prefix string, n int) {
+	t.Helper()
 	ctx := context.Background()
 	var replies []sigap.OutboundMessage
-	for i := range 3 {
-		replies = append(replies, sigap.OutboundMessage{Office: "jakpus", To: fmt.Sprint("6281", i), Reply: sigap.Reply{Text: fmt.Sprint("r", i)}})
+	for i := range n {
+		replies = append(replies, sigap.OutboundMessage{Office: "jakpus", To: fmt.Sprint(prefix, i), Reply: sigap.Reply{Text: fmt.Sprint("r", i)}})
 	}
 	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "x")}}); err != nil {
 		t.Fatal(err)
@@ -308,6 +311,11 @@ func testOutboxLifecycle(t *testing.T, s sigap.Store) {
 	if err := s.CompleteInbound(ctx, "wamid.1", sigap.Conversation{Office: "jakpus", User: "62811"}, replies); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func testOutboxLifecycle(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	storeReplies(t, s, "6281", 3)
 	now := time.Now().Add(time.Second)
 	got, err := s.ClaimOutbound(ctx, now, time.Minute, 10)
 	if err != nil || len(got) != 3 {
@@ -345,16 +353,7 @@ func testMarkSentTogether(t *testing.T, s sigap.Store) {
 	}
 	ctx := context.Background()
 	const n = 40
-	var replies []sigap.OutboundMessage
-	for i := range n {
-		replies = append(replies, sigap.OutboundMessage{Office: "jakpus", To: fmt.Sprint("6285", i), Reply: sigap.Reply{Text: fmt.Sprint("r", i)}})
-	}
-	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "x")}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CompleteInbound(ctx, "wamid.1", sigap.Conversation{Office: "jakpus", User: "62811"}, replies); err != nil {
-		t.Fatal(err)
-	}
+	storeReplies(t, s, "6285", n)
 	now := time.Now().Add(time.Second)
 	got, err := s.ClaimOutbound(ctx, now, time.Minute, n)
 	if err != nil || len(got) != n {
