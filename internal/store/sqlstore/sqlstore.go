@@ -1063,8 +1063,8 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 }
 
 func (s *Store) markSent(ctx context.Context, q dbtx, id int64, sentID string, at time.Time) error {
-	_, err := s.exec(ctx, q, `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = ''
-		WHERE id = ?`, sentID, ms(at), id)
+	query, args := markSentQuery([]*sentMark{{id: id, sentID: sentID, at: ms(at)}})
+	_, err := s.exec(ctx, q, query, args...)
 	return err
 }
 
