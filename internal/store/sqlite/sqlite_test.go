@@ -8,15 +8,13 @@ import (
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/store/sqlite"
+	"github.com/sigap-id/sigap/internal/store/sqlstore"
 	"github.com/sigap-id/sigap/internal/store/storetest"
 )
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) sigap.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openFile(t, filepath.Join(t.TempDir(), "sigap.db"), true)
 		t.Cleanup(func() { s.Close() })
 		return s
 	})
@@ -46,19 +44,13 @@ func TestNotReadyBeforeMigrations(t *testing.T) {
 func TestSenderWaitingAfterReopening(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sigap.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openFile(t, path, true)
 	m := sigap.InboundMessage{ID: "wamid.1", Office: "jakpus", From: "62811", Kind: sigap.KindText, Text: "halo"}
 	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	s, err = sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openFile(t, path, false)
 	defer s.Close()
 	for user, want := range map[string]bool{"62811": true, "62822": false} {
 		if _, idle, err := s.ConversationIfIdle(ctx, "jakpus", user); err != nil || idle == want {
@@ -80,15 +72,9 @@ func TestSenderWaitingAfterReopening(t *testing.T) {
 func TestConversationChangedByAnotherProcess(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sigap.db")
-	server, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	server := openFile(t, path, true)
 	defer server.Close()
-	chat, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	chat := openFile(t, path, false)
 	defer chat.Close()
 
 	conv := sigap.Conversation{Office: "jakpus", User: "62811", Lang: "id"}
@@ -120,4 +106,15 @@ func TestConversationChangedByAnotherProcess(t *testing.T) {
 	if err != nil || got.Lang != "en" || got.Awaiting != "" || got.Version != 2 {
 		t.Errorf("server's conversation afterwards: %+v, %v; want chat's (en, version 2)", got, err)
 	}
+}
+
+// openFile opens the SQLite store at path, migrating it if migrate, as a
+// process of its own would; the caller closes it.
+func openFile(t *testing.T, path string, migrate bool) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path, sqlite.Options{Migrate: migrate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

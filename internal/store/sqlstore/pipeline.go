@@ -38,11 +38,15 @@ type Pipeline func(ctx context.Context, db *sql.DB, stmts []Stmt, check func(row
 func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payload string, a *sigap.Answer, conv *convSave, replies [][]byte, c sigap.Claim) (saved sigap.Saved, ok bool, err error) {
 	now := time.Now()
 	stamp := ms(now)
-	save, saveArgs, version := conv.checkedSave(stamp)
+	_, saveArgs, version := conv.checkedSave(stamp)
+	save := updateConversationVersion
+	if conv.c.Version == 0 {
+		save = insertConversationVersion
+	}
 	stmts := []Stmt{
 		{s.engineQuery(senderWaitingQuery), []any{m.Office, m.From}},
-		{s.engineQuery(insertInbound + ` RETURNING seq`), []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
-		{s.engineQuery(save + ` RETURNING version`), saveArgs},
+		{s.engineQuery(insertInboundSeq), []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
+		{s.engineQuery(save), saveArgs},
 	}
 	claim := claimable(a.Replies, c)
 	attempts, until := 0, int64(0)
@@ -52,7 +56,7 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 	}
 	first := len(stmts)
 	for i, r := range a.Replies {
-		stmts = append(stmts, Stmt{s.engineQuery(insertOutbox + ` RETURNING id`), outboxArgs(r, replies[i], now, attempts, until)})
+		stmts = append(stmts, Stmt{s.engineQuery(insertOutboxID), outboxArgs(r, replies[i], now, attempts, until)})
 	}
 	var (
 		ids    = make([]int64, len(a.Replies))
@@ -63,12 +67,10 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 			return false // the sender has a message waiting; a redelivery; a stale version
 		}
 		if claim {
-			switch sending := rows[3][0][0]; {
-			case sending == nil: // no earlier reply waiting
-			case a.Behind && integer(sending) == 1:
-				behind = true
-			default:
-				return false
+			sending := sql.NullInt64{Int64: integer(rows[3][0][0]), Valid: rows[3][0][0] != nil}
+			var stored bool
+			if stored, behind = claimAfter(sending, a.Behind); !stored {
+				return false // stored claimed, it should have waited unclaimed
 			}
 		}
 		for i := range ids {

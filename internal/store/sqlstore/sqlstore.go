@@ -742,11 +742,17 @@ const (
 		WHERE office = ? AND recipient = ? AND state = 'pending'`
 	insertOutbox = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at,
 		attempts, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	insertOutboxID = insertOutbox + ` RETURNING id`
 	// A checked conversation save: the first one, and one over a version.
 	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
 		ON CONFLICT (office, user_id) DO NOTHING`
 	updateConversation = `UPDATE conversations SET state = ?, updated_at = ?, version = ?
 		WHERE office = ? AND user_id = ? AND version = ?`
+	// The same, reporting what they stored, for the statements sent
+	// together, which cannot be asked how many rows they changed.
+	insertInboundSeq          = insertInbound + ` RETURNING seq`
+	insertConversationVersion = insertConversation + ` RETURNING version`
+	updateConversationVersion = updateConversation + ` RETURNING version`
 )
 
 // exists reports whether query (a SELECT 1 … LIMIT 1) finds a row.
@@ -944,8 +950,7 @@ func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.Outb
 		if err != nil {
 			return nil, false, fmt.Errorf("enqueue reply: %w", err)
 		}
-		after = sending.Valid
-		claim = !after || behind && sending.Int64 == 1
+		claim, after = claimAfter(sending, behind)
 	}
 	for i, r := range replies {
 		attempts, until := 0, int64(0)
@@ -973,6 +978,15 @@ func claimable(replies []sigap.OutboundMessage, c sigap.Claim) bool {
 	return claim
 }
 
+// claimAfter decides, from outboxSending's answer, whether a step's
+// replies are claimed with it, and whether they go after earlier ones:
+// claimed if none waits, or, where they may go behind (behind), if all
+// that wait are being sent.
+func claimAfter(sending sql.NullInt64, behind bool) (claim, after bool) {
+	after = sending.Valid
+	return !after || behind && sending.Int64 == 1, after
+}
+
 // claimedReply is r as stored with id at now, claimed until until.
 func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64, behind bool) sigap.OutboundMessage {
 	r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = id, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
@@ -988,7 +1002,7 @@ func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, pa
 	args := outboxArgs(m, payload, now, attempts, until)
 	var id int64
 	if s.dialect.InsertReturning {
-		if err := s.queryRow(ctx, q, insertOutbox+` RETURNING id`, args...).Scan(&id); err != nil {
+		if err := s.queryRow(ctx, q, insertOutboxID, args...).Scan(&id); err != nil {
 			return 0, fmt.Errorf("enqueue reply: %w", err)
 		}
 		return id, nil
