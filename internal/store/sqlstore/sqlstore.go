@@ -61,6 +61,9 @@ type Store struct {
 	// taken by its id: batches from several run side by side, so that one
 	// mark waits for at most one batch before its own.
 	marks [4]sentMarks
+	// answers are the pipelined answers' queues (see answerGroup), a
+	// sender's taken by its key.
+	answers [4]answerGroup
 }
 
 var _ sigap.Store = (*Store)(nil)

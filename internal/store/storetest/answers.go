@@ -7,6 +7,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,4 +308,95 @@ func testAnswersUnclaimed(t *testing.T, s sigap.Store) {
 		t.Fatal(err)
 	}
 	claimOutbound(t, s, now.Add(2*time.Second), 10)
+}
+
+// testAnswersTogether: answers stored at the same moment, by many senders
+// at once, where a few of them cannot be stored answered (a stale
+// conversation, a redelivery). Where the store gathers answers into one
+// transaction, those few must not take the others down with them, nor
+// slip in with them.
+func testAnswersTogether(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	now := time.Now()
+	const n = 40
+	sender := func(i int) string { return fmt.Sprint("62870", i) }
+	stale := func(i int) bool { return i%5 == 1 }
+	redelivered := func(i int) bool { return i%7 == 3 }
+	save := func(i int, id string, version int64, lang, text string) (sigap.Saved, error) {
+		return s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg(id, sender(i), "halo")}},
+			[]*sigap.Answer{answered(sender(i), version, lang, 1, id, text, now)}, sigap.Claim{Now: now})
+	}
+	for i := range n {
+		switch {
+		case stale(i):
+			// Answered once already: the answer below, made from no
+			// conversation, is stale.
+			if _, err := save(i, fmt.Sprint("wamid.before.", i), 0, "en", "before"); err != nil {
+				t.Fatal(err)
+			}
+		case redelivered(i):
+			if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg(fmt.Sprint("wamid.together.", i), sender(i), "halo")}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	start := make(chan struct{})
+	saved := make([]sigap.Saved, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			saved[i], errs[i] = save(i, fmt.Sprint("wamid.together.", i), 0, "id", "together")
+		})
+	}
+	close(start)
+	wg.Wait()
+	answers := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("sender %d: %v", i, errs[i])
+		}
+		got := saved[i]
+		switch {
+		case stale(i):
+			if got.Added != 1 || len(got.Answered) != 0 || len(got.Queued) != 0 {
+				t.Errorf("sender %d, stale: saved %+v; want the message added, unanswered", i, got)
+			}
+		case redelivered(i):
+			if got.Added != 0 || len(got.Answered) != 0 || len(got.Queued) != 0 {
+				t.Errorf("sender %d, redelivered: saved %+v; want nothing", i, got)
+			}
+		default:
+			answers++
+			if got.Added != 1 || len(got.Answered) != 1 || len(got.Queued) != 1 {
+				t.Errorf("sender %d: saved %+v; want it answered, its reply queued", i, got)
+			}
+		}
+		c, err := s.Conversation(ctx, "jakpus", sender(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := sigap.Conversation{Version: 1, Lang: "id"}
+		switch {
+		case stale(i):
+			want.Lang = "en"
+		case redelivered(i):
+			want = sigap.Conversation{}
+		}
+		if c.Version != want.Version || c.Lang != want.Lang {
+			t.Errorf("sender %d: conversation at version %d (%q); want %d (%q)", i, c.Version, c.Lang, want.Version, want.Lang)
+		}
+	}
+	out, err := s.ClaimOutbound(ctx, now.Add(time.Second), time.Minute, 2*n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]int{}
+	for _, m := range out {
+		texts[m.Reply.Text]++
+	}
+	if want := map[string]int{"before": n / 5, "together": answers}; !cmp.Equal(texts, want) {
+		t.Errorf("replies stored: %v; want %v", texts, want)
+	}
 }

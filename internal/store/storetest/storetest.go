@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"SaveDeliveryClaiming", testSaveDeliveryClaiming},
 		{"AnswersOnArrival", testAnswersOnArrival},
 		{"AnswersUnclaimed", testAnswersUnclaimed},
+		{"AnswersTogether", testAnswersTogether},
 		{"SenderWaiting", testSenderWaiting},
 		{"CompleteInboundOnce", testCompleteInboundOnce},
 		{"CompleteInboundClaimsReplies", testCompleteInboundClaimsReplies},
