@@ -8,7 +8,6 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -67,7 +66,7 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 		ids    = make([]int64, len(a.Replies))
 		behind bool
 	)
-	committed, err := s.answers[groupOf(m.Office, m.From, len(s.answers))].run(ctx, s, convKey{m.Office, m.From}, stmts, func(rows [][][]any) bool {
+	committed, err := s.pipelineGrouped(ctx, convKey{m.Office, m.From}, stmts, func(rows [][][]any) bool {
 		if len(rows[0]) != 0 || len(rows[1]) != 1 || len(rows[2]) != 1 {
 			return false // the sender has a message waiting; a redelivery; a stale version
 		}
@@ -119,10 +118,11 @@ func integer(v any) int64 {
 }
 
 // answerGroup gathers the pipelined answers that arrive together into one
-// transaction: one batch and one commit for all of them, where each alone
-// costs PostgreSQL two round trips and a commit of its own. On this
-// machine pgbench ran the answer's statements for 3,350–4,950 messages a
-// second at one message a transaction, and for 5,000–8,400 at 4 to 16.
+// transaction (see gather): one batch and one commit for all of them, where
+// each alone costs PostgreSQL two round trips and a commit of its own. On
+// this machine pgbench ran the answer's statements for 3,350–4,950
+// messages a second at one message a transaction, and for 5,000–8,400 at 4
+// to 16.
 //
 // The group commits only if every answer's assumptions held. Otherwise, or
 // if a statement failed, it is rolled back and none of its answers is
@@ -130,22 +130,16 @@ func integer(v any) int64 {
 // that failed. That way is correct for every answer, only slower, and
 // such groups are rare.
 //
-// One group runs at a time per queue; the caller that opens the queue
-// leads and hands the lead on, as sentMarks does. A sender's answers
-// always go to the same queue, so two groups running side by side never
-// hold the same conversation.
-type answerGroup struct {
-	mu      sync.Mutex
-	pending []*pipeOp
-	leading bool
-}
+// A sender's answers always go to the same queue, so two groups running
+// side by side never hold the same conversation.
+type answerGroup = gather[*pipeOp]
 
 type pipeOp struct {
+	ctx   context.Context
 	key   convKey
 	stmts []Stmt
 	check func(rows [][][]any) bool
-	done  chan error // the outcome, or errLead: lead the next group
-	ok    bool       // committed
+	ok    bool // committed
 }
 
 // maxAnswerGroup bounds a group's answers.
@@ -157,67 +151,35 @@ const groupTimeout = 30 * time.Second
 
 var groupSeed = maphash.MakeSeed()
 
-// groupOf is the queue of a sender's answers.
-func groupOf(office, sender string, n int) int {
-	var h maphash.Hash
-	h.SetSeed(groupSeed)
-	h.WriteString(office)
-	h.WriteByte(0)
-	h.WriteString(sender)
-	return int(h.Sum64() % uint64(n))
+// pipelineGrouped runs stmts in a transaction, with other callers'
+// statements when they come together, and commits only if check holds for
+// its rows and every other caller's check for theirs. committed reports
+// whether it did.
+func (s *Store) pipelineGrouped(ctx context.Context, key convKey, stmts []Stmt, check func(rows [][][]any) bool) (committed bool, err error) {
+	op := &pipeOp{ctx: ctx, key: key, stmts: stmts, check: check}
+	err = s.answers[queueOf(key, len(s.answers))].do(op, maxAnswerGroup, s.runGroup)
+	return op.ok, err
 }
 
-// run runs stmts in a transaction, with other callers' statements when
-// they come together, and commits only if check holds for its rows and
-// every other caller's check for theirs. committed reports whether it did.
-func (g *answerGroup) run(ctx context.Context, s *Store, key convKey, stmts []Stmt, check func(rows [][][]any) bool) (committed bool, err error) {
-	op := &pipeOp{key: key, stmts: stmts, check: check, done: make(chan error, 1)}
-	g.mu.Lock()
-	g.pending = append(g.pending, op)
-	lead := !g.leading
-	g.leading = true
-	g.mu.Unlock()
-	if !lead {
-		// No giving up on ctx here: this caller may be handed the lead.
-		if err := <-op.done; err != errLead {
-			return op.ok, err
-		}
-	}
-	// The caller that leads is first in the queue: its work is in the
-	// group it runs.
-	g.mu.Lock()
-	n := min(len(g.pending), maxAnswerGroup)
-	group := append([]*pipeOp(nil), g.pending[:n]...)
-	g.pending = append(g.pending[:0], g.pending[n:]...)
-	g.mu.Unlock()
-
-	errs := s.runGroup(ctx, group)
-	for i, o := range group {
-		if o != op {
-			o.done <- errs[i]
-		} else {
-			err = errs[i]
-		}
-	}
-	g.mu.Lock()
-	if len(g.pending) > 0 {
-		g.pending[0].done <- errLead
-	} else {
-		g.leading = false
-	}
-	g.mu.Unlock()
-	return op.ok, err
+// queueOf is the queue, of n, that takes a sender's work.
+func queueOf(k convKey, n int) int {
+	var h maphash.Hash
+	h.SetSeed(groupSeed)
+	h.WriteString(k.office)
+	h.WriteByte(0)
+	h.WriteString(k.user)
+	return int(h.Sum64() % uint64(n))
 }
 
 // runGroup runs group's statements in one transaction, setting each op's
 // ok if it committed, and returns each op's error. A group of one runs
 // under its caller's context, and its error is its own; a larger group
 // fails without an error, so that each takes the long way.
-func (s *Store) runGroup(ctx context.Context, group []*pipeOp) []error {
+func (s *Store) runGroup(group []*pipeOp) []error {
 	errs := make([]error, len(group))
 	if len(group) == 1 {
 		o := group[0]
-		o.ok, errs[0] = s.dialect.Pipeline(ctx, s.db, o.stmts, o.check)
+		o.ok, errs[0] = s.dialect.Pipeline(o.ctx, s.db, o.stmts, o.check)
 		return errs
 	}
 	// The same order in every group, on every replica, so that two groups
@@ -230,7 +192,7 @@ func (s *Store) runGroup(ctx context.Context, group []*pipeOp) []error {
 	for _, o := range order {
 		all = append(all, o.stmts...)
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
 	defer cancel()
 	committed, err := s.dialect.Pipeline(ctx, s.db, all, func(rows [][][]any) bool {
 		for _, o := range order {

@@ -4,33 +4,22 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
 // sentMarks gathers the replies marked sent at the same time into one
-// statement. Under load the sender's workers mark a reply sent every few
-// hundred microseconds; one statement each costs PostgreSQL a round trip
-// apiece and SQLite's writer a statement apiece, where one statement for
-// all of them costs one (on PostgreSQL, 14% more replies a second in the
-// load tool). SQLite's writer groups them already (see MarkSent).
-//
-// One batch runs at a time per queue. The caller whose reply opens the
-// queue leads: it runs what has gathered (its own reply among it),
-// returns, and hands the lead to the first caller still waiting, whose
-// batch is what gathered meanwhile. Each call still returns only once its
-// own reply's mark is stored, or failed.
-type sentMarks struct {
-	mu      sync.Mutex
-	pending []*sentMark
-	leading bool
-}
+// statement (see gather). Under load the sender's workers mark a reply
+// sent every few hundred microseconds; one statement each costs PostgreSQL
+// a round trip apiece and SQLite's writer a statement apiece, where one
+// statement for all of them costs one (on PostgreSQL, 14% more replies a
+// second in the load tool). SQLite's writer groups them already (see
+// MarkSent).
+type sentMarks = gather[*sentMark]
 
 type sentMark struct {
 	id     int64
 	sentID string
 	at     int64
-	done   chan error // queued: the outcome, or errLead: run the next batch
 }
 
 // maxSentMarks bounds a batch: its statement has 5 arguments per reply,
@@ -49,46 +38,14 @@ func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.T
 		// faster, 0.01–0.03 ms more CPU a reply).
 		return op.failed(s.storeSent(ctx, []*sentMark{op}))
 	}
-	op.done = make(chan error, 1)
-	m := &s.marks[id%int64(len(s.marks))]
-	m.mu.Lock()
-	m.pending = append(m.pending, op)
-	lead := !m.leading
-	m.leading = true
-	m.mu.Unlock()
-	if !lead {
-		// No giving up on ctx here: this caller may be handed the lead.
-		if err := <-op.done; err != errLead {
-			return err
-		}
-	}
-	for {
-		m.mu.Lock()
-		n := min(len(m.pending), maxSentMarks)
-		batch := append([]*sentMark(nil), m.pending[:n]...)
-		m.pending = append(m.pending[:0], m.pending[n:]...)
-		m.mu.Unlock()
-
+	return s.marks[id%int64(len(s.marks))].do(op, maxSentMarks, func(batch []*sentMark) []error {
 		err := s.storeSent(ctx, batch)
-		mine := false
-		for _, o := range batch {
-			if o == op {
-				mine = true
-				continue
-			}
-			o.done <- o.failed(err)
+		errs := make([]error, len(batch))
+		for i, o := range batch {
+			errs[i] = o.failed(err)
 		}
-		if mine {
-			m.mu.Lock()
-			if len(m.pending) > 0 {
-				m.pending[0].done <- errLead
-			} else {
-				m.leading = false
-			}
-			m.mu.Unlock()
-			return op.failed(err)
-		}
-	}
+		return errs
+	})
 }
 
 // failed is the error MarkSent returns for o when its batch failed with
