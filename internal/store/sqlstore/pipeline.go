@@ -117,33 +117,38 @@ func integer(v any) int64 {
 	return 0
 }
 
-// answerGroup gathers the pipelined answers that arrive together into one
-// transaction (see gather): one batch and one commit for all of them, where
-// each alone costs PostgreSQL two round trips and a commit of its own. On
-// this machine pgbench ran the answer's statements for 3,350–4,950
-// messages a second at one message a transaction, and for 5,000–8,400 at 4
-// to 16.
+// writeGroup gathers the pipelined answers and the sent marks that arrive
+// together into one transaction (see gather): one batch and one commit
+// for all of them, where each alone costs PostgreSQL its own round trips
+// and its own commit. On this machine pgbench ran the answer's statements
+// for 3,350–4,950 messages a second at one message a transaction, and for
+// 5,000–8,400 at 4 to 16.
 //
 // The group commits only if every answer's assumptions held. Otherwise, or
 // if a statement failed, it is rolled back and none of its answers is
 // stored: each caller takes the long way, as for an assumption of its own
 // that failed. That way is correct for every answer, only slower, and
-// such groups are rare.
+// such groups are rare. The marks are then stored by themselves.
 //
 // A sender's answers always go to the same queue, so two groups running
-// side by side never hold the same conversation.
-type answerGroup = gather[*pipeOp]
+// side by side never hold the same conversation; the marks, each its own
+// reply's, never hold the same reply.
+type writeGroup = gather[*groupOp]
 
-type pipeOp struct {
-	ctx   context.Context
+// groupOp is one caller's work in a group: a sent mark, or an answer.
+type groupOp struct {
+	ctx  context.Context
+	mark *sentMark
+	// An answer:
 	key   convKey
 	stmts []Stmt
 	check func(rows [][][]any) bool
 	ok    bool // committed
 }
 
-// maxAnswerGroup bounds a group's answers.
-const maxAnswerGroup = 32
+// maxGroup bounds a group's work. (Its sent marks go in one statement, of
+// 5 arguments a mark.)
+const maxGroup = 64
 
 // groupTimeout bounds a group's transaction, which runs under no caller's
 // context: one caller giving up must not fail the others.
@@ -156,8 +161,8 @@ var groupSeed = maphash.MakeSeed()
 // its rows and every other caller's check for theirs. committed reports
 // whether it did.
 func (s *Store) pipelineGrouped(ctx context.Context, key convKey, stmts []Stmt, check func(rows [][][]any) bool) (committed bool, err error) {
-	op := &pipeOp{ctx: ctx, key: key, stmts: stmts, check: check}
-	err = s.answers[queueOf(key, len(s.answers))].do(op, maxAnswerGroup, s.runGroup)
+	op := &groupOp{ctx: ctx, key: key, stmts: stmts, check: check}
+	err = s.groups[queueOf(key, len(s.groups))].do(op, maxGroup, s.runGroup)
 	return op.ok, err
 }
 
@@ -171,31 +176,60 @@ func queueOf(k convKey, n int) int {
 	return int(h.Sum64() % uint64(n))
 }
 
-// runGroup runs group's statements in one transaction, setting each op's
-// ok if it committed, and returns each op's error. A group of one runs
-// under its caller's context, and its error is its own; a larger group
-// fails without an error, so that each takes the long way.
-func (s *Store) runGroup(group []*pipeOp) []error {
+// runGroup runs group's work in one transaction, setting each answer's ok
+// if it committed, and returns each op's error. An answer alone runs under
+// its caller's context, and its error is its own; answers together fail
+// without an error, so that each takes the long way.
+func (s *Store) runGroup(group []*groupOp) []error {
 	errs := make([]error, len(group))
-	if len(group) == 1 {
+	var (
+		answers []*groupOp
+		marks   []*sentMark
+	)
+	for _, o := range group {
+		if o.mark != nil {
+			marks = append(marks, o.mark)
+		} else {
+			answers = append(answers, o)
+		}
+	}
+	storeMarks := func(ctx context.Context) {
+		if len(marks) == 0 {
+			return
+		}
+		err := s.storeSent(ctx, marks)
+		for i, o := range group {
+			if o.mark != nil {
+				errs[i] = o.mark.failed(err)
+			}
+		}
+	}
+	switch {
+	case len(answers) == 0:
+		storeMarks(group[0].ctx)
+		return errs
+	case len(group) == 1:
 		o := group[0]
 		o.ok, errs[0] = s.dialect.Pipeline(o.ctx, s.db, o.stmts, o.check)
 		return errs
 	}
 	// The same order in every group, on every replica, so that two groups
 	// take the rows they share in the same order and cannot deadlock.
-	order := slices.Clone(group)
-	slices.SortStableFunc(order, func(a, b *pipeOp) int {
+	slices.SortStableFunc(answers, func(a, b *groupOp) int {
 		return cmp.Or(cmp.Compare(a.key.office, b.key.office), cmp.Compare(a.key.user, b.key.user))
 	})
 	var all []Stmt
-	for _, o := range order {
+	for _, o := range answers {
 		all = append(all, o.stmts...)
+	}
+	if len(marks) > 0 {
+		query, args := markSentQuery(marks)
+		all = append(all, Stmt{s.engineQuery(query), args})
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
 	defer cancel()
 	committed, err := s.dialect.Pipeline(ctx, s.db, all, func(rows [][][]any) bool {
-		for _, o := range order {
+		for _, o := range answers {
 			if !o.check(rows[:len(o.stmts)]) {
 				return false
 			}
@@ -204,10 +238,14 @@ func (s *Store) runGroup(group []*pipeOp) []error {
 		return true
 	})
 	if err != nil {
-		slog.WarnContext(ctx, "answers stored together failed; each is stored alone", "answers", len(group), "err", err)
+		slog.WarnContext(ctx, "answers stored together failed; each is stored alone", "answers", len(answers), "err", err)
 	}
-	for _, o := range group {
-		o.ok = err == nil && committed
+	committed = err == nil && committed
+	for _, o := range answers {
+		o.ok = committed
+	}
+	if !committed {
+		storeMarks(ctx)
 	}
 	return errs
 }

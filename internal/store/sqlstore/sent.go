@@ -7,24 +7,11 @@ import (
 	"time"
 )
 
-// sentMarks gathers the replies marked sent at the same time into one
-// statement (see gather). Under load the sender's workers mark a reply
-// sent every few hundred microseconds; one statement each costs PostgreSQL
-// a round trip apiece and SQLite's writer a statement apiece, where one
-// statement for all of them costs one (on PostgreSQL, 14% more replies a
-// second in the load tool). SQLite's writer groups them already (see
-// MarkSent).
-type sentMarks = gather[*sentMark]
-
 type sentMark struct {
 	id     int64
 	sentID string
 	at     int64
 }
-
-// maxSentMarks bounds a batch: its statement has 5 arguments per reply,
-// and SQLite takes at most 32,766.
-const maxSentMarks = 256
 
 // MarkSent implements sigap.Outbox.
 func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.Time) error {
@@ -38,14 +25,11 @@ func (s *Store) MarkSent(ctx context.Context, id int64, sentID string, at time.T
 		// faster, 0.01–0.03 ms more CPU a reply).
 		return op.failed(s.storeSent(ctx, []*sentMark{op}))
 	}
-	return s.marks[id%int64(len(s.marks))].do(op, maxSentMarks, func(batch []*sentMark) []error {
-		err := s.storeSent(ctx, batch)
-		errs := make([]error, len(batch))
-		for i, o := range batch {
-			errs[i] = o.failed(err)
-		}
-		return errs
-	})
+	// Under load the sender's workers mark a reply sent every few hundred
+	// microseconds: the marks go with the answers being stored, in one
+	// statement for all of them (see writeGroup). Alone, each would be a
+	// round trip and a commit of its own.
+	return s.groups[id%int64(len(s.groups))].do(&groupOp{ctx: ctx, mark: op}, maxGroup, s.runGroup)
 }
 
 // failed is the error MarkSent returns for o when its batch failed with

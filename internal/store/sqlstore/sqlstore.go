@@ -57,13 +57,11 @@ type Store struct {
 	// stores a message unanswered, or answers one, must tell it once
 	// committed.
 	waiting *waitingIndex
-	// marks are MarkSent's queues where there is no writer, a reply's
-	// taken by its id: batches from several run side by side, so that one
-	// mark waits for at most one batch before its own.
-	marks [4]sentMarks
-	// answers are the pipelined answers' queues (see answerGroup), a
-	// sender's taken by its key.
-	answers [4]answerGroup
+	// groups are the queues of the work stored together where there is no
+	// writer (see writeGroup): a sender's answers taken by its key, a sent
+	// mark by its reply's id. Groups from several run side by side, so that
+	// one mark or answer waits for at most one group before its own.
+	groups [4]writeGroup
 }
 
 var _ sigap.Store = (*Store)(nil)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -311,26 +312,41 @@ func testAnswersUnclaimed(t *testing.T, s sigap.Store) {
 }
 
 // testAnswersTogether: answers stored at the same moment, by many senders
-// at once, where a few of them cannot be stored answered (a stale
-// conversation, a redelivery). Where the store gathers answers into one
-// transaction, those few must not take the others down with them, nor
-// slip in with them.
+// at once, while replies are marked sent: first all of them answerable,
+// then with a few that cannot be stored answered (a stale conversation, a
+// redelivery). Where the store gathers these into one transaction, the few
+// must not take the others down with them, nor slip in with them, and
+// every mark is stored.
 func testAnswersTogether(t *testing.T, s sigap.Store) {
+	lister, ok := s.(interface {
+		Outbound(ctx context.Context, office string, limit int) ([]sigap.OutboundMessage, error)
+	})
+	if !ok {
+		t.Skip("the store cannot list its outbox")
+	}
 	ctx := context.Background()
 	now := time.Now()
-	const n = 40
+	const n = 40 // senders a round
+	storeReplies(t, s, "6285", 2*n)
+	sent, err := s.ClaimOutbound(ctx, now.Add(time.Second), time.Minute, 2*n)
+	if err != nil || len(sent) != 2*n {
+		t.Fatalf("claim: %d, %v; want %d", len(sent), err, 2*n)
+	}
 	sender := func(i int) string { return fmt.Sprint("62870", i) }
-	stale := func(i int) bool { return i%5 == 1 }
-	redelivered := func(i int) bool { return i%7 == 3 }
+	// The first round's senders can all be answered.
+	stale := func(i int) bool { return i >= n && i%5 == 1 }
+	redelivered := func(i int) bool { return i >= n && i%7 == 3 }
 	save := func(i int, id string, version int64, lang, text string) (sigap.Saved, error) {
 		return s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg(id, sender(i), "halo")}},
 			[]*sigap.Answer{answered(sender(i), version, lang, 1, id, text, now)}, sigap.Claim{Now: now})
 	}
-	for i := range n {
+	staleN := 0
+	for i := range 2 * n {
 		switch {
 		case stale(i):
 			// Answered once already: the answer below, made from no
 			// conversation, is stale.
+			staleN++
 			if _, err := save(i, fmt.Sprint("wamid.before.", i), 0, "en", "before"); err != nil {
 				t.Fatal(err)
 			}
@@ -340,23 +356,50 @@ func testAnswersTogether(t *testing.T, s sigap.Store) {
 			}
 		}
 	}
-	start := make(chan struct{})
-	saved := make([]sigap.Saved, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			saved[i], errs[i] = save(i, fmt.Sprint("wamid.together.", i), 0, "id", "together")
-		})
-	}
-	close(start)
-	wg.Wait()
-	answers := 0
-	for i := range n {
-		if errs[i] != nil {
-			t.Fatalf("sender %d: %v", i, errs[i])
+	saved := make([]sigap.Saved, 2*n)
+	for round := range 2 {
+		start := make(chan struct{})
+		errs := make([]error, 2*n)
+		var wg sync.WaitGroup
+		for j := range n {
+			i := round*n + j
+			wg.Go(func() {
+				<-start
+				saved[i], errs[j] = save(i, fmt.Sprint("wamid.together.", i), 0, "id", "together")
+			})
+			wg.Go(func() {
+				<-start
+				errs[n+j] = s.MarkSent(ctx, sent[i].ID, fmt.Sprint("wamid.sent.", sent[i].Reply.Text), now)
+			})
 		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, call %d: %v", round, i, err)
+			}
+		}
+	}
+
+	out, err := lister.Outbound(ctx, "jakpus", 10*n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, m := range out {
+		if !strings.HasPrefix(m.To, "6285") {
+			continue
+		}
+		marked++
+		if want := fmt.Sprint("wamid.sent.", m.Reply.Text); m.State != sigap.OutboundSent || m.SentID != want {
+			t.Errorf("reply %d (%s): %s with wamid %q; want sent with %q", m.ID, m.Reply.Text, m.State, m.SentID, want)
+		}
+	}
+	if marked != 2*n {
+		t.Errorf("%d replies marked; want %d", marked, 2*n)
+	}
+	answers := 0
+	for i := range 2 * n {
 		got := saved[i]
 		switch {
 		case stale(i):
@@ -388,15 +431,15 @@ func testAnswersTogether(t *testing.T, s sigap.Store) {
 			t.Errorf("sender %d: conversation at version %d (%q); want %d (%q)", i, c.Version, c.Lang, want.Version, want.Lang)
 		}
 	}
-	out, err := s.ClaimOutbound(ctx, now.Add(time.Second), time.Minute, 2*n)
+	due, err := s.ClaimOutbound(ctx, now.Add(time.Second), time.Minute, 4*n)
 	if err != nil {
 		t.Fatal(err)
 	}
 	texts := map[string]int{}
-	for _, m := range out {
+	for _, m := range due {
 		texts[m.Reply.Text]++
 	}
-	if want := map[string]int{"before": n / 5, "together": answers}; !cmp.Equal(texts, want) {
+	if want := map[string]int{"before": staleN, "together": answers}; !cmp.Equal(texts, want) {
 		t.Errorf("replies stored: %v; want %v", texts, want)
 	}
 }
