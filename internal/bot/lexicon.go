@@ -27,7 +27,14 @@ type lexicon struct {
 	fuzzyText  []string
 	langs      map[string]map[string]bool
 	intents    []intentCues
+	// byWord finds the cues a word may make: each cue is listed under its
+	// first word, so a message's score looks only at the cues its words
+	// can make, not at every cue of every intent.
+	byWord map[string][]cueRef
 }
+
+// cueRef is a cue: lexicon.intents[intent].cues[cue].
+type cueRef struct{ intent, cue int }
 
 type intentCues struct {
 	name     string
@@ -167,6 +174,12 @@ func parseLexicon(src []byte) (*lexicon, error) {
 		slices.SortFunc(ic.cues, func(a, b cue) int { return strings.Compare(strings.Join(a.words, " "), strings.Join(b.words, " ")) })
 		lx.intents = append(lx.intents, ic)
 	}
+	lx.byWord = map[string][]cueRef{}
+	for i, in := range lx.intents {
+		for j, c := range in.cues {
+			lx.byWord[c.words[0]] = append(lx.byWord[c.words[0]], cueRef{i, j})
+		}
+	}
 	for i, in := range f.Intents {
 		for _, r := range in.Refine {
 			j, ok := index[r]
@@ -258,32 +271,35 @@ func undouble(w string) (string, bool) {
 
 // scores returns each intent's score for the rewritten words.
 func (lx *lexicon) scores(words []string) []int {
-	// all holds the words; free those not right after a negation.
-	all, free := map[string]bool{}, map[string]bool{}
-	for i, w := range words {
-		all[w] = true
-		if i == 0 || !lx.negations[words[i-1]] {
-			free[w] = true
-		}
-	}
 	sc := make([]int, len(lx.intents))
-	for i, in := range lx.intents {
-		present := all
-		if in.negated {
-			present = free
+	// present reports whether w is among the words; for an intent that a
+	// negation cancels, somewhere not right after one.
+	present := func(w string, negated bool) bool {
+		for i, x := range words {
+			if x == w && (!negated || i == 0 || !lx.negations[words[i-1]]) {
+				return true
+			}
 		}
-		for _, c := range in.cues {
+		return false
+	}
+	for i, w := range words {
+		if slices.Contains(words[:i], w) {
+			continue // its cues are counted
+		}
+		for _, r := range lx.byWord[w] {
+			in := &lx.intents[r.intent]
+			c := &in.cues[r.cue]
 			var ok bool
 			switch {
 			case c.anywhere:
-				ok = !slices.ContainsFunc(c.words, func(w string) bool { return !present[w] })
+				ok = !slices.ContainsFunc(c.words, func(w string) bool { return !present(w, in.negated) })
 			case len(c.words) == 1:
-				ok = present[c.words[0]]
+				ok = present(w, in.negated)
 			default:
 				ok = containsRun(words, c.words)
 			}
 			if ok {
-				sc[i] += c.weight
+				sc[r.intent] += c.weight
 			}
 		}
 	}

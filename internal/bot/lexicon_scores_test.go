@@ -1,0 +1,78 @@
+package bot
+
+import (
+	"bufio"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// naiveScores is what lexicon.scores computes, the plain way: every cue of
+// every intent looked for in the words.
+func naiveScores(lx *lexicon, words []string) []int {
+	all, free := map[string]bool{}, map[string]bool{}
+	for i, w := range words {
+		all[w] = true
+		if i == 0 || !lx.negations[words[i-1]] {
+			free[w] = true
+		}
+	}
+	sc := make([]int, len(lx.intents))
+	for i, in := range lx.intents {
+		present := all
+		if in.negated {
+			present = free
+		}
+		for _, c := range in.cues {
+			var ok bool
+			switch {
+			case c.anywhere:
+				ok = !slices.ContainsFunc(c.words, func(w string) bool { return !present[w] })
+			case len(c.words) == 1:
+				ok = present[c.words[0]]
+			default:
+				ok = containsRun(words, c.words)
+			}
+			if ok {
+				sc[i] += c.weight
+			}
+		}
+	}
+	return sc
+}
+
+// TestScoresLookAtEveryCue: the scores found through the cues' index are
+// those of looking at every cue, for every labelled message and for the
+// words of every cue run together and after a negation.
+func TestScoresLookAtEveryCue(t *testing.T) {
+	lx := defaultLexicon
+	var texts []string
+	f, err := os.Open("testdata/intents.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		text, _, _ := strings.Cut(sc.Text(), "\t")
+		texts = append(texts, text)
+	}
+	var every []string
+	for neg := range lx.negations {
+		for _, in := range lx.intents {
+			for _, c := range in.cues {
+				texts = append(texts, strings.Join(c.words, " "), neg+" "+strings.Join(c.words, " "))
+				every = append(every, c.words...)
+			}
+		}
+		texts = append(texts, strings.Join(every, " "), neg+" "+strings.Join(every, " "))
+		break
+	}
+	for _, text := range texts {
+		words := lx.canonical(normalize(text))
+		if got, want := lx.scores(words), naiveScores(lx, words); !slices.Equal(got, want) {
+			t.Errorf("%q: scores %v; want %v", text, got, want)
+		}
+	}
+}
