@@ -23,6 +23,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 	"unicode/utf8"
@@ -334,7 +335,17 @@ func (c *Catalog) Text(lang, key string, data any) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("content: no text %q", key)
 	}
-	return execute(t, data)
+	d, cacheable := data.(Data)
+	if cacheable {
+		if v, ok := renders.get(renderKey{t, d}); ok {
+			return v.(string), nil
+		}
+	}
+	out, err := execute(t, data)
+	if err == nil && cacheable {
+		renders.put(renderKey{t, d}, out)
+	}
+	return out, err
 }
 
 func execute(t *template.Template, data any) (string, error) {
@@ -343,6 +354,45 @@ func execute(t *template.Template, data any) (string, error) {
 		return "", fmt.Errorf("content: %w", err)
 	}
 	return tidy(b.String()), nil
+}
+
+// renders keeps texts as rendered. Most replies are the same few texts
+// with the same office's data (the menu, #bayar, #antrian), and rendering
+// one costs more than the rest of working out the answer. A template is
+// never changed once parsed and uses no functions of its own, so the same
+// template and data always render the same.
+var renders = renderCache{m: map[renderKey]any{}}
+
+// maxRenders bounds the cache. Texts that show an application or a ticket
+// are rendered once each; when they have filled it, it starts again.
+const maxRenders = 4096
+
+// renderKey is a text's or a list's template (*template.Template,
+// *listTemplate) and its data.
+type renderKey struct {
+	t any
+	d Data
+}
+
+type renderCache struct {
+	mu sync.RWMutex
+	m  map[renderKey]any // a text, or a *sigap.List not to be changed
+}
+
+func (c *renderCache) get(k renderKey) (any, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *renderCache) put(k renderKey, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxRenders {
+		clear(c.m)
+	}
+	c.m[k] = v
 }
 
 func tidy(s string) string {
@@ -381,6 +431,31 @@ func (c *Catalog) List(lang, name string, data any) (*sigap.List, error) {
 	if !ok {
 		return nil, fmt.Errorf("content: no list %q", name)
 	}
+	d, cacheable := data.(Data)
+	if cacheable {
+		if v, ok := renders.get(renderKey{lt, d}); ok {
+			return cloneList(v.(*sigap.List)), nil
+		}
+	}
+	l, err := renderList(lt, data)
+	if err == nil && cacheable {
+		renders.put(renderKey{lt, d}, cloneList(l))
+	}
+	return l, err
+}
+
+// cloneList copies l, so that a list kept and one handed out share nothing
+// that either could change.
+func cloneList(l *sigap.List) *sigap.List {
+	out := *l
+	out.Sections = slices.Clone(l.Sections)
+	for i := range out.Sections {
+		out.Sections[i].Rows = slices.Clone(out.Sections[i].Rows)
+	}
+	return &out
+}
+
+func renderList(lt *listTemplate, data any) (*sigap.List, error) {
 	var err error
 	l := &sigap.List{}
 	for _, f := range []struct {
