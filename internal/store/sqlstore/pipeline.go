@@ -48,7 +48,8 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 		save = insertConversationVersion
 	}
 	stmts := []Stmt{
-		{s.engineQuery(insertInboundIfIdle), []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp, m.Office, m.From}},
+		{s.engineQuery(senderWaitingQuery), []any{m.Office, m.From}},
+		{s.engineQuery(insertInboundSeq), []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
 		{s.engineQuery(save), saveArgs},
 	}
 	claim := claimable(a.Replies, c)
@@ -66,11 +67,11 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 		behind bool
 	)
 	committed, err := s.pipelineGrouped(ctx, convKey{m.Office, m.From}, stmts, func(rows [][][]any) bool {
-		if len(rows[0]) != 1 || len(rows[1]) != 1 {
-			return false // a redelivery, or the sender has a message waiting; a stale version
+		if len(rows[0]) != 0 || len(rows[1]) != 1 || len(rows[2]) != 1 {
+			return false // the sender has a message waiting; a redelivery; a stale version
 		}
 		if claim {
-			sending := sql.NullInt64{Int64: integer(rows[2][0][0]), Valid: rows[2][0][0] != nil}
+			sending := sql.NullInt64{Int64: integer(rows[3][0][0]), Valid: rows[3][0][0] != nil}
 			var stored bool
 			if stored, behind = claimAfter(sending, a.Behind); !stored {
 				return false // stored claimed, it should have waited unclaimed

@@ -754,17 +754,9 @@ const (
 		WHERE office = ? AND user_id = ? AND version = ?`
 	// The same, reporting what they stored, for the statements sent
 	// together, which cannot be asked how many rows they changed.
+	insertInboundSeq          = insertInbound + ` RETURNING seq`
 	insertConversationVersion = insertConversation + ` RETURNING version`
 	updateConversationVersion = updateConversation + ` RETURNING version`
-	// The message stored answered only if it is new and its sender has
-	// nothing waiting: a row back says both held. (The casts give the
-	// values the types that a SELECT cannot infer from the columns.)
-	insertInboundIfIdle = `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
-		claimed_until, state, processed_at)
-		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS INTEGER),
-			CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT)
-		WHERE NOT EXISTS (` + senderWaitingQuery + `)
-		ON CONFLICT (id) DO NOTHING RETURNING seq`
 )
 
 // exists reports whether query (a SELECT 1 … LIMIT 1) finds a row.
