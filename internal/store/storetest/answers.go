@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -318,12 +317,7 @@ func testAnswersUnclaimed(t *testing.T, s sigap.Store) {
 // must not take the others down with them, nor slip in with them, and
 // every mark is stored.
 func testAnswersTogether(t *testing.T, s sigap.Store) {
-	lister, ok := s.(interface {
-		Outbound(ctx context.Context, office string, limit int) ([]sigap.OutboundMessage, error)
-	})
-	if !ok {
-		t.Skip("the store cannot list its outbox")
-	}
+	lister := outboxListerOf(t, s)
 	ctx := context.Background()
 	now := time.Now()
 	const n = 40 // senders a round
@@ -381,23 +375,7 @@ func testAnswersTogether(t *testing.T, s sigap.Store) {
 		}
 	}
 
-	out, err := lister.Outbound(ctx, "jakpus", 10*n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	marked := 0
-	for _, m := range out {
-		if !strings.HasPrefix(m.To, "6285") {
-			continue
-		}
-		marked++
-		if want := fmt.Sprint("wamid.sent.", m.Reply.Text); m.State != sigap.OutboundSent || m.SentID != want {
-			t.Errorf("reply %d (%s): %s with wamid %q; want sent with %q", m.ID, m.Reply.Text, m.State, m.SentID, want)
-		}
-	}
-	if marked != 2*n {
-		t.Errorf("%d replies marked; want %d", marked, 2*n)
-	}
+	wantMarked(t, lister, "6285", 2*n)
 	answers := 0
 	for i := range 2 * n {
 		got := saved[i]
