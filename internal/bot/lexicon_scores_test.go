@@ -58,16 +58,19 @@ func TestScoresLookAtEveryCue(t *testing.T) {
 		text, _, _ := strings.Cut(sc.Text(), "\t")
 		texts = append(texts, text)
 	}
-	var every []string
-	for neg := range lx.negations {
-		for _, in := range lx.intents {
-			for _, c := range in.cues {
-				texts = append(texts, strings.Join(c.words, " "), neg+" "+strings.Join(c.words, " "))
-				every = append(every, c.words...)
-			}
+	var cues, every []string
+	for _, in := range lx.intents {
+		for _, c := range in.cues {
+			cues = append(cues, strings.Join(c.words, " "))
+			every = append(every, c.words...)
 		}
-		texts = append(texts, strings.Join(every, " "), neg+" "+strings.Join(every, " "))
-		break
+	}
+	cues = append(cues, strings.Join(every, " "))
+	texts = append(texts, cues...)
+	for neg := range lx.negations {
+		for _, c := range cues {
+			texts = append(texts, neg+" "+c)
+		}
 	}
 	for _, text := range texts {
 		words := lx.canonical(normalize(text))

@@ -28,7 +28,9 @@ type Pipeline func(ctx context.Context, db *sql.DB, stmts []Stmt, check func(row
 
 // answerAtOnce stores a message with its answer in two round trips to the
 // database where the engine can pipeline (PostgreSQL): the statements of
-// SaveDeliveryClaiming's transaction are sent together, then the commit.
+// SaveDeliveryClaiming's transaction are sent together, then the commit,
+// in one transaction with the other answers that arrive meanwhile (see
+// writeGroup).
 // One by one they take seven, and on a machine that also runs the database
 // each round trip costs both sides more than the statement itself.
 //
