@@ -195,7 +195,9 @@ func (s *Store) runGroup(group []*groupOp) []error {
 			answers = append(answers, o)
 		}
 	}
-	storeMarks := func(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
+	defer cancel()
+	storeMarks := func() {
 		if len(marks) == 0 {
 			return
 		}
@@ -208,7 +210,7 @@ func (s *Store) runGroup(group []*groupOp) []error {
 	}
 	switch {
 	case len(answers) == 0:
-		storeMarks(group[0].ctx)
+		storeMarks()
 		return errs
 	case len(group) == 1:
 		o := group[0]
@@ -228,8 +230,6 @@ func (s *Store) runGroup(group []*groupOp) []error {
 		query, args := markSentQuery(marks)
 		all = append(all, Stmt{s.engineQuery(query), args})
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(group[0].ctx), groupTimeout)
-	defer cancel()
 	committed, err := s.dialect.Pipeline(ctx, s.db, all, func(rows [][][]any) bool {
 		for _, o := range answers {
 			if !o.check(rows[:len(o.stmts)]) {
@@ -247,7 +247,7 @@ func (s *Store) runGroup(group []*groupOp) []error {
 		o.ok = committed
 	}
 	if !committed {
-		storeMarks(ctx)
+		storeMarks()
 	}
 	return errs
 }
