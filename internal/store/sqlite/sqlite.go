@@ -6,7 +6,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -36,10 +38,8 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	if opt.Log == nil {
 		opt.Log = slog.Default()
 	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("create database folder: %w", err)
-		}
+	if err := createPrivate(path, opt.Log); err != nil {
+		return nil, err
 	}
 	// WAL lets readers run beside the writer; synchronous=FULL makes a
 	// committed transaction survive a power cut, which an acknowledged
@@ -68,4 +68,40 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 		Name:  "sqlite",
 		Ready: Migrations.Current,
 	}), nil
+}
+
+// createPrivate creates the database file, and any folder above it that is
+// missing, readable by its owner only: the file holds applicants' names,
+// birth dates and messages. SQLite gives the -wal, -shm and -journal files
+// it makes later the database file's own mode, so they are private too
+// whatever the process's umask. An existing file keeps its mode (the
+// operator may have chosen it); a world-readable one is warned about.
+func createPrivate(path string, log *slog.Logger) error {
+	if path == ":memory:" {
+		return nil
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		// The umask may have taken bits away, never added them; Chmod
+		// makes the mode exactly 0600 either way.
+		if err := f.Chmod(0o600); err != nil {
+			f.Close()
+			return fmt.Errorf("create database %s: %w", path, err)
+		}
+		return f.Close()
+	case errors.Is(err, fs.ErrExist):
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o007 != 0 {
+			log.Warn("the database file is readable by every user of this machine: chmod 600 it (and its -wal and -shm files)",
+				"path", path, "mode", fmt.Sprintf("%#o", fi.Mode().Perm()))
+		}
+		return nil
+	default:
+		return fmt.Errorf("create database %s: %w", path, err)
+	}
 }
