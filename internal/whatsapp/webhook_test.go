@@ -1,14 +1,22 @@
 package whatsapp_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -160,7 +168,8 @@ func TestWebhookDeliver(t *testing.T) {
 			wantStatus: http.StatusBadRequest},
 		{name: "signed but not JSON", secret: testSecret, body: invalid, signature: whatsapp.Sign(testSecret, invalid),
 			wantStatus: http.StatusBadRequest},
-		{name: "too large", secret: testSecret, body: tooBig, signature: "sha256=00", wantStatus: http.StatusRequestEntityTooLarge},
+		{name: "malformed signature", secret: testSecret, body: text, signature: "sha256=00", wantStatus: http.StatusUnauthorized},
+		{name: "too large", secret: testSecret, body: tooBig, signature: fakeSignature, wantStatus: http.StatusRequestEntityTooLarge},
 		{name: "store down: not acknowledged", secret: testSecret, body: text, signature: whatsapp.Sign(testSecret, text),
 			inboxErr: errors.New("database is locked"), wantStatus: http.StatusServiceUnavailable},
 	}
@@ -204,4 +213,121 @@ func TestWebhookDeliver(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeSignature is well formed but signs nothing.
+var fakeSignature = "sha256=" + strings.Repeat("0", 64)
+
+// bodyNotRead fails the test if the webhook reads the body.
+type bodyNotRead struct{ t *testing.T }
+
+func (b bodyNotRead) Read([]byte) (int, error) {
+	b.t.Error("the body was read before the signature header was checked")
+	return 0, io.EOF
+}
+
+func TestWebhookRefusesUnsignedBeforeReading(t *testing.T) {
+	for _, sig := range []string{"", "sha256=00", "md5=" + strings.Repeat("0", 64), "sha256=" + strings.Repeat("z", 64)} {
+		h := &whatsapp.Webhook{AppSecret: testSecret, Offices: testOffices, Inbox: &fakeInbox{}, Log: discardLog()}
+		req := httptest.NewRequest(http.MethodPost, "/webhooks/whatsapp", bodyNotRead{t})
+		req.ContentLength = whatsapp.MaxBodyBytes
+		if sig != "" {
+			req.Header.Set("X-Hub-Signature-256", sig)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("signature %q: status %d, want 401", sig, rec.Code)
+		}
+	}
+}
+
+// rawPost opens a connection to addr and sends a webhook POST's headers,
+// announcing size bytes, and the first part of its body; the rest never comes.
+func rawPost(t *testing.T, addr, signature string, size int, part []byte) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	head := "POST /webhooks/whatsapp HTTP/1.1\r\nHost: sigap.test\r\nContent-Type: application/json\r\n" +
+		"Content-Length: " + strconv.Itoa(size) + "\r\n"
+	if signature != "" {
+		head += "X-Hub-Signature-256: " + signature + "\r\n"
+	}
+	if _, err := c.Write(append([]byte(head+"\r\n"), part...)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// TestWebhookSlowConnectionsDoNotReserveTheAnnouncedSize: a hundred
+// connections that announce 4 MiB each and send 200 bytes hold about what
+// they sent, not the 400 MiB announced; without a signature header they are
+// answered at once, without waiting for a body.
+func TestWebhookSlowConnectionsDoNotReserveTheAnnouncedSize(t *testing.T) {
+	const conns = 100
+	var entered atomic.Int32
+	hook := &whatsapp.Webhook{AppSecret: testSecret, Offices: testOffices, Inbox: &fakeInbox{}, Log: discardLog()}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered.Add(1)
+		hook.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	part := bytes.Repeat([]byte("x"), 200)
+
+	t.Run("signed, slow", func(t *testing.T) {
+		before := heapInUse()
+		entered.Store(0)
+		for range conns {
+			rawPost(t, addr, fakeSignature, whatsapp.MaxBodyBytes, part)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for entered.Load() < conns && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := entered.Load(); n < conns {
+			t.Fatalf("only %d of %d requests reached the webhook", n, conns)
+		}
+		time.Sleep(200 * time.Millisecond) // each is now waiting for the rest of its body
+		grown := int64(heapInUse()) - int64(before)
+		announced := int64(conns) * whatsapp.MaxBodyBytes
+		t.Logf("%d slow connections announcing %d MiB in all: heap grew by %.1f MiB", conns, announced>>20, float64(grown)/(1<<20))
+		if grown > 32<<20 {
+			t.Errorf("heap grew by %d MiB for %d connections that sent 200 bytes each", grown>>20, conns)
+		}
+	})
+
+	t.Run("unsigned", func(t *testing.T) {
+		before := heapInUse()
+		var cs []net.Conn
+		for range conns {
+			cs = append(cs, rawPost(t, addr, "", whatsapp.MaxBodyBytes, part))
+		}
+		for i, c := range cs {
+			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatalf("connection %d: no answer without the body: %v", i, err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Errorf("connection %d: %d, want 401", i, resp.StatusCode)
+			}
+		}
+		grown := int64(heapInUse()) - int64(before)
+		t.Logf("%d unsigned connections announcing 4 MiB each: answered 401; heap grew by %.1f MiB", conns, float64(grown)/(1<<20))
+		if grown > 32<<20 {
+			t.Errorf("heap grew by %d MiB", grown>>20)
+		}
+	})
 }
