@@ -1,6 +1,7 @@
 package main
 
 import (
+	"database/sql"
 	"io"
 	"net"
 	"net/http"
@@ -62,7 +63,11 @@ func (p *tcpProxy) cut() {
 
 // TestDatabaseOutage: while PostgreSQL is unreachable /readyz fails and a
 // delivery is refused with 503 (so Meta redelivers it); when it is back the
-// gateway recovers by itself and answers.
+// gateway recovers by itself and answers the redelivered message, once.
+//
+// Replies are told apart by the message they answer (the outbox's
+// in_reply_to) and by the wamid the stand-in gave each send, so an old reply
+// sent again cannot pass for the answer to the redelivered message.
 func TestDatabaseOutage(t *testing.T) {
 	dbURL := pgtest.Schema(t)
 	u, err := url.Parse(dbURL)
@@ -75,6 +80,12 @@ func TestDatabaseOutage(t *testing.T) {
 	u.Host = proxy.addr
 	// Short leases: a step cut off by the outage is taken up again soon after.
 	g := startGateway(t, map[string]string{"SIGAP_DATABASE": u.String(), "SIGAP_INBOX_LEASE": "2s", "SIGAP_OUTBOX_LEASE": "2s"})
+	// The test reads the outbox directly, not through the proxy it cuts.
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 
 	status := func(path string) int {
 		resp, err := http.Get(g.url + path)
@@ -84,20 +95,22 @@ func TestDatabaseOutage(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	body := func(id string) []byte { return textDelivery(jakpusPhoneID, [3]string{id, "6281111", "#bayar"}) }
+	body := func(id, text string) []byte { return textDelivery(jakpusPhoneID, [3]string{id, "6281111", text}) }
 	if code := status("/readyz"); code != 200 {
 		t.Fatalf("readyz before the outage: %d", code)
 	}
-	g.deliver(t, body("wamid.before"))
-	if sent := g.graph.WaitSent(1, 15*time.Second); len(sent) != 1 {
-		t.Fatalf("no reply before the outage")
-	}
+	g.deliver(t, body("wamid.before", "#bayar"))
+	// Cut only once the first answer is sent and recorded as sent: a send
+	// whose mark the outage cuts off is issue 22's in-doubt case, not this
+	// test's, and would make the counts below depend on timing.
+	waitAnswered(t, db, "wamid.before")
 
 	proxy.cut()
 	if code := status("/readyz"); code != http.StatusServiceUnavailable {
 		t.Errorf("readyz while the database is down: %d, want 503", code)
 	}
-	if code := g.post(t, body("wamid.during"), signed(body("wamid.during"))); code != http.StatusServiceUnavailable {
+	during := body("wamid.during", "#jam")
+	if code := g.post(t, during, signed(during)); code != http.StatusServiceUnavailable {
 		t.Errorf("delivery while the database is down: %d, want 503", code)
 	}
 	if code := status("/healthz"); code != 200 {
@@ -112,8 +125,29 @@ func TestDatabaseOutage(t *testing.T) {
 	if code := status("/readyz"); code != 200 {
 		t.Fatalf("readyz after the database came back: %d", code)
 	}
-	g.deliver(t, body("wamid.during")) // Meta's redelivery
-	if sent := g.graph.WaitSent(2, 15*time.Second); len(sent) != 2 {
-		t.Errorf("replies after recovery: %d, want 2 (before and the redelivered one)", len(sent))
+	g.deliver(t, during) // Meta's redelivery
+	waitAnswered(t, db, "wamid.during")
+
+	// Every reply of the two messages is sent exactly once. Nothing is
+	// pending or claimed now, so no later send can change this.
+	c := countReplies(t, db, []string{"wamid.before", "wamid.during"}, g.graph.Sent())
+	t.Log(c)
+	c.check(t, 0, "the first reply was recorded as sent before the outage, so nothing was in doubt")
+}
+
+// waitAnswered waits until the message's replies are stored and all sent.
+func waitAnswered(t *testing.T, db *sql.DB, wamid string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var total, sent int
+		err := db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE state = 'sent') FROM outbox WHERE in_reply_to = $1`, wamid).Scan(&total, &sent)
+		if err == nil && total > 0 && sent == total {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d of %d replies sent after 20s (err %v)", wamid, sent, total, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
