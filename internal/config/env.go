@@ -16,6 +16,11 @@ type Env struct {
 	// DebugAddr (SIGAP_DEBUG_ADDR), when set, serves Go's profiler
 	// (/debug/pprof/) on its own listener, apart from the public one.
 	DebugAddr string
+	// MetricsAddr (SIGAP_METRICS_ADDR), when set, serves /metrics on its
+	// own listener; MetricsToken (SIGAP_METRICS_TOKEN), when set, is the
+	// bearer token a scrape must show, and without MetricsAddr puts
+	// /metrics on the public listener behind it. With neither, no metrics.
+	MetricsAddr, MetricsToken string
 
 	AppSecret   string // WHATSAPP_APP_SECRET
 	VerifyToken string // WHATSAPP_VERIFY_TOKEN
@@ -44,11 +49,16 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		LogLevel:    get("SIGAP_LOG_LEVEL", "info"),
 		LogFormat:   get("SIGAP_LOG_FORMAT", "text"),
 		DebugAddr:   get("SIGAP_DEBUG_ADDR", ""),
+		MetricsAddr: get("SIGAP_METRICS_ADDR", ""),
 		AppSecret:   getenv("WHATSAPP_APP_SECRET"),
 		VerifyToken: getenv("WHATSAPP_VERIFY_TOKEN"),
 		AccessToken: getenv("WHATSAPP_ACCESS_TOKEN"),
 		GraphURL:    get("WHATSAPP_GRAPH_URL", "https://graph.facebook.com"),
 		APIVersion:  get("WHATSAPP_API_VERSION", "v23.0"),
+	}
+	env.MetricsToken = get("SIGAP_METRICS_TOKEN", "")
+	if n := len(env.MetricsToken); n > 0 && n < minMetricsToken {
+		return env, fmt.Errorf("SIGAP_METRICS_TOKEN: %d characters; want at least %d, e.g. from: openssl rand -hex 16", n, minMetricsToken)
 	}
 	var err error
 	for _, d := range []struct {
@@ -69,6 +79,10 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	return env, nil
 }
 
+// minMetricsToken is the shortest SIGAP_METRICS_TOKEN: it guards the
+// metrics on the public listener, so it must not be guessable.
+const minMetricsToken = 16
+
 // Database is a parsed SIGAP_DATABASE.
 type Database struct {
 	Engine string // "sqlite" or "postgres"
@@ -87,5 +101,5 @@ func ParseDatabase(s string) (Database, error) {
 	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
 		return Database{Engine: "postgres", DSN: s}, nil
 	}
-	return Database{}, fmt.Errorf("SIGAP_DATABASE %q: want sqlite:PATH or postgres://…", s)
+	return Database{}, fmt.Errorf("SIGAP_DATABASE %q: want sqlite:PATH or postgres://…", RedactDatabase(s))
 }

@@ -156,3 +156,23 @@ func TestParseDatabase(t *testing.T) {
 		}
 	}
 }
+
+func TestFromEnvMetrics(t *testing.T) {
+	token := "0123456789abcdef0123"
+	env, err := config.FromEnv(func(k string) string {
+		return map[string]string{"SIGAP_METRICS_ADDR": "127.0.0.1:9090", "SIGAP_METRICS_TOKEN": " " + token + " "}[k]
+	})
+	if err != nil || env.MetricsAddr != "127.0.0.1:9090" || env.MetricsToken != token {
+		t.Errorf("FromEnv = %q, %q, %v; want the address and the trimmed token", env.MetricsAddr, env.MetricsToken, err)
+	}
+	env, err = config.FromEnv(func(string) string { return "" })
+	if err != nil || env.MetricsAddr != "" || env.MetricsToken != "" {
+		t.Errorf("without settings: %q, %q, %v; want no metrics", env.MetricsAddr, env.MetricsToken, err)
+	}
+	_, err = config.FromEnv(func(k string) string {
+		return map[string]string{"SIGAP_METRICS_TOKEN": "short-secret"}[k]
+	})
+	if err == nil || !strings.Contains(err.Error(), "SIGAP_METRICS_TOKEN") || strings.Contains(err.Error(), "short-secret") {
+		t.Errorf("a 12-character token: %v; want an error naming the variable, not the token", err)
+	}
+}
