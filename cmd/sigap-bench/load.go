@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -150,6 +151,9 @@ type loadConfig struct {
 	nonce    int // keeps wa_ids and wamids apart between runs on one database
 	trace    bool
 	pid      int // the server's process, for its CPU time; 0 when in the tool
+	// check: each reply must be the one its message should get (SIGAP's
+	// replies; the reference answers everything with one text).
+	check bool
 }
 
 // result is one target's figures.
@@ -167,6 +171,7 @@ type result struct {
 	AckP99MS       float64        `json:"ack_p99_ms"`
 	AckMaxMS       float64        `json:"ack_max_ms"`
 	NoReply        int            `json:"no_reply"`
+	Wrong          int            `json:"wrong_replies"`
 	Duplicates     int            `json:"duplicates"`
 	Late           int            `json:"late_replies"`
 	Refused        int            `json:"refused_deliveries"`
@@ -184,9 +189,10 @@ type result struct {
 
 // workerStats is what one sender goroutine saw while measuring.
 type workerStats struct {
-	messages, replied, lost, refused int
-	lat, ack                         []time.Duration
-	mix                              map[string]int
+	messages, replied, lost, refused, wrong int
+	wrongSeen                               []string // the first few, for the report
+	lat, ack                                []time.Duration
+	mix                                     map[string]int
 }
 
 // script is one applicant's conversation: an office (index in the fleet)
@@ -196,8 +202,36 @@ type script struct {
 	msgs   []msg
 }
 
-// msg is one message of a script, labelled for the mix.
-type msg struct{ label, text string }
+// msg is one message of a script, labelled for the mix, with what its
+// reply must be: a reply that is not (an apology, another service's
+// answer) is counted wrong, not answered.
+type msg struct {
+	label, text string
+	want        answer
+}
+
+// answer says which reply a message should get: a message of this type
+// whose text holds this line of the content (internal/content/id.yaml).
+// The lines are the ones that name each answer, so rewording the rest of a
+// text does not break the load tool; TestAnswersAreInTheContent checks
+// that each is still there.
+type answer struct{ kind, holds string }
+
+var (
+	wantMenu      = answer{"interactive", ""}
+	wantBirthDate = answer{"text", "tanggal lahir pemohon"}
+	wantStatus    = answer{"text", "*Status permohonan paspor*"}
+	wantNotFound  = answer{"text", "data permohonan tersebut tidak dapat kami tampilkan"}
+	wantPayment   = answer{"text", "*Biaya paspor*"}
+	wantPickup    = answer{"text", "*Pengambilan paspor*"}
+	wantTicket    = answer{"text", "nomor tiket"}
+	wantThanks    = answer{"text", "Sama-sama"}
+	answers       = []answer{wantMenu, wantBirthDate, wantStatus, wantNotFound, wantPayment, wantPickup, wantTicket, wantThanks}
+)
+
+func (a answer) matches(r reply) bool {
+	return r.kind == a.kind && strings.Contains(r.text, a.holds)
+}
 
 var greetings = []string{"halo", "Halo min 🙏", "selamat siang", "assalamualaikum", "pagi kak"}
 
@@ -224,22 +258,24 @@ func newScript(r *rand.Rand, a *apps) script {
 	case x < 30: // jakpus: menu, a known number, its birth date, #bayar
 		o := a.offices.pick(r, 0)
 		app := a.pick(r, o)
-		return script{o, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)},
-			{"birth date", app.birth.Format("02-01-2006")}, {"#bayar", "#bayar"}}}
+		return script{o, []msg{{"greeting", greet, wantMenu}, {"number (known)", spaced(r, app.number), wantBirthDate},
+			{"birth date", app.birth.Format("02-01-2006"), wantStatus}, {"#bayar", "#bayar", wantPayment}}}
 	case x < 45: // jakpus: an unknown number and a made-up birth date
 		o := a.offices.pick(r, 0)
-		return script{o, []msg{{"number (unknown)", unknown(0)}, {"birth date", "17081990"}, {"menu", "menu"}}}
+		return script{o, []msg{{"number (unknown)", unknown(0), wantBirthDate}, {"birth date", "17081990", wantNotFound},
+			{"menu", "menu", wantMenu}}}
 	case x < 55: // jakpus: feedback with its text, then thanks
 		o := a.offices.pick(r, 0)
-		return script{o, []msg{{"feedback", "#saran antrian di loket pengambilan lama sekali, mohon ditambah petugasnya"},
-			{"thanks", "terima kasih"}}}
+		return script{o, []msg{{"feedback", "#saran antrian di loket pengambilan lama sekali, mohon ditambah petugasnya", wantTicket},
+			{"thanks", "terima kasih", wantThanks}}}
 	case x < 85: // mataram: menu, a known number answered at once, pickup
 		o := a.offices.pick(r, 1)
 		app := a.pick(r, o)
-		return script{o, []msg{{"greeting", greet}, {"number (known)", spaced(r, app.number)}, {"#antrian", "#antrian"}}}
+		return script{o, []msg{{"greeting", greet, wantMenu}, {"number (known)", spaced(r, app.number), wantStatus},
+			{"#antrian", "#antrian", wantPickup}}}
 	default: // mataram: an unknown number, then fees
 		o := a.offices.pick(r, 1)
-		return script{o, []msg{{"number (unknown)", unknown(1)}, {"#bayar", "#bayar"}}}
+		return script{o, []msg{{"number (unknown)", unknown(1), wantNotFound}, {"#bayar", "#bayar", wantPayment}}}
 	}
 }
 
@@ -267,6 +303,8 @@ func delivery(phoneID, waID, wamid, text string, at time.Time) []byte {
 type raw struct {
 	seconds                          float64
 	messages, replied, lost, refused int
+	wrong                            int
+	wrongSeen                        []string
 	dups, late                       int
 	stray, rejected                  int64
 	lat, ack                         []time.Duration
@@ -279,6 +317,10 @@ func (r *raw) add(o raw) {
 	r.messages += o.messages
 	r.replied += o.replied
 	r.lost += o.lost
+	r.wrong += o.wrong
+	if len(r.wrongSeen) < 5 {
+		r.wrongSeen = append(r.wrongSeen, o.wrongSeen[:min(len(o.wrongSeen), 5-len(r.wrongSeen))]...)
+	}
 	r.refused += o.refused
 	r.dups += o.dups
 	r.late += o.late
@@ -300,8 +342,11 @@ func (r *raw) add(o raw) {
 // result sums r up; server says whether cpuServer is a server's own.
 func (r raw) result(name string, senders int, server bool) result {
 	res := result{Name: name, Senders: senders, Seconds: r.seconds, Messages: r.messages, Replied: r.replied,
-		NoReply: r.lost, Refused: r.refused, Duplicates: r.dups, Late: r.late, Stray: r.stray, GraphRejected: r.rejected,
+		NoReply: r.lost, Wrong: r.wrong, Refused: r.refused, Duplicates: r.dups, Late: r.late, Stray: r.stray, GraphRejected: r.rejected,
 		Mix: r.mix}
+	for _, w := range r.wrongSeen {
+		res.Errors = append(res.Errors, "wrong reply: "+w)
+	}
 	if r.seconds > 0 {
 		res.RepliesPerSec = float64(r.replied) / r.seconds
 		res.ToolCPU = r.cpuSelf.Seconds() / r.seconds
@@ -355,7 +400,7 @@ func runLoad(ctx context.Context, cfg loadConfig, stand *standIn, client *http.C
 
 	r.seconds = cfg.duration.Seconds()
 	for _, s := range stats {
-		r.add(raw{messages: s.messages, replied: s.replied, lost: s.lost, refused: s.refused, lat: s.lat, ack: s.ack, mix: s.mix})
+		r.add(raw{messages: s.messages, replied: s.replied, lost: s.lost, refused: s.refused, wrong: s.wrong, wrongSeen: s.wrongSeen, lat: s.lat, ack: s.ack, mix: s.mix})
 	}
 	r.dups, r.late = stand.tally()
 	r.stray, r.rejected = stand.stray.Load(), stand.rejected.Load()
@@ -426,7 +471,7 @@ func sender(ctx context.Context, cfg loadConfig, w int, stand *standIn, client *
 				}
 			}
 			timer.Reset(cfg.timeout)
-			var got time.Time
+			var got reply
 			select {
 			case got = <-p.got:
 			case <-timer.C:
@@ -447,12 +492,20 @@ func sender(ctx context.Context, cfg loadConfig, w int, stand *standIn, client *
 			st.messages++
 			st.mix[m.label]++
 			st.ack = append(st.ack, ackTook)
-			if got.IsZero() {
+			if got.at.IsZero() {
 				st.lost++
 				continue
 			}
+			if cfg.check && !m.want.matches(got) {
+				st.wrong++
+				if len(st.wrongSeen) < 5 {
+					st.wrongSeen = append(st.wrongSeen, fmt.Sprintf("%q got %s %q, want %s holding %q",
+						text, got.kind, firstLine(got.text), m.want.kind, m.want.holds))
+				}
+				continue
+			}
 			st.replied++
-			st.lat = append(st.lat, got.Sub(start))
+			st.lat = append(st.lat, got.at.Sub(start))
 		}
 	}
 }

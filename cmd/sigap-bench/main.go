@@ -229,6 +229,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) error {
 			}
 			cfg.nonce = base + r*len(tgs) + i
 			cfg.trace = o.trace && r == 0
+			cfg.check = tg.proc != nil
 			logf("round %d of %d: %s, %d senders, %s warm-up, %s measured", r+1, rounds, tg.name, o.senders, cfg.warmup, cfg.duration)
 			tg.raw.add(runLoad(ctx, cfg, stand, client, logf))
 			client.CloseIdleConnections()
@@ -366,8 +367,8 @@ func machine() string {
 func printReport(w io.Writer, o options, rep report) {
 	fmt.Fprintf(w, "%s, %d CPUs; %d senders; %s measured per target in %d alternating rounds; %s; database: %s; applications: %s\n\n",
 		rep.Machine, rep.CPUs, rep.Senders, o.duration, o.rounds, officesText(rep), orDash(rep.Database), appsText(rep))
-	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %8s %5s %8s %9s %8s %8s\n", "", "replies/s", "reply p50", "p99", "max",
-		"ack p50", "p99", "max", "no reply", "dups", "RSS max", "CPU/reply", "tool CPU", "all CPU")
+	fmt.Fprintf(w, "%-10s %9s %9s %9s %9s %9s %9s %9s %8s %5s %5s %8s %9s %8s %8s\n", "", "replies/s", "reply p50", "p99", "max",
+		"ack p50", "p99", "max", "no reply", "wrong", "dups", "RSS max", "CPU/reply", "tool CPU", "all CPU")
 	for _, r := range rep.Results {
 		rss, cpu := "-", "-"
 		if r.RSSMaxKB > 0 {
@@ -376,9 +377,9 @@ func printReport(w io.Writer, o options, rep report) {
 		if r.CPUPerReplyMS > 0 {
 			cpu = fmt.Sprintf("%.2f ms", r.CPUPerReplyMS)
 		}
-		fmt.Fprintf(w, "%-10s %9.0f %7.1fms %7.1fms %7.1fms %7.2fms %7.2fms %7.1fms %8d %5d %8s %9s %8.2f %8.2f\n",
+		fmt.Fprintf(w, "%-10s %9.0f %7.1fms %7.1fms %7.1fms %7.2fms %7.2fms %7.1fms %8d %5d %5d %8s %9s %8.2f %8.2f\n",
 			r.Name, r.RepliesPerSec, r.LatencyP50MS, r.LatencyP99MS, r.LatencyMaxMS, r.AckP50MS, r.AckP99MS, r.AckMaxMS,
-			r.NoReply, r.Duplicates, rss, cpu, r.ToolCPU, r.MachineCPU)
+			r.NoReply, r.Wrong, r.Duplicates, rss, cpu, r.ToolCPU, r.MachineCPU)
 	}
 	if rep.Ratio > 0 {
 		fmt.Fprintf(w, "\nsigap / reference (replies per second): %.2f\n", rep.Ratio)

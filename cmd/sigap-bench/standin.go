@@ -36,11 +36,11 @@ type standIn struct {
 type person struct {
 	mu          sync.Mutex
 	outstanding bool
-	timedOut    int            // messages given up on whose reply may still come
-	got         chan time.Time // the reply to the outstanding message
-	dups        int            // replies beyond one per message
-	late        int            // replies after the message was counted lost
-	lastText    string         // the text of the last reply, for -trace
+	timedOut    int        // messages given up on whose reply may still come
+	got         chan reply // the reply to the outstanding message
+	dups        int        // replies beyond one per message
+	late        int        // replies after the message was counted lost
+	lastText    string     // the text of the last reply, for -trace
 }
 
 func startStandIn(token string) (*standIn, error) {
@@ -58,7 +58,7 @@ func (s *standIn) close() { _ = s.srv.Close() }
 
 // register makes a person known before their first message.
 func (s *standIn) register(waID string) *person {
-	p := &person{got: make(chan time.Time, 1)}
+	p := &person{got: make(chan reply, 1)}
 	s.mu.Lock()
 	s.people[waID] = p
 	s.mu.Unlock()
@@ -99,14 +99,21 @@ func (p *person) giveUp() bool {
 	return true
 }
 
-func (p *person) replied(now time.Time, text string) {
+// reply is what the stand-in received for a person: when, the message's
+// type and its text (the body of a text or interactive message).
+type reply struct {
+	at         time.Time
+	kind, text string
+}
+
+func (p *person) replied(now time.Time, kind, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lastText = text
 	switch {
 	case p.outstanding:
 		p.outstanding = false
-		p.got <- now
+		p.got <- reply{now, kind, text}
 	case p.timedOut > 0:
 		p.timedOut--
 		p.late++
@@ -199,7 +206,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		s.stray.Add(1)
 	} else {
-		p.replied(now, text)
+		p.replied(now, b.Type, text)
 	}
 	wamid := "wamid.standin." + strconv.FormatInt(s.seq.Add(1), 10)
 	out := make([]byte, 0, 160)
