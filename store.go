@@ -20,8 +20,11 @@ type Applications interface {
 	// office, or an error wrapping ErrNotFound.
 	FindApplication(ctx context.Context, office, number string) (Application, error)
 	// UpsertApplication stores a, keeping every stage it has been in. A row
-	// whose StageAt is older than the stored one changes nothing.
-	UpsertApplication(ctx context.Context, a Application) (UpsertResult, error)
+	// whose StageAt is older than the stored one changes nothing. It
+	// refuses an a that fails Validate, and one that names another office
+	// than the stored application's (CheckOfficeMove) unless opts hold
+	// MoveOffice; both errors are ErrInvalid.
+	UpsertApplication(ctx context.Context, a Application, opts ...UpsertOption) (UpsertResult, error)
 	// ApplicationHistory lists an application's stages, oldest first.
 	ApplicationHistory(ctx context.Context, number string) ([]StageChange, error)
 	CountApplications(ctx context.Context, office string) (int, error)

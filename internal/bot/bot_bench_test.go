@@ -32,7 +32,7 @@ func (m benchApps) FindApplication(_ context.Context, office, number string) (si
 	return a, nil
 }
 
-func (m benchApps) UpsertApplication(context.Context, sigap.Application) (sigap.UpsertResult, error) {
+func (m benchApps) UpsertApplication(context.Context, sigap.Application, ...sigap.UpsertOption) (sigap.UpsertResult, error) {
 	return sigap.Unchanged, errors.New("read-only")
 }
 

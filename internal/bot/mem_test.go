@@ -61,7 +61,7 @@ func (m *memStore) FindApplicationAnywhere(_ context.Context, number string) (si
 	return sigap.Application{}, fmt.Errorf("application %s: %w", number, sigap.ErrNotFound)
 }
 
-func (m *memStore) UpsertApplication(_ context.Context, a sigap.Application) (sigap.UpsertResult, error) {
+func (m *memStore) UpsertApplication(_ context.Context, a sigap.Application, _ ...sigap.UpsertOption) (sigap.UpsertResult, error) {
 	m.add(a)
 	return sigap.Inserted, nil
 }

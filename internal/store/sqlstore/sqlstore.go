@@ -339,12 +339,20 @@ func (s *Store) FindApplication(ctx context.Context, office, number string) (sig
 }
 
 // UpsertApplication implements sigap.Applications.
-func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application) (sigap.UpsertResult, error) {
+func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts ...sigap.UpsertOption) (sigap.UpsertResult, error) {
+	if err := a.Validate(); err != nil {
+		return sigap.Unchanged, fmt.Errorf("upsert application: %w", err)
+	}
 	result := sigap.Unchanged
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		result = sigap.Unchanged
 		row := tx.QueryRowContext(ctx, s.q(`SELECT `+applicationColumns+` FROM applications WHERE number = ?`), a.Number)
 		old, err := scanApplication(row)
+		if err == nil {
+			if err := sigap.CheckOfficeMove(old, a, opts); err != nil {
+				return err
+			}
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			result = sigap.Inserted
@@ -361,13 +369,21 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application) (sig
 			// An older row only fills in history below.
 		case !sameApplication(old, a):
 			result = sigap.Updated
-			_, err = tx.ExecContext(ctx, s.q(`UPDATE applications SET office = ?, applicant_name = ?, birth_date = ?,
+			// The office and stage_at read above are in the WHERE, so that a
+			// concurrent writer (PostgreSQL) cannot slip a move or a newer
+			// stage in between the checks and this write.
+			res, err := tx.ExecContext(ctx, s.q(`UPDATE applications SET office = ?, applicant_name = ?, birth_date = ?,
 				passport_type = ?, stage = ?, stage_at = ?, billing_code = ?, billing_expires_at = ?, note = ?, updated_at = ?
-				WHERE number = ?`),
+				WHERE number = ? AND office = ? AND stage_at = ?`),
 				a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage, ms(a.StageAt),
-				a.BillingCode, ms(a.BillingExpiresAt), a.Note, time.Now().UnixMilli(), a.Number)
+				a.BillingCode, ms(a.BillingExpiresAt), a.Note, time.Now().UnixMilli(), a.Number, old.Office, ms(old.StageAt))
 			if err != nil {
 				return fmt.Errorf("update application: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("update application: %w", err)
+			} else if n != 1 {
+				return fmt.Errorf("update application: %w: changed by another writer meanwhile", sigap.ErrUnavailable)
 			}
 		}
 		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO application_stages (number, stage, stage_at, note) VALUES (?, ?, ?, ?)

@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"TicketsOncePerMessage", testTicketsOncePerMessage},
 		{"Subscriptions", testSubscriptions},
 		{"FindApplicationAnywhere", testFindApplicationAnywhere},
+		{"ApplicationOfficeMove", testApplicationOfficeMove},
+		{"TextsAlike", testTextsAlike},
 		{"ConversationState", testConversationState},
 		{"SaveDeliveryClaiming", testSaveDeliveryClaiming},
 		{"AnswersOnArrival", testAnswersOnArrival},
