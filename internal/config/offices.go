@@ -4,15 +4,16 @@
 package config
 
 import (
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,12 +25,8 @@ import (
 	"github.com/sigap-id/sigap/internal/content"
 )
 
-// officesFile is the YAML layout of the offices file; docs/offices.md
-// documents every field.
-type officesFile struct {
-	Offices []yaml.Node `yaml:"offices"`
-}
-
+// officeEntry is one office as the offices file holds it;
+// docs/offices.md documents every field.
 type officeEntry struct {
 	Code     string `yaml:"code"`
 	Name     string `yaml:"name"`
@@ -98,70 +95,239 @@ func LoadOffices(path string, getenv func(string) string) (*Offices, error) {
 	return ParseOffices(path, data, getenv)
 }
 
+// problem is one mistake in an offices file, at the line of the field it
+// is about (of the office, or the file, when that field is missing).
+type problem struct {
+	line int
+	msg  string
+}
+
 // ParseOffices validates an offices file's contents; name is used in errors.
-// Every problem is reported, each with its line.
+// Every problem is reported at once, each with its field's line, in line
+// order, so that one run finds them all.
 func ParseOffices(name string, data []byte, getenv func(string) string) (*Offices, error) {
-	var f officesFile
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("offices file %s: %w", name, err)
 	}
-	if len(f.Offices) == 0 {
+	list, problems := officesList(&doc)
+	if list == nil && len(problems) == 0 {
 		return nil, fmt.Errorf("offices file %s: no offices (want a list under \"offices:\")", name)
 	}
 	o := &Offices{byCode: map[string]int{}, byPhone: map[string]int{}}
-	var errs []error
-	for _, node := range f.Offices {
-		bad := func(format string, args ...any) {
-			errs = append(errs, fmt.Errorf("%s line %d: %s", name, node.Line, fmt.Sprintf(format, args...)))
+	codeAt, phoneAt := map[string]int{}, map[string]int{} // the line each was first seen on
+	phoneOf := map[string]string{}
+	for _, node := range list {
+		office, ps := parseOffice(node, getenv)
+		problems = append(problems, ps...)
+		valid := len(ps) == 0
+		// Codes and numbers used twice are found whatever else is wrong.
+		if codePattern.MatchString(office.Code) {
+			line, _ := field(node, "code")
+			if first, dup := codeAt[office.Code]; dup {
+				problems = append(problems, problem{line, fmt.Sprintf("office code %q is used twice (first on line %d)", office.Code, first)})
+				valid = false
+			} else {
+				codeAt[office.Code] = line
+			}
 		}
-		var e officeEntry
-		if err := decodeStrict(&node, &e); err != nil {
-			bad("%v", err)
-			continue
+		if digitPattern.MatchString(office.PhoneNumberID) {
+			line, _ := field(node, "whatsapp", "phone_number_id")
+			if first, dup := phoneAt[office.PhoneNumberID]; dup {
+				problems = append(problems, problem{line, fmt.Sprintf("office %q: whatsapp.phone_number_id %s is already office %q's (line %d)",
+					office.Code, office.PhoneNumberID, phoneOf[office.PhoneNumberID], first)})
+				valid = false
+			} else {
+				phoneAt[office.PhoneNumberID], phoneOf[office.PhoneNumberID] = line, office.Code
+			}
 		}
-		office, problems := e.office(getenv)
-		problems = append(problems, e.conversation(&node, &office)...)
-		for _, p := range problems {
-			bad("office %q: %s", e.Code, p)
+		if valid {
+			o.byCode[office.Code], o.byPhone[office.PhoneNumberID] = len(o.list), len(o.list)
+			o.list = append(o.list, office)
 		}
-		if len(problems) > 0 {
-			continue
-		}
-		if _, dup := o.byCode[office.Code]; dup {
-			bad("office code %q is used twice", office.Code)
-			continue
-		}
-		if other, dup := o.byPhone[office.PhoneNumberID]; dup {
-			bad("office %q: whatsapp.phone_number_id %s is already office %q's", office.Code, office.PhoneNumberID, o.list[other].Code)
-			continue
-		}
-		o.byCode[office.Code], o.byPhone[office.PhoneNumberID] = len(o.list), len(o.list)
-		o.list = append(o.list, office)
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("offices file is not valid:\n%w", errors.Join(errs...))
+	if len(problems) == 0 {
+		return o, nil
 	}
-	return o, nil
+	// In line order; the file's own problems, which have no line, last.
+	slices.SortStableFunc(problems, func(a, b problem) int {
+		return cmp.Compare(cmp.Or(a.line, math.MaxInt), cmp.Or(b.line, math.MaxInt))
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "offices file %s is not valid (%d %s):", name, len(problems), plural(len(problems), "problem", "problems"))
+	for _, p := range problems {
+		if p.line > 0 {
+			fmt.Fprintf(&b, "\n%s line %d: %s", name, p.line, p.msg)
+		} else {
+			fmt.Fprintf(&b, "\n%s: %s", name, p.msg)
+		}
+	}
+	return nil, errors.New(b.String())
 }
 
-// decodeStrict decodes one office, refusing unknown fields, which are typos
-// more often than not. yaml.Node.Decode has no strict mode, so the keys are
-// checked against the struct's yaml tags first, each with its own line.
-func decodeStrict(node *yaml.Node, v any) error {
-	if errs := unknownKeys(node, reflect.TypeOf(v).Elem(), ""); len(errs) > 0 {
-		return errors.Join(errs...)
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
-	if err := node.Decode(v); err != nil {
-		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: unmarshal errors:\n  "))
+	return many
+}
+
+// officesList finds the list of offices in the file's document, and what
+// else is wrong with the file around it.
+func officesList(doc *yaml.Node) ([]*yaml.Node, []problem) {
+	if doc.Kind == 0 { // an empty file, or comments only
+		return nil, nil
 	}
-	return nil
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	isNull := func(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+	if root.Kind != yaml.MappingNode {
+		if isNull(root) {
+			return nil, nil
+		}
+		return nil, []problem{{root.Line, `the file holds a list under "offices:"`}}
+	}
+	var (
+		list     []*yaml.Node
+		problems []problem
+		found    bool
+	)
+	for k := 0; k+1 < len(root.Content); k += 2 {
+		key, val := root.Content[k], root.Content[k+1]
+		switch {
+		case key.Value != "offices":
+			problems = append(problems, problem{key.Line, fmt.Sprintf(`unknown field %s (the file holds a list under "offices:")`, key.Value)})
+		case val.Kind == yaml.SequenceNode:
+			list, found = val.Content, true
+		case !isNull(val):
+			problems = append(problems, problem{val.Line, "offices: want a list of offices, each starting with \"- code:\""})
+			found = true
+		}
+	}
+	if len(list) == 0 && len(problems) > 0 && !found {
+		problems = append(problems, problem{0, `no offices (want a list under "offices:")`})
+	}
+	return list, problems
+}
+
+// parseOffice decodes and checks one office. A field that cannot be read,
+// or holds an unknown field, is reported once for that, not again for the
+// value the decoder left empty.
+func parseOffice(node *yaml.Node, getenv func(string) string) (sigap.Office, []problem) {
+	if node.Kind != yaml.MappingNode {
+		return sigap.Office{}, []problem{{node.Line, "an office is a set of fields (code:, name:, whatsapp: ...) starting with \"- \""}}
+	}
+	var e officeEntry
+	var problems []problem
+	undecoded := map[int]bool{} // lines the decoder could not read, or of unknown fields
+	decodeErr := node.Decode(&e)
+	name := fmt.Sprintf("office %q: ", strings.TrimSpace(e.Code))
+	if decodeErr != nil {
+		var te *yaml.TypeError
+		if !errors.As(decodeErr, &te) {
+			return sigap.Office{}, []problem{{node.Line, name + decodeErr.Error()}}
+		}
+		for _, msg := range te.Errors {
+			line, text := splitLine(msg)
+			undecoded[line] = true
+			if path := fieldAt(node, line, ""); path != "" {
+				text = path + ": " + text
+			}
+			problems = append(problems, problem{line, name + readable(text)})
+		}
+	}
+	unknown := unknownKeys(node, reflect.TypeFor[officeEntry](), "", name)
+	for _, p := range unknown {
+		undecoded[p.line] = true
+	}
+	problems = append(problems, unknown...)
+	office, checks := e.office(getenv)
+	checks = append(checks, e.conversation(&office)...)
+	for _, c := range checks {
+		line, val := field(node, c.path...)
+		if val != nil && (undecoded[line] || undecoded[val.Line]) {
+			continue // reported as the decoder saw it
+		}
+		problems = append(problems, problem{line, name + c.msg})
+	}
+	return office, problems
+}
+
+// splitLine splits the decoder's "line N: what" into N and what.
+func splitLine(msg string) (int, string) {
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
+		return 0, msg
+	}
+	n, what, ok := strings.Cut(rest, ": ")
+	line, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		return 0, msg
+	}
+	return line, what
+}
+
+// unmarshalError is the decoder's "cannot unmarshal !!str `nope` into bool"
+// (a list or mapping has no value between backquotes).
+var unmarshalError = regexp.MustCompile("^(.*)cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
+
+// readable says a decoder error in the words of the file rather than Go's.
+func readable(msg string) string {
+	m := unmarshalError.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want, ok := map[string]string{
+		"bool": "true or false", "int": "a whole number", "float64": "a number", "string": "text",
+		"sigap.Location": "latitude: and longitude:", "sigap.Template": "name: and language:",
+	}[strings.TrimPrefix(m[4], "*")]
+	switch {
+	case !ok && strings.HasPrefix(m[4], "map["):
+		want = "a set of fields"
+	case !ok && strings.HasPrefix(m[4], "[]"):
+		want = "a list"
+	case !ok:
+		want = m[4]
+	}
+	got := map[string]string{"seq": "a list", "map": "a set of fields"}[m[2]]
+	if got == "" {
+		got = strconv.Quote(m[3])
+	}
+	return fmt.Sprintf("%swant %s, not %s", m[1], want, got)
+}
+
+// fieldAt is the dotted path of the deepest field whose key or value is on
+// line, or "".
+func fieldAt(node *yaml.Node, line int, prefix string) string {
+	if node.Kind != yaml.MappingNode {
+		return ""
+	}
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		key, val := node.Content[k], node.Content[k+1]
+		if inner := fieldAt(val, line, prefix+key.Value+"."); inner != "" {
+			return inner
+		}
+		if key.Line == line || onLine(val, line) {
+			return prefix + key.Value
+		}
+	}
+	return ""
+}
+
+// onLine reports whether node or any node inside it is on line.
+func onLine(node *yaml.Node, line int) bool {
+	if node.Line == line {
+		return true
+	}
+	return slices.ContainsFunc(node.Content, func(n *yaml.Node) bool { return onLine(n, line) })
 }
 
 // unknownKeys lists the keys of a mapping node that the struct t has no
-// field for, descending into nested structs.
-func unknownKeys(node *yaml.Node, t reflect.Type, prefix string) []error {
+// field for, descending into nested structs, each on its own line. They are
+// typos more often than not.
+func unknownKeys(node *yaml.Node, t reflect.Type, prefix, name string) []problem {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -170,26 +336,36 @@ func unknownKeys(node *yaml.Node, t reflect.Type, prefix string) []error {
 	}
 	fields := map[string]reflect.Type{}
 	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		if name != "" && name != "-" {
-			fields[name] = t.Field(i).Type
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" {
+			fields[tag] = t.Field(i).Type
 		}
 	}
-	var errs []error
+	var problems []problem
 	for k := 0; k+1 < len(node.Content); k += 2 {
 		key, val := node.Content[k], node.Content[k+1]
 		ft, ok := fields[key.Value]
 		if !ok {
-			errs = append(errs, fmt.Errorf("line %d: unknown field %s%s", key.Line, prefix, key.Value))
+			problems = append(problems, problem{key.Line, fmt.Sprintf("%sunknown field %s%s", name, prefix, key.Value)})
 			continue
 		}
-		errs = append(errs, unknownKeys(val, ft, prefix+key.Value+".")...)
+		problems = append(problems, unknownKeys(val, ft, prefix+key.Value+".", name)...)
 	}
-	return errs
+	return problems
 }
 
-func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string) {
-	var problems []string
+// check is a problem with an office's field, found in its decoded value;
+// path names the field, and so its line.
+type check struct {
+	path []string
+	msg  string
+}
+
+func (e officeEntry) office(getenv func(string) string) (sigap.Office, []check) {
+	var checks []check
+	bad := func(path, format string, args ...any) {
+		checks = append(checks, check{strings.Split(path, "."), fmt.Sprintf(format, args...)})
+	}
 	o := sigap.Office{
 		Code: strings.TrimSpace(e.Code), Name: strings.TrimSpace(e.Name),
 		PhoneNumberID: strings.TrimSpace(e.WhatsApp.PhoneNumberID), DisplayNumber: e.WhatsApp.DisplayNumber,
@@ -198,31 +374,37 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string)
 	}
 	o.MessagesPerSecond, o.MarkRead, o.ReplyTemplate = e.WhatsApp.MessagesPerSecond, e.WhatsApp.MarkRead, e.WhatsApp.ReplyTemplate
 	switch {
+	case o.Code == "":
+		bad("code", "code is required (a-z, 0-9 and -, as jakpus)")
+	case !codePattern.MatchString(o.Code):
+		bad("code", "code %q may hold only a-z, 0-9 and - (lowercase, as jakpus)", o.Code)
+	}
+	if o.Name == "" {
+		bad("name", "name is required")
+	}
+	switch {
+	case o.PhoneNumberID == "":
+		bad("whatsapp.phone_number_id", "whatsapp.phone_number_id is required: the Cloud API phone number id (digits; quote it)")
+	case !digitPattern.MatchString(o.PhoneNumberID):
+		bad("whatsapp.phone_number_id", "whatsapp.phone_number_id %q is not a Cloud API phone number id (digits; quote it)", o.PhoneNumberID)
+	}
+	switch {
 	case o.MessagesPerSecond == 0:
 		o.MessagesPerSecond = 80
 	case o.MessagesPerSecond < 0 || o.MessagesPerSecond > 1000:
-		problems = append(problems, fmt.Sprintf("whatsapp.messages_per_second %d: want 1 to 1000", o.MessagesPerSecond))
-	}
-	if t := o.ReplyTemplate; (t.Name == "") != (t.Language == "") {
-		problems = append(problems, "whatsapp.reply_template needs both name and language")
-	}
-	if !codePattern.MatchString(o.Code) {
-		problems = append(problems, "code is required and may hold only a-z, 0-9 and -")
-	}
-	if o.Name == "" {
-		problems = append(problems, "name is required")
-	}
-	if !digitPattern.MatchString(o.PhoneNumberID) {
-		problems = append(problems, "whatsapp.phone_number_id is required and must be the Cloud API phone number id (digits; quote it)")
+		bad("whatsapp.messages_per_second", "whatsapp.messages_per_second %d: want 1 to 1000", o.MessagesPerSecond)
 	}
 	if env := e.WhatsApp.AccessTokenEnv; env != "" {
 		if o.AccessToken = getenv(env); o.AccessToken == "" {
-			problems = append(problems, fmt.Sprintf("whatsapp.access_token_env names %s, which is not set", env))
+			bad("whatsapp.access_token_env", "whatsapp.access_token_env names %s, which is not set", env)
 		}
+	}
+	if t := o.ReplyTemplate; (t.Name == "") != (t.Language == "") {
+		bad("whatsapp.reply_template", "whatsapp.reply_template needs both name and language")
 	}
 	if l := e.Location; l != nil && (l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 ||
 		(l.Latitude == 0 && l.Longitude == 0)) {
-		problems = append(problems, fmt.Sprintf("location %v,%v is not a place on the map", l.Latitude, l.Longitude))
+		bad("location", "location %v,%v is not a place on the map", l.Latitude, l.Longitude)
 	}
 	tz := e.TimeZone
 	if tz == "" {
@@ -230,10 +412,10 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string)
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		problems = append(problems, fmt.Sprintf("timezone %q is not known (want e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)", tz))
+		bad("timezone", "timezone %q is not known (want e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)", tz)
 	}
 	o.TimeZone = loc
-	return o, problems
+	return o, checks
 }
 
 // nationalContent is the content the offices' own keywords and texts are
@@ -241,15 +423,15 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []string)
 var nationalContent = sync.OnceValues(content.Load)
 
 // conversation checks the office's own keywords, texts and limits against
-// the national content and copies them into o. Each problem names its line.
-func (e officeEntry) conversation(node *yaml.Node, o *sigap.Office) []string {
-	var problems []string
-	bad := func(line int, format string, args ...any) {
-		problems = append(problems, fmt.Sprintf("line %d: %s", line, fmt.Sprintf(format, args...)))
+// the national content and copies them into o.
+func (e officeEntry) conversation(o *sigap.Office) []check {
+	var checks []check
+	bad := func(path []string, format string, args ...any) {
+		checks = append(checks, check{path, fmt.Sprintf(format, args...)})
 	}
 	cat, err := nationalContent()
 	if err != nil {
-		return []string{err.Error()}
+		return []check{{nil, err.Error()}}
 	}
 	// A keyword adds to the national ones; it may not take one over.
 	owner := map[string]string{}
@@ -262,18 +444,18 @@ func (e officeEntry) conversation(node *yaml.Node, o *sigap.Office) []string {
 	}
 	intents := cat.Intents()
 	for _, intent := range sortedKeys(e.Keywords) {
-		line := lineOf(node, "keywords", intent)
 		if !slices.Contains(intents, intent) {
-			bad(line, "keywords: unknown service %q (want one of %s)", intent, strings.Join(intents, ", "))
+			bad([]string{"keywords", intent}, "keywords: unknown service %q (want one of %s)", intent, strings.Join(intents, ", "))
 			continue
 		}
-		for _, w := range e.Keywords[intent] {
+		for i, w := range e.Keywords[intent] {
 			k := keywordKey(w)
+			at := []string{"keywords", intent, strconv.Itoa(i)}
 			switch other, taken := owner[k]; {
 			case !strings.ContainsFunc(k, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }):
-				bad(line, "keywords.%s: %q has no letters", intent, w)
+				bad(at, "keywords.%s: %q has no letters", intent, w)
 			case taken && other != intent:
-				bad(line, "keywords.%s: %q already asks for %s", intent, w, other)
+				bad(at, "keywords.%s: %q already asks for %s", intent, w, other)
 			default:
 				owner[k] = intent
 			}
@@ -282,7 +464,7 @@ func (e officeEntry) conversation(node *yaml.Node, o *sigap.Office) []string {
 	for _, lang := range sortedKeys(e.Texts) {
 		for _, key := range sortedKeys(e.Texts[lang]) {
 			if err := cat.CheckText(lang, key, e.Texts[lang][key]); err != nil {
-				bad(lineOf(node, "texts", lang, key), "texts.%s.%s: %v", lang, key, err)
+				bad([]string{"texts", lang, key}, "texts.%s.%s: %v", lang, key, err)
 			}
 		}
 	}
@@ -291,12 +473,12 @@ func (e officeEntry) conversation(node *yaml.Node, o *sigap.Office) []string {
 		n    int
 	}{{"lookups_per_hour", e.Limits.LookupsPerHour}, {"failures_per_day", e.Limits.FailuresPerDay}} {
 		if l.n < 0 || l.n > 1000 {
-			bad(lineOf(node, "limits", l.name), "limits.%s %d: want 1 to 1000 (or leave it out for the default)", l.name, l.n)
+			bad([]string{"limits", l.name}, "limits.%s %d: want 1 to 1000 (or leave it out for the default)", l.name, l.n)
 		}
 	}
 	o.Keywords, o.Texts = e.Keywords, e.Texts
 	o.Limits, o.NameHandlingOffice = e.Limits.OrDefaults(), e.NameHandlingOffice
-	return problems
+	return checks
 }
 
 // keywordKey is a keyword as the bot compares it: any case, '#' or not.
@@ -308,24 +490,31 @@ func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// lineOf returns the line of the value at path in a mapping node, or of
-// the deepest part of it that exists.
-func lineOf(node *yaml.Node, path ...string) int {
+// field finds the field at path in an office (a mapping key, or a list
+// index as "0"): its line, and its value, nil if it is not there. A missing
+// field's line is that of the deepest part of the path that is there.
+func field(node *yaml.Node, path ...string) (int, *yaml.Node) {
 	line := node.Line
 	for _, key := range path {
-		if node.Kind != yaml.MappingNode {
-			return line
-		}
-		found := false
-		for k := 0; k+1 < len(node.Content); k += 2 {
-			if node.Content[k].Value == key {
-				line, node, found = node.Content[k].Line, node.Content[k+1], true
-				break
+		var next *yaml.Node
+		switch node.Kind {
+		case yaml.MappingNode:
+			for k := 0; k+1 < len(node.Content); k += 2 {
+				if node.Content[k].Value == key {
+					line, next = node.Content[k].Line, node.Content[k+1]
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(node.Content) {
+				next = node.Content[i]
+				line = next.Line
 			}
 		}
-		if !found {
-			return line
+		if next == nil {
+			return line, nil
 		}
+		node = next
 	}
-	return line
+	return line, node
 }

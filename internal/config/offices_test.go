@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	_ "time/tzdata" // tests must not depend on the machine's zoneinfo
@@ -183,17 +184,17 @@ func TestParseOfficesInvalid(t *testing.T) {
   - code: JakPus
     name: A
     whatsapp: {phone_number_id: "1"}
-`, nil, []string{`f.yaml line 2: office "JakPus": code is required and may hold only a-z, 0-9 and -`}, false, 0},
+`, nil, []string{`f.yaml line 2: office "JakPus": code "JakPus" may hold only a-z, 0-9 and -`}, false, 0},
 		{"code with a space", `offices:
   - code: jak pus
     name: A
     whatsapp: {phone_number_id: "1"}
-`, nil, []string{`f.yaml line 2: office "jak pus": code is required`}, false, 0},
+`, nil, []string{`f.yaml line 2: office "jak pus": code "jak pus" may hold only`}, false, 0},
 		{"code with an underscore", `offices:
   - code: jak_pus
     name: A
     whatsapp: {phone_number_id: "1"}
-`, nil, []string{`f.yaml line 2: office "jak_pus": code is required`}, false, 0},
+`, nil, []string{`f.yaml line 2: office "jak_pus": code "jak_pus" may hold only`}, false, 0},
 		{"missing name", `offices:
   - code: a
     whatsapp: {phone_number_id: "1"}
@@ -202,7 +203,7 @@ func TestParseOfficesInvalid(t *testing.T) {
   - code: a
     name: "   "
     whatsapp: {phone_number_id: "1"}
-`, nil, []string{`f.yaml line 2: office "a": name is required`}, false, 0},
+`, nil, []string{`f.yaml line 3: office "a": name is required`}, false, 0},
 		{"missing whatsapp", `offices:
   - code: a
     name: A
@@ -211,22 +212,22 @@ func TestParseOfficesInvalid(t *testing.T) {
   - code: a
     name: A
     whatsapp: {display_number: "+62 811-8539-333"}
-`, nil, []string{`f.yaml line 2: office "a": whatsapp.phone_number_id is required`}, false, 0},
+`, nil, []string{`f.yaml line 4: office "a": whatsapp.phone_number_id is required`}, false, 0},
 		{"display number as phone_number_id", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "+62 811-8539-333"}
-`, nil, []string{`f.yaml line 2: office "a": whatsapp.phone_number_id is required and must be the Cloud API phone number id`}, false, 0},
+`, nil, []string{`f.yaml line 4: office "a": whatsapp.phone_number_id "+62 811-8539-333" is not a Cloud API phone number id`}, false, 0},
 		{"unquoted phone_number_id in float notation", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: 1e15}
-`, nil, []string{`f.yaml line 2: office "a": whatsapp.phone_number_id`}, false, 0},
+`, nil, []string{`f.yaml line 4: office "a": whatsapp.phone_number_id`}, false, 0},
 		{"negative phone_number_id", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: -100000000000001}
-`, nil, []string{`f.yaml line 2: office "a": whatsapp.phone_number_id`}, false, 0},
+`, nil, []string{`f.yaml line 4: office "a": whatsapp.phone_number_id`}, false, 0},
 		{"duplicate code", `offices:
   - code: jakpus
     name: A
@@ -234,7 +235,7 @@ func TestParseOfficesInvalid(t *testing.T) {
   - code: jakpus
     name: B
     whatsapp: {phone_number_id: "2"}
-`, nil, []string{`f.yaml line 5: office code "jakpus" is used twice`}, false, 0},
+`, nil, []string{`f.yaml line 5: office code "jakpus" is used twice (first on line 2)`}, false, 0},
 		{"duplicate phone_number_id, one unquoted", `offices:
   - code: a
     name: A
@@ -242,69 +243,72 @@ func TestParseOfficesInvalid(t *testing.T) {
   - code: b
     name: B
     whatsapp: {phone_number_id: 100000000000001}
-`, nil, []string{`f.yaml line 5: office "b": whatsapp.phone_number_id 100000000000001 is already office "a"'s`}, false, 0},
+`, nil, []string{`f.yaml line 7: office "b": whatsapp.phone_number_id 100000000000001 is already office "a"'s (line 4)`}, false, 0},
 		{"unknown field (typo)", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     adress: Jl. Merpati
-`, nil, []string{`f.yaml line 2: `, "unknown field adress"}, false, 1},
+`, nil, []string{`f.yaml line 5: office "a": unknown field adress`}, false, 0},
 		{"unknown field inside whatsapp", `offices:
   - code: a
     name: A
     whatsapp:
       phone_numer_id: "1"
-`, nil, []string{`f.yaml line 2: `, "unknown field whatsapp.phone_numer_id"}, false, 1},
+`, nil, []string{
+			`f.yaml line 4: office "a": whatsapp.phone_number_id is required`,
+			`f.yaml line 5: office "a": unknown field whatsapp.phone_numer_id`,
+		}, false, 0},
 		{"unknown field inside location", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     location: {lat: -6.1, lon: 106.8}
-`, nil, []string{`f.yaml line 2: `, "unknown field location.lat"}, false, 1},
+`, nil, []string{`f.yaml line 5: office "a": unknown field location.lat`, `f.yaml line 5: office "a": unknown field location.lon`}, false, 0},
 		{"verify_birth_date not a boolean", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     verify_birth_date: nope
-`, nil, []string{`f.yaml line 2: `, "nope"}, false, 1},
+`, nil, []string{`f.yaml line 5: office "a": verify_birth_date: want true or false, not "nope"`}, false, 0},
 		{"bad timezone", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     timezone: Asia/Jakrta
-`, nil, []string{`f.yaml line 2: office "a": timezone "Asia/Jakrta" is not known`}, false, 0},
+`, nil, []string{`f.yaml line 5: office "a": timezone "Asia/Jakrta" is not known`}, false, 0},
 		{"timezone abbreviation", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     timezone: WIB
-`, nil, []string{`f.yaml line 2: office "a": timezone "WIB" is not known`}, false, 0},
+`, nil, []string{`f.yaml line 5: office "a": timezone "WIB" is not known`}, false, 0},
 		{"latitude out of range", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     location: {latitude: 91, longitude: 106.8}
-`, nil, []string{`f.yaml line 2: office "a": location 91,106.8 is not a place on the map`}, false, 0},
+`, nil, []string{`f.yaml line 5: office "a": location 91,106.8 is not a place on the map`}, false, 0},
 		{"longitude out of range", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     location: {latitude: -6.1, longitude: -181}
-`, nil, []string{`f.yaml line 2: office "a": location -6.1,-181 is not a place on the map`}, false, 0},
+`, nil, []string{`f.yaml line 5: office "a": location -6.1,-181 is not a place on the map`}, false, 0},
 		{"location left at zero", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1"}
     location: {latitude: 0, longitude: 0}
-`, nil, []string{`f.yaml line 2: office "a": location 0,0 is not a place on the map`}, false, 0},
+`, nil, []string{`f.yaml line 5: office "a": location 0,0 is not a place on the map`}, false, 0},
 		{"access_token_env naming an unset variable", `offices:
   - code: a
     name: A
     whatsapp: {phone_number_id: "1", access_token_env: SIGAP_TOKEN_A}
-`, map[string]string{"SIGAP_TOKEN_B": "x"}, []string{`f.yaml line 2: office "a": whatsapp.access_token_env names SIGAP_TOKEN_A, which is not set`}, false, 0},
+`, map[string]string{"SIGAP_TOKEN_B": "x"}, []string{`f.yaml line 4: office "a": whatsapp.access_token_env names SIGAP_TOKEN_A, which is not set`}, false, 0},
 		{"no offices key", `office:
   - code: a
-`, nil, []string{"f.yaml", "line 1", "field office not found"}, true, 0},
+`, nil, []string{"f.yaml line 1: unknown field office", "f.yaml: no offices"}, false, 1},
 		{"an office that is not a mapping", `offices:
   - jakpus
 `, nil, []string{"f.yaml line 2: "}, false, 0},
@@ -313,10 +317,10 @@ func TestParseOfficesInvalid(t *testing.T) {
     whatsapp: {phone_number_id: x}
     timezone: Mars/Olympus
 `, nil, []string{
-			`f.yaml line 2: office "A": code is required`,
+			`f.yaml line 2: office "A": code "A" may hold only`,
 			`f.yaml line 2: office "A": name is required`,
-			`f.yaml line 2: office "A": whatsapp.phone_number_id is required`,
-			`f.yaml line 2: office "A": timezone "Mars/Olympus" is not known`,
+			`f.yaml line 3: office "A": whatsapp.phone_number_id "x" is not a Cloud API phone number id`,
+			`f.yaml line 4: office "A": timezone "Mars/Olympus" is not known`,
 		}, false, 0},
 		{"several problems in several offices", `offices:
   - code: a
@@ -340,10 +344,10 @@ func TestParseOfficesInvalid(t *testing.T) {
     location: {latitude: -95, longitude: 106.8}
 `, nil, []string{
 			`f.yaml line 5: office "b": name is required`,
-			`f.yaml line 7: office code "a" is used twice`,
-			`f.yaml line 10: office "d": whatsapp.phone_number_id 1 is already office "a"'s`,
-			`f.yaml line 13: `,
-			`f.yaml line 17: office "f": location -95,106.8 is not a place on the map`,
+			`f.yaml line 7: office code "a" is used twice (first on line 2)`,
+			`f.yaml line 12: office "d": whatsapp.phone_number_id 1 is already office "a"'s (line 4)`,
+			`f.yaml line 16: office "e": unknown field adress`,
+			`f.yaml line 20: office "f": location -95,106.8 is not a place on the map`,
 		}, false, 0},
 	}
 	for _, tt := range tests {
@@ -356,10 +360,18 @@ func TestParseOfficesInvalid(t *testing.T) {
 				t.Error("ParseOffices returned offices with its error")
 			}
 			msg := err.Error()
+			// Each piece, in the order given: problems are listed in line order.
+			rest := msg
 			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error does not hold %q:\n%s", w, msg)
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Errorf("error does not hold %q after the pieces before it:\n%s", w, msg)
+					continue
 				}
+				rest = rest[i+len(w):]
+			}
+			if doubled.MatchString(msg) {
+				t.Errorf("a problem names two lines:\n%s", msg)
 			}
 			if !tt.noLine {
 				want := tt.problems
@@ -371,6 +383,79 @@ func TestParseOfficesInvalid(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// doubled is a problem that names two lines, as "f.yaml line 2: line 6:".
+var doubled = regexp.MustCompile(`line \d+: [^\n]*line \d+:`)
+
+// An offices file with three mistakes is reported whole in one run: each
+// problem at the line of its field, in line order, with no line named twice.
+func TestParseOfficesThreeMistakes(t *testing.T) {
+	_, err := config.ParseOffices("three-mistakes.yaml", readTestdata(t, "three-mistakes.yaml"), noEnv)
+	want := `offices file three-mistakes.yaml is not valid (3 problems):
+three-mistakes.yaml line 8: office "jakpus": timezone "Asia/Jakrta" is not known (want e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)
+three-mistakes.yaml line 12: office "makassar": unknown field adress
+three-mistakes.yaml line 19: office "jayapura": whatsapp.phone_number_id 100000000000001 is already office "jakpus"'s (line 7)`
+	if err == nil {
+		t.Fatal("ParseOffices accepted three mistakes")
+	}
+	if diff := cmp.Diff(want, err.Error()); diff != "" {
+		t.Errorf("error (-want +got):\n%s", diff)
+	}
+}
+
+// The office's own conversation settings and values the decoder cannot
+// read are reported at their own lines too, once each.
+func TestParseOfficesFieldLines(t *testing.T) {
+	src := `offices:
+  - code: a
+    name: A
+    whatsapp:
+      phone_number_id: "1"
+      messages_per_second: lots
+    keywords:
+      payment:
+        - bayar dong
+        - "!!"
+      nonsense: [x]
+    texts:
+      id:
+        no_such_text: halo
+    limits:
+      failures_per_day: -1
+  - code: [b]
+    name: B
+    whatsapp: {phone_number_id: "2"}
+`
+	_, err := config.ParseOffices("f.yaml", []byte(src), noEnv)
+	if err == nil {
+		t.Fatal("ParseOffices accepted it")
+	}
+	msg := err.Error()
+	want := []string{
+		`f.yaml line 6: office "a": whatsapp.messages_per_second: want a whole number, not "lots"`,
+		`f.yaml line 10: office "a": keywords.payment: "!!" has no letters`,
+		`f.yaml line 11: office "a": keywords: unknown service "nonsense"`,
+		`f.yaml line 14: office "a": texts.id.no_such_text: `,
+		`f.yaml line 16: office "a": limits.failures_per_day -1: want 1 to 1000`,
+		// A code that cannot be read is not also "required".
+		`f.yaml line 17: office "": code: want text, not a list`,
+	}
+	rest := msg
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Errorf("error does not hold %q after the pieces before it:\n%s", w, msg)
+			continue
+		}
+		rest = rest[i+len(w):]
+	}
+	if got := strings.Count(msg, "f.yaml line "); got != len(want) {
+		t.Errorf("error names %d problems, want %d:\n%s", got, len(want), msg)
+	}
+	if doubled.MatchString(msg) {
+		t.Errorf("a problem names two lines:\n%s", msg)
 	}
 }
 
