@@ -1197,36 +1197,3 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
 	}
 	return nil
 }
-
-// Outbound lists the outbox, newest last, for the console and tests.
-func (s *Store) Outbound(ctx context.Context, office string, limit int) ([]sigap.OutboundMessage, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, office, recipient, in_reply_to, payload, state, attempts, created_at,
-		next_attempt_at, last_error, sent_id, window_ends_at, delivery_status, doubtful
-		FROM outbox WHERE ? = '' OR office = ? ORDER BY id DESC LIMIT ?`), office, office, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list outbound: %w", err)
-	}
-	defer rows.Close()
-	var out []sigap.OutboundMessage
-	for rows.Next() {
-		var (
-			m                            sigap.OutboundMessage
-			payload                      string
-			created, nextAttempt, window int64
-		)
-		if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.State, &m.Attempts, &created, &nextAttempt,
-			&m.LastError, &m.SentID, &window, &m.DeliveryStatus, &m.Doubtful); err != nil {
-			return nil, fmt.Errorf("list outbound: %w", err)
-		}
-		if err := json.Unmarshal([]byte(payload), &m.Reply); err != nil {
-			return nil, fmt.Errorf("decode outbound %d: %w", m.ID, err)
-		}
-		m.CreatedAt, m.NextAttemptAt, m.WindowEndsAt = fromMS(created), fromMS(nextAttempt), fromMS(window)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list outbound: %w", err)
-	}
-	sortBy(out, func(m sigap.OutboundMessage) int64 { return m.ID })
-	return out, nil
-}

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"MarkSentClaimNextSameRecipient", testMarkSentClaimNextSameRecipient},
 		{"MarkSentClaimNextHeldElsewhere", testMarkSentClaimNextHeldElsewhere},
 		{"MarkSentClaimNextNotDue", testMarkSentClaimNextNotDue},
+		{"OutboxReport", testOutboxReport},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
