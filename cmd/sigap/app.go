@@ -35,7 +35,7 @@ func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
 	if err := level.UnmarshalText([]byte(env.LogLevel)); err != nil {
 		return nil, fmt.Errorf("SIGAP_LOG_LEVEL %q: want debug, info, warn or error", env.LogLevel)
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: safeAttr}
 	switch strings.ToLower(env.LogFormat) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil

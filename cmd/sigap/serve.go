@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/config"
 	"github.com/sigap-id/sigap/internal/demo"
 	"github.com/sigap-id/sigap/internal/gateway"
 	"github.com/sigap-id/sigap/internal/metrics"
@@ -106,9 +107,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		AppSecret: a.env.AppSecret, VerifyToken: a.env.VerifyToken,
 		Offices: a.offices.ByPhoneNumberID, Inbox: proc, Metrics: met, Log: log,
 	}
-	srv := &web.Server{
-		Offices: a.offices.List(), Chat: proc.Chat, Ready: a.store.Ready, Webhook: hook, Metrics: met.Handler(),
-		Hints: hints, Log: log,
+	srv := &web.Server{Ready: a.store.Ready, Webhook: hook, Log: log}
+	if *withDemo {
+		// The simulator answers status questions without WhatsApp's proof
+		// of who asks: open to anyone only in a demo.
+		srv.Simulator = &web.Simulator{Offices: a.offices.List(), Chat: proc.Chat, Hints: hints, Log: log}
+	}
+	if a.env.MetricsAddr == "" && a.env.MetricsToken != "" {
+		srv.Metrics, srv.MetricsToken = met.Handler(), a.env.MetricsToken
 	}
 	keeper := &gateway.Housekeeper{Store: a.store, Holder: instanceName(), Every: time.Hour, Log: log, Now: time.Now}
 
@@ -116,7 +122,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	httpSrv := newServer(srv.Handler())
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -143,13 +149,41 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	url := "http://" + ln.Addr().String()
+	metricsURL := ""
+	switch {
+	case a.env.MetricsAddr != "":
+		h := met.Handler()
+		if a.env.MetricsToken != "" {
+			h = metrics.RequireToken(a.env.MetricsToken, h)
+		}
+		bound, err := serveMetrics(workCtx, a.env.MetricsAddr, h, log)
+		if err != nil {
+			stopWork()
+			wg.Wait()
+			return err
+		}
+		metricsURL = "http://" + bound + "/metrics"
+		log.Info("metrics listening", "addr", metricsURL, "token", a.env.MetricsToken != "")
+	case a.env.MetricsToken != "":
+		metricsURL = url + "/metrics"
+		log.Info("metrics served on the public listener to scrapes with SIGAP_METRICS_TOKEN", "addr", metricsURL)
+	default:
+		log.Info("metrics are not served: set SIGAP_METRICS_ADDR (a listener of their own) or SIGAP_METRICS_TOKEN (a scrape token)")
+	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
-	url := "http://" + ln.Addr().String()
-	log.Info("sigap serving", "addr", ln.Addr().String(), "offices", officeNames(a.offices), "database", a.env.Database)
-	fmt.Fprintf(stdout, "SIGAP is running at %s\n  simulator:  %s/simulator\n  webhook:    %s/webhooks/whatsapp\n  health:     %s/healthz  %s/readyz\n",
-		url, url, url, url, url)
+	log.Info("sigap serving", "addr", ln.Addr().String(), "offices", officeNames(a.offices),
+		"database", config.RedactDatabase(a.env.Database), "simulator", srv.Simulator != nil)
+	fmt.Fprintf(stdout, "SIGAP is running at %s\n", url)
+	if srv.Simulator != nil {
+		fmt.Fprintf(stdout, "  simulator:  %s/simulator\n", url)
+	}
+	fmt.Fprintf(stdout, "  webhook:    %s/webhooks/whatsapp\n  health:     %s/healthz  %s/readyz\n", url, url, url)
+	if metricsURL != "" {
+		fmt.Fprintf(stdout, "  metrics:    %s\n", metricsURL)
+	}
 	if len(hints) > 0 {
 		fmt.Fprintln(stdout, "  demo applications (number, birth date, stage) to try in the simulator:")
 		for _, h := range hints {
@@ -175,6 +209,29 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// Limits of the public listener (and the metrics one). A request's headers
+// must arrive within ReadHeaderTimeout and the whole request within
+// ReadTimeout (a 3 MB delivery takes well under a second); answers are
+// small. An idle keep-alive connection is closed after IdleTimeout.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 16 << 10 // Meta's headers are well under 2 KiB
+)
+
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
 }
 
 // instanceName names this replica in leases: host and process id.

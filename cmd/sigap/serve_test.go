@@ -30,14 +30,22 @@ const (
 
 // running is a running `sigap serve` with a Graph API stand-in.
 type running struct {
-	url   string
-	graph *graphtest.Server
-	stop  func() error
+	url    string
+	graph  *graphtest.Server
+	stop   func() error
+	stdout *lockedBuffer // all it printed
+	log    *lockedBuffer // all it logged
 }
 
 // startGateway runs the real serve command on a free loopback port, with
 // the demo offices and applications, sending to a Graph API stand-in.
 func startGateway(t *testing.T, extraEnv map[string]string) *running {
+	t.Helper()
+	return startServe(t, []string{"--demo"}, extraEnv)
+}
+
+// startServe runs sigap serve with args, as startGateway does.
+func startServe(t *testing.T, args []string, extraEnv map[string]string) *running {
 	t.Helper()
 	graph, err := graphtest.Start(testAccessToken)
 	if err != nil {
@@ -60,8 +68,9 @@ func startGateway(t *testing.T, extraEnv map[string]string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
+	stdout, logged := &lockedBuffer{}, &lockedBuffer{}
 	go func() {
-		err := run(ctx, []string{"serve", "--demo"}, func(k string) string { return env[k] }, strings.NewReader(""), outW, &testLog{t: t})
+		err := run(ctx, append([]string{"serve"}, args...), func(k string) string { return env[k] }, strings.NewReader(""), outW, &testLog{t: t, copy: logged})
 		outW.Close()
 		done <- err
 	}()
@@ -74,7 +83,13 @@ func startGateway(t *testing.T, extraEnv map[string]string) *running {
 	if !ok {
 		t.Fatalf("serve's first line: %q", lines.Text())
 	}
-	go io.Copy(io.Discard, outR) //nolint:errcheck
+	go func() {
+		// The scanner may hold more than the first line already.
+		for ok := true; ok; ok = lines.Scan() {
+			stdout.Write([]byte(lines.Text() + "\n")) //nolint:errcheck
+		}
+		io.Copy(io.Discard, outR) //nolint:errcheck
+	}()
 	var once sync.Once
 	var stopErr error
 	stop := func() error {
@@ -89,13 +104,20 @@ func startGateway(t *testing.T, extraEnv map[string]string) *running {
 		return stopErr
 	}
 	t.Cleanup(func() { _ = stop() })
-	return &running{url: url, graph: graph, stop: stop}
+	return &running{url: url, graph: graph, stop: stop, stdout: stdout, log: logged}
 }
 
-type testLog struct{ t *testing.T }
+// testLog shows the log in the test's output, and keeps a copy if asked.
+type testLog struct {
+	t    *testing.T
+	copy *lockedBuffer
+}
 
 func (l *testLog) Write(p []byte) (int, error) {
 	l.t.Log(strings.TrimRight(string(p), "\n"))
+	if l.copy != nil {
+		l.copy.Write(p) //nolint:errcheck
+	}
 	return len(p), nil
 }
 
@@ -198,7 +220,8 @@ func TestWebhookRefusesBadDeliveries(t *testing.T) {
 		{"no sha256= prefix", good, strings.TrimPrefix(whatsapp.Sign(testSecret, good), "sha256="), 401},
 		{"malformed JSON", []byte(`{"object":`), whatsapp.Sign(testSecret, []byte(`{"object":`)), 400},
 		{"not a WhatsApp object", []byte(`{"object":"page","entry":[]}`), whatsapp.Sign(testSecret, []byte(`{"object":"page","entry":[]}`)), 400},
-		{"too large", bytes.Repeat([]byte(" "), whatsapp.MaxBodyBytes+1), "sha256=00", 413},
+		{"malformed signature", good, "sha256=00", 401},
+		{"too large", bytes.Repeat([]byte(" "), whatsapp.MaxBodyBytes+1), "sha256=" + strings.Repeat("0", 64), 413},
 	}
 	for _, tt := range tests {
 		if code := g.post(t, tt.body, tt.signature); code != tt.code {

@@ -1,47 +1,39 @@
 // Package web is SIGAP's HTTP surface: the routes, health and readiness,
 // and the browser simulator. Cloud API specifics stay in internal/whatsapp,
 // which provides the webhook handler mounted here.
+//
+// What the public listener serves without a credential is only the
+// webhook and health; the simulator is mounted only when it is given (sigap
+// serve --demo), and the metrics only behind a scrape token.
 package web
 
 import (
 	"context"
-	"crypto/rand"
-	"embed"
-	"encoding/hex"
-	"encoding/json"
-	"html/template"
 	"log/slog"
 	"net/http"
-	"strings"
+	"sync"
 	"time"
 
-	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/metrics"
 )
-
-//go:embed templates/*.html
-var templateFiles embed.FS
-
-//go:embed static
-var staticFiles embed.FS
-
-var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"))
-
-// Hint is a demo application shown on the simulator page to try.
-type Hint struct {
-	Office, Number, BirthDate, Stage string
-}
 
 // Server holds what the routes need.
 type Server struct {
-	Offices []sigap.Office
-	// Chat answers a simulator message through the bot and stores the
-	// conversation.
-	Chat    func(ctx context.Context, office sigap.Office, m sigap.InboundMessage) ([]sigap.Reply, error)
 	Ready   func(ctx context.Context) error
 	Webhook http.Handler
-	Metrics http.Handler
-	Hints   []Hint
-	Log     *slog.Logger
+	// Metrics is served at /metrics on this listener only to requests
+	// bearing MetricsToken; without a token it is not served here at all
+	// (the metrics have a listener of their own, or none).
+	Metrics      http.Handler
+	MetricsToken string
+	// Simulator, when set, is mounted with its page, its messages and its
+	// static files, and "/" leads to it. Only sigap serve --demo sets it.
+	Simulator *Simulator
+	Log       *slog.Logger
+
+	mu       sync.Mutex
+	notReady string    // the last readiness error logged
+	loggedAt time.Time // when it was logged
 }
 
 // Handler returns the routes.
@@ -53,105 +45,53 @@ func (s *Server) Handler() http.Handler {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
-	if s.Metrics != nil {
-		mux.Handle("GET /metrics", s.Metrics)
+	if s.Metrics != nil && s.MetricsToken != "" {
+		mux.Handle("GET /metrics", metrics.RequireToken(s.MetricsToken, s.Metrics))
 	}
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/simulator", http.StatusFound)
-	})
-	mux.HandleFunc("GET /simulator", s.simulatorPage)
-	mux.HandleFunc("POST /simulator/messages", s.simulatorMessage)
-	mux.Handle("GET /static/", http.FileServerFS(staticFiles))
+	if s.Simulator != nil {
+		if s.Simulator.Log == nil {
+			s.Simulator.Log = s.Log
+		}
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/simulator", http.StatusFound)
+		})
+		s.Simulator.register(mux)
+	}
 	return s.logRequests(mux)
 }
 
+// readyz answers "not ready" without saying why: the reason (a database
+// error, with host names and ports) is for the operator's log only.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.Ready(ctx); err != nil {
+	w.Header().Set("Cache-Control", "no-store")
+	err := s.Ready(ctx)
+	s.logReadiness(err)
+	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))
+		_, _ = w.Write([]byte("not ready\n"))
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))
 }
 
-func (s *Server) simulatorPage(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	err := templates.ExecuteTemplate(w, "simulator.html", map[string]any{
-		"Offices": s.Offices,
-		"Hints":   s.Hints,
-	})
-	if err != nil {
-		s.Log.Error("render simulator", "err", err)
-	}
-}
-
-// simRequest is one message typed (or tapped) in the simulator.
-type simRequest struct {
-	Office   string `json:"office"`
-	From     string `json:"from"`
-	Kind     string `json:"kind"`
-	Text     string `json:"text"`
-	ChoiceID string `json:"choice_id"`
-}
-
-func (s *Server) simulatorMessage(w http.ResponseWriter, r *http.Request) {
-	var req simRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want JSON {office, from, text}"})
-		return
-	}
-	var office sigap.Office
-	found := false
-	for _, o := range s.Offices {
-		if o.Code == req.Office {
-			office, found = o, true
-		}
-	}
-	req.From = strings.TrimSpace(req.From)
+// logReadiness logs a readiness failure at WARN when it is new or a minute
+// after it was last logged, and once when readiness comes back: a probe
+// every few seconds during an outage should not bury the log.
+func (s *Server) logReadiness(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
 	switch {
-	case !found:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown office " + req.Office})
-		return
-	case req.From == "" || len(req.From) > 64:
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "from: want a test sender id"})
-		return
+	case err == nil && s.notReady != "":
+		s.Log.Info("ready again")
+		s.notReady = ""
+	case err != nil && (err.Error() != s.notReady || now.Sub(s.loggedAt) >= time.Minute):
+		s.Log.Warn("not ready", "err", err)
+		s.notReady, s.loggedAt = err.Error(), now
 	}
-	kind := sigap.MessageKind(req.Kind)
-	if kind == "" {
-		kind = sigap.KindText
-		if req.ChoiceID != "" {
-			kind = sigap.KindInteractive
-		}
-	}
-	msg := sigap.InboundMessage{
-		ID: "sim." + randomID(), Office: office.Code, From: "sim:" + req.From, At: time.Now().UTC(),
-		Kind: kind, Text: req.Text, ChoiceID: req.ChoiceID,
-	}
-	replies, err := s.Chat(r.Context(), office, msg)
-	if err != nil {
-		s.Log.Error("simulator", "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the bot cannot answer right now"})
-		return
-	}
-	if replies == nil {
-		replies = []sigap.Reply{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"replies": replies})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func randomID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 type statusRecorder struct {

@@ -80,7 +80,7 @@
       const resp = await fetch('/simulator/messages', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(Object.assign({ office: office.value, from: from.value, kind: k }, msg)),
+        body: JSON.stringify(Object.assign({ office: office.value, from: from.value.trim().toLowerCase(), kind: k }, msg)),
       });
       const data = await resp.json();
       if (!resp.ok) { bubble('note').textContent = data.error || resp.statusText; return; }
