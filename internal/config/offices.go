@@ -471,7 +471,8 @@ func (e officeEntry) conversation(o *sigap.Office) []check {
 	for _, l := range []struct {
 		name string
 		n    int
-	}{{"lookups_per_hour", e.Limits.LookupsPerHour}, {"failures_per_day", e.Limits.FailuresPerDay}} {
+	}{{"lookups_per_hour", e.Limits.LookupsPerHour}, {"failures_per_day", e.Limits.FailuresPerDay},
+		{"failures_per_number", e.Limits.FailuresPerNumber}} {
 		if l.n < 0 || l.n > 1000 {
 			bad([]string{"limits", l.name}, "limits.%s %d: want 1 to 1000 (or leave it out for the default)", l.name, l.n)
 		}

@@ -553,3 +553,31 @@ func TestLoadOffices(t *testing.T) {
 		t.Errorf("LoadOffices of a bad file = %v, want its path and line named", err)
 	}
 }
+
+// limits.failures_per_number: wrong birth dates one application number
+// takes from all senders together; 5 when left out, checked like the
+// other limits.
+func TestParseOfficesFailuresPerNumber(t *testing.T) {
+	src := `offices:
+  - code: a
+    name: A
+    whatsapp: {phone_number_id: "1"}
+    limits: {failures_per_number: 3}
+  - code: b
+    name: B
+    whatsapp: {phone_number_id: "2"}
+`
+	o, err := config.ParseOffices("f.yaml", []byte(src), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, want := range map[string]int{"a": 3, "b": sigap.DefaultFailuresPerNumber} {
+		if office, _ := o.ByCode(code); office.Limits.FailuresPerNumber != want {
+			t.Errorf("office %s: failures_per_number %d, want %d", code, office.Limits.FailuresPerNumber, want)
+		}
+	}
+	_, err = config.ParseOffices("f.yaml", []byte(strings.Replace(src, "3}", "1001}", 1)), noEnv)
+	if want := `f.yaml line 5: office "a": limits.failures_per_number 1001: want 1 to 1000`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("failures_per_number 1001: err %v, want %q", err, want)
+	}
+}
