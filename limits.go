@@ -45,19 +45,26 @@ func LimitWindow(now time.Time, window time.Duration) (start, end time.Time) {
 	return time.UnixMilli(s).UTC(), time.UnixMilli(s + w).UTC()
 }
 
-// OfficeLimits bounds what one sender may do at one office. The product
-// contract's defaults apply to zero fields.
+// OfficeLimits bounds look-ups at one office: what one sender may do, and
+// how many wrong birth dates one application number takes from everyone
+// together. The product contract's defaults apply to zero fields.
 type OfficeLimits struct {
 	// LookupsPerHour bounds status look-ups.
 	LookupsPerHour int `yaml:"lookups_per_hour"`
 	// FailuresPerDay bounds look-ups that found nothing (an unknown number
 	// or a wrong birth date); beyond it look-ups stop until the next day.
 	FailuresPerDay int `yaml:"failures_per_day"`
+	// FailuresPerNumber bounds wrong birth dates for one application
+	// number from all senders together (see LookupGuard).
+	FailuresPerNumber int `yaml:"failures_per_number"`
 }
 
 const (
 	DefaultLookupsPerHour = 10
 	DefaultFailuresPerDay = 5
+	// DefaultFailuresPerNumber: an applicant who mistypes their birth date
+	// a few times still gets in; a guesser gets 5 of some 36,500 dates.
+	DefaultFailuresPerNumber = 5
 )
 
 // OrDefaults fills in the defaults.
@@ -67,6 +74,9 @@ func (l OfficeLimits) OrDefaults() OfficeLimits {
 	}
 	if l.FailuresPerDay <= 0 {
 		l.FailuresPerDay = DefaultFailuresPerDay
+	}
+	if l.FailuresPerNumber <= 0 {
+		l.FailuresPerNumber = DefaultFailuresPerNumber
 	}
 	return l
 }

@@ -154,8 +154,9 @@ type Outbox interface {
 type Maintenance interface {
 	// Prune deletes processed inbound messages received before
 	// inboundBefore (they are the dedupe record, kept past Meta's 7-day
-	// redelivery horizon) and finished outbox rows created before
-	// outboxBefore, and reports how many rows went.
+	// redelivery horizon), finished outbox rows created before
+	// outboxBefore, and number failures and locks (LookupGuard) that ended
+	// by inboundBefore, and reports how many rows went.
 	Prune(ctx context.Context, inboundBefore, outboxBefore time.Time) (int64, error)
 	// TryLease takes or renews the named lease for holder until until, and
 	// reports whether holder has it; replicas use it so that one of them at
@@ -173,6 +174,7 @@ type Store interface {
 	ApplicationDirectory
 	Tickets
 	Subscriptions
+	LookupGuard
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

@@ -89,15 +89,19 @@ const (
 	defaultTimeZone = "Asia/Jakarta"
 )
 
-// Deps are what the engine looks up and keeps. Applications is required;
-// without Tickets feedback cannot be taken, without Subscriptions #notif
-// remembers only the choice, and without Directory and Offices no office
-// names another.
+// Deps are what the engine looks up and keeps. Applications is required,
+// and Guard wherever an office checks birth dates (a status look-up there
+// fails without it); without Tickets feedback cannot be taken, without
+// Subscriptions #notif remembers only the choice, and without Directory
+// and Offices no office names another.
 type Deps struct {
 	Applications  sigap.Applications
 	Directory     sigap.ApplicationDirectory
 	Tickets       sigap.Tickets
 	Subscriptions sigap.Subscriptions
+	// Guard counts wrong birth dates per application number, across
+	// senders, and locks a number that had too many.
+	Guard sigap.LookupGuard
 	// Offices finds an office by code, to name the one handling a number.
 	Offices func(code string) (sigap.Office, bool)
 }

@@ -314,4 +314,4 @@ func TestLimitsAreKeptInTheConversation(t *testing.T) {
 
 // unlimited lifts an office's look-up limits, for tests that look up more
 // than a sender may.
-var unlimited = sigap.OfficeLimits{LookupsPerHour: 1 << 30, FailuresPerDay: 1 << 30}
+var unlimited = sigap.OfficeLimits{LookupsPerHour: 1 << 30, FailuresPerDay: 1 << 30, FailuresPerNumber: 1 << 30}

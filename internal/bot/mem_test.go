@@ -32,7 +32,7 @@ func newMemStore() *memStore {
 }
 
 func (m *memStore) deps() Deps {
-	return Deps{Applications: m, Directory: m, Tickets: m, Subscriptions: m}
+	return Deps{Applications: m, Directory: m, Tickets: m, Subscriptions: m, Guard: newMemGuard(m)}
 }
 
 func (m *memStore) add(a sigap.Application) {

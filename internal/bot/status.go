@@ -10,10 +10,13 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// Rate-limit windows: look-ups per hour, failures per day.
+// Rate-limit windows: look-ups per hour, failures per day (both a sender's),
+// and an application number's wrong birth dates from everyone, which also
+// lock the number for as long.
 const (
 	lookupWindow  = time.Hour
 	failureWindow = 24 * time.Hour
+	numberWindow  = 24 * time.Hour
 )
 
 // finalStages need nothing more from anyone: no #notif offer.
@@ -67,8 +70,9 @@ func (t *turn) limitReply(key string, max int, window time.Duration) ([]sigap.Re
 
 // lookup answers about application number. birth is the birth date the
 // applicant gave, or nil when the office does not ask for it. An unknown
-// number, another office's number and a wrong birth date get the same
-// reply, and count as a failure against the sender's daily limit.
+// number, another office's number, a wrong birth date and a locked number
+// get the same reply, and count as a failure against the sender's daily
+// limit.
 func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time) ([]sigap.Reply, error) {
 	if r, err := t.limited(conv, true); r != nil || err != nil {
 		return r, err
@@ -82,8 +86,14 @@ func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time)
 		return t.notFound(conv, number, birth != nil)
 	case err != nil:
 		return nil, fmt.Errorf("find application: %w", err)
-	case birth != nil && !app.SameBirthDate(birth.Date()):
-		return t.notFound(conv, number, true)
+	case birth != nil:
+		ok, err := t.birthDateHolds(app, *birth, t.office.Limits)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return t.notFound(conv, number, true)
+		}
 	}
 	t.remember(conv, app.Number)
 	if conv.Notify && t.e.deps.Subscriptions != nil {
@@ -92,6 +102,36 @@ func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time)
 		}
 	}
 	return t.status(app, conv.Notify)
+}
+
+// birthDateHolds reports whether birth is app's birth date and the number
+// is not locked. A wrong birth date counts against the number whoever sent
+// it (see sigap.LookupGuard), up to limits.FailuresPerNumber within
+// numberWindow; the one that reaches it locks the number for numberWindow,
+// and until then no birth date holds, not even the right one. Offices that
+// do not ask for the birth date never come here: they have no guess to
+// count, and their number is all an asker needs.
+func (t *turn) birthDateHolds(app sigap.Application, birth time.Time, limits sigap.OfficeLimits) (bool, error) {
+	guard := t.e.deps.Guard
+	if guard == nil {
+		return false, errors.New("no look-up guard")
+	}
+	locked, err := guard.NumberLocked(t.ctx, app.Office, app.Number, t.now)
+	if err != nil {
+		return false, fmt.Errorf("number locked: %w", err)
+	}
+	if locked {
+		return false, nil
+	}
+	if app.SameBirthDate(birth.Date()) {
+		return true, nil
+	}
+	f := sigap.NumberFailure{Office: app.Office, Number: app.Number, MessageID: t.msg.ID, At: t.now}
+	lim := sigap.NumberLimit{Max: limits.OrDefaults().FailuresPerNumber, Window: numberWindow}
+	if _, err := guard.CountNumberFailure(t.ctx, f, lim); err != nil {
+		return false, fmt.Errorf("count number failure: %w", err)
+	}
+	return false, nil
 }
 
 // remember keeps number first among the sender's looked-up applications.
@@ -125,8 +165,15 @@ func (t *turn) elsewhere(number string, birth *time.Time) ([]sigap.Reply, error)
 		return nil, fmt.Errorf("find application elsewhere: %w", err)
 	}
 	other, ok := t.e.deps.Offices(app.Office)
-	if !ok || app.Office == t.office.Code || birth != nil && !app.SameBirthDate(birth.Date()) {
+	if !ok || app.Office == t.office.Code {
 		return nil, nil
+	}
+	if birth != nil {
+		// Naming the office would confirm the birth date: the guess
+		// counts against the number at its own office, by its limits.
+		if ok, err := t.birthDateHolds(app, *birth, other.Limits); !ok || err != nil {
+			return nil, err
+		}
 	}
 	d := t.data()
 	d.Number, d.OtherOffice, d.OtherNumber = number, other.Name, other.DisplayNumber

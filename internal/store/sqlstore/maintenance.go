@@ -21,6 +21,11 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 			{`DELETE FROM message_statuses WHERE at < ?`, ms(outboxBefore)},
 			{`DELETE FROM channel_errors WHERE at < ?`, ms(outboxBefore)},
 			{`DELETE FROM send_budget WHERE second < ?`, inboundBefore.Unix()},
+			// Look-up failures and locks (sigap.LookupGuard) that ended:
+			// nothing reads them then. Kept no longer than the messages
+			// that gave the birth dates.
+			{`DELETE FROM lookup_failures WHERE expires_at <= ?`, ms(inboundBefore)},
+			{`DELETE FROM lookup_locks WHERE locked_until <= ?`, ms(inboundBefore)},
 		} {
 			res, err := tx.ExecContext(ctx, s.q(q.query), q.arg)
 			if err != nil {

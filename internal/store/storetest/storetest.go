@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"MarkSentClaimNextSameRecipient", testMarkSentClaimNextSameRecipient},
 		{"MarkSentClaimNextHeldElsewhere", testMarkSentClaimNextHeldElsewhere},
 		{"MarkSentClaimNextNotDue", testMarkSentClaimNextNotDue},
+		{"NumberLock", testNumberLock},
+		{"NumberFailuresOnlyForApplications", testNumberFailuresOnlyForApplications},
+		{"NumberLockOnce", testNumberLockOnce},
 		{"OutboxReport", testOutboxReport},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
