@@ -96,15 +96,15 @@ func ToDelivery(d Delivery, offices OfficeByPhone, log *slog.Logger) sigap.Deliv
 				log.Warn("whatsapp reported an error", "phone_number_id", v.Metadata.PhoneNumberID,
 					"code", er.Code, "title", er.Title, "details", er.ErrorData.Details)
 				out.Errors = append(out.Errors, sigap.ChannelError{Office: office.Code, At: time.Now().UTC(),
-					Code: er.Code, Title: er.Title, Details: er.ErrorData.Details})
+					Code: er.Code, Title: clean(er.Title), Details: clean(er.ErrorData.Details)})
 			}
 			for _, st := range v.Statuses {
-				if st.ID == "" || st.Status == "" {
+				if !validID(st.ID) || clean(st.Status) == "" {
 					continue
 				}
-				u := sigap.StatusUpdate{MessageID: st.ID, Status: st.Status, At: unixTime(st.Timestamp), Recipient: st.RecipientID}
+				u := sigap.StatusUpdate{MessageID: st.ID, Status: clean(st.Status), At: unixTime(st.Timestamp), Recipient: cleanSender(st.RecipientID)}
 				if len(st.Errors) > 0 {
-					u.ErrorCode, u.ErrorTitle = st.Errors[0].Code, st.Errors[0].Title
+					u.ErrorCode, u.ErrorTitle = st.Errors[0].Code, clean(st.Errors[0].Title)
 					log.Warn("a sent message failed", "wamid", st.ID, "code", u.ErrorCode, "title", u.ErrorTitle)
 				}
 				out.Statuses = append(out.Statuses, u)
@@ -118,13 +118,13 @@ func ToDelivery(d Delivery, offices OfficeByPhone, log *slog.Logger) sigap.Deliv
 				continue
 			}
 			for _, m := range v.Messages {
-				if m.ID == "" {
-					log.Warn("message without id ignored", "office", office.Code, "type", m.Type)
+				if !validID(m.ID) {
+					log.Warn("message without a usable id ignored", "office", office.Code, "type", clean(m.Type))
 					continue
 				}
 				im := toInbound(m, v.Contacts)
-				if im.From == "" {
-					log.Warn("message without sender ignored", "office", office.Code, "wamid", m.ID)
+				if !validSender(im.From) {
+					log.Warn("message without a usable sender ignored", "office", office.Code, "wamid", m.ID)
 					continue
 				}
 				im.Office = office.Code
@@ -194,6 +194,7 @@ func toInbound(m Message, contacts []Contact) sigap.InboundMessage {
 		// "unknown", "system", "order", and whatever Meta adds next.
 		im.Kind = sigap.KindUnsupported
 	}
+	im.Text, im.ChoiceID = clean(im.Text), clean(im.ChoiceID)
 	return im
 }
 
