@@ -37,7 +37,7 @@ var templates = template.Must(template.ParseFS(templateFiles, "templates/*.html"
 // Limits of a simulator message. The text limit is WhatsApp's own for a
 // text message; a list row's id is at most 200 characters there.
 const (
-	MaxSimulatorText     = 4096
+	MaxSimulatorText     = sigap.MaxTextRunes
 	maxChoiceID          = 200
 	maxSimulatorBody     = 64 << 10
 	DefaultSimulatorRate = 60 // messages a minute from one client address
@@ -181,7 +181,7 @@ func (s *Simulator) message(w http.ResponseWriter, r *http.Request) {
 	}
 	msg := sigap.InboundMessage{
 		ID: "sim." + randomID(), Office: office.Code, From: "sim:" + req.From, At: time.Now().UTC(),
-		Kind: kind, Text: req.Text, ChoiceID: req.ChoiceID,
+		Kind: kind, Text: sigap.CleanText(req.Text), ChoiceID: sigap.CleanText(req.ChoiceID),
 	}
 	replies, err := s.Chat(r.Context(), office, msg)
 	if err != nil {
