@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -45,8 +46,55 @@ func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("SIGAP_LOG_FORMAT %q: want text or json", env.LogFormat)
 }
 
-// open reads the configuration and opens the store, migrating it if asked.
+// officesRule is what a subcommand does when SIGAP_OFFICES is not set. It
+// is the one rule for the embedded demo offices: a command that serves or
+// stores on real offices' behalf never runs on the demo's by accident,
+// because rows naming demo offices would enter a production database.
+type officesRule int
+
+const (
+	officesRequired   officesRule = iota // serve, import: an error (unless --demo)
+	officesOrDemo                        // --demo: the demo offices, and the log says so
+	officesOrDemoWarn                    // chat, a developer's tool: the demo offices, with a warning
+	officesIfSet                         // outbox: the file if set, never the demo's
+	officesUnused                        // migrate: offices are not read
+)
+
+// errNoOffices is the refusal of officesRequired.
+var errNoOffices = errors.New("SIGAP_OFFICES is not set: set it to your offices file, or run with --demo to use the demo offices")
+
+// loadOffices applies the rule; nil offices mean none were read.
+func loadOffices(env config.Env, getenv func(string) string, log *slog.Logger, rule officesRule) (*config.Offices, error) {
+	switch {
+	case rule == officesUnused:
+		return nil, nil
+	case env.OfficesPath != "":
+		return config.LoadOffices(env.OfficesPath, getenv)
+	case rule == officesRequired:
+		return nil, errNoOffices
+	case rule == officesIfSet:
+		return nil, nil
+	}
+	o, err := config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if rule == officesOrDemoWarn {
+		log.Warn("SIGAP_OFFICES is not set: using the embedded demo offices", "offices", officeNames(o))
+	} else {
+		log.Info("--demo and no SIGAP_OFFICES: using the embedded demo offices", "offices", officeNames(o))
+	}
+	return o, nil
+}
+
+// open reads the configuration and opens the store, migrating it if asked;
+// without SIGAP_OFFICES it refuses (openWith says otherwise).
 func open(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool) (*app, error) {
+	return openWith(ctx, getenv, stderr, migrate, officesRequired)
+}
+
+// openWith is open with the subcommand's demo rule.
+func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer, migrate bool, rule officesRule) (*app, error) {
 	env, err := config.FromEnv(getenv)
 	if err != nil {
 		return nil, err
@@ -57,15 +105,7 @@ func open(ctx context.Context, getenv func(string) string, stderr io.Writer, mig
 	}
 	slog.SetDefault(log)
 	a := &app{env: env, log: log}
-	if env.OfficesPath == "" {
-		a.offices, err = config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv)
-		if err == nil {
-			log.Info("SIGAP_OFFICES is not set: using the embedded demo offices", "offices", len(a.offices.List()))
-		}
-	} else {
-		a.offices, err = config.LoadOffices(env.OfficesPath, getenv)
-	}
-	if err != nil {
+	if a.offices, err = loadOffices(env, getenv, log, rule); err != nil {
 		return nil, err
 	}
 	db, err := config.ParseDatabase(env.Database)

@@ -101,7 +101,7 @@ func TestKillAndRestart(t *testing.T) {
 	env := []string{
 		"SIGAP_ADDR=" + addr,
 		"SIGAP_DATABASE=sqlite:" + dbPath,
-		"SIGAP_OFFICES=", "SIGAP_LOG_LEVEL=warn",
+		"SIGAP_OFFICES=" + demoOfficesFile(t), "SIGAP_LOG_LEVEL=warn",
 		"SIGAP_INBOX_LEASE=2s", "SIGAP_OUTBOX_LEASE=2s",
 		"WHATSAPP_APP_SECRET=" + testSecret, "WHATSAPP_VERIFY_TOKEN=" + testVerifyToken,
 		"WHATSAPP_ACCESS_TOKEN=" + testAccessToken, "WHATSAPP_GRAPH_URL=" + graph.URL,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,16 +22,30 @@ import (
 	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
+const serveUsage = `serve [--demo] [--addr ADDR] [--no-migrate]
+
+Runs the gateway: the WhatsApp webhook, health checks, and the sending of
+replies. It needs SIGAP_OFFICES, the offices file. --demo is for trying it
+out: without SIGAP_OFFICES it runs on the embedded demo offices (and the log
+says so), and it seeds demo applications into an empty database and prints
+where to look.`
+
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	withDemo := fs.Bool("demo", false, "seed demo applications into an empty database and print where to look")
-	addr := fs.String("addr", "", "listen address (default $SIGAP_ADDR or 127.0.0.1:8080)")
+	fs := newFlags("serve", serveUsage, stdout, stderr)
+	withDemo := fs.Bool("demo", false, "demo offices without SIGAP_OFFICES; demo applications in an empty database")
+	addr := fs.String("addr", "", "listen on `ADDR` (default $SIGAP_ADDR or 127.0.0.1:8080)")
 	noMigrate := fs.Bool("no-migrate", false, "do not migrate the database at start (run sigap migrate yourself)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	if err := fs.parse(args); err != nil {
+		return err
 	}
-	a, err := open(ctx, getenv, stderr, !*noMigrate)
+	if err := fs.noArgs(); err != nil {
+		return err
+	}
+	rule := officesRequired
+	if *withDemo {
+		rule = officesOrDemo
+	}
+	a, err := openWith(ctx, getenv, stderr, !*noMigrate, rule)
 	if err != nil {
 		return err
 	}
