@@ -175,6 +175,8 @@ type Store interface {
 	Tickets
 	Subscriptions
 	LookupGuard
+	Retention
+	Privacy
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sigap-id/sigap"
 )
 
 // Env is the configuration read from the environment (see the README).
@@ -32,6 +34,10 @@ type Env struct {
 	// how long a claimed message is reserved for the replica working on
 	// it; after a crash, its work is taken up again when they run out.
 	InboxLease, OutboxLease time.Duration
+
+	// Retention (SIGAP_RETAIN_*, see retention.go) is how long each kind
+	// of personal data is kept; every period is set (the defaults filled in).
+	Retention sigap.RetentionPolicy
 }
 
 // FromEnv reads the environment, filling in the defaults.
@@ -61,6 +67,9 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		return env, fmt.Errorf("SIGAP_METRICS_TOKEN: %d characters; want at least %d, e.g. from: openssl rand -hex 16", n, minMetricsToken)
 	}
 	var err error
+	if env.Retention, err = retentionFromEnv(get); err != nil {
+		return env, err
+	}
 	for _, d := range []struct {
 		key  string
 		def  time.Duration

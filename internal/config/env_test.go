@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/config"
 )
 
@@ -174,5 +175,55 @@ func TestFromEnvMetrics(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "SIGAP_METRICS_TOKEN") || strings.Contains(err.Error(), "short-secret") {
 		t.Errorf("a 12-character token: %v; want an error naming the variable, not the token", err)
+	}
+}
+
+func TestFromEnvRetention(t *testing.T) {
+	day := 24 * time.Hour
+	tests := []struct {
+		name             string
+		env              map[string]string
+		want             sigap.RetentionPolicy
+		wantErrNamingKey string
+	}{
+		{"defaults", nil, sigap.DefaultRetention(), ""},
+		{"days and durations", map[string]string{
+			"SIGAP_RETAIN_MESSAGE_TEXT":  "6h",
+			"SIGAP_RETAIN_MESSAGE_IDS":   "7d",
+			"SIGAP_RETAIN_REPLIES":       " 14d ",
+			"SIGAP_RETAIN_CONVERSATIONS": "30d",
+			"SIGAP_RETAIN_TICKETS":       "730d",
+			"SIGAP_RETAIN_SUBSCRIPTIONS": "180d",
+			"SIGAP_RETAIN_APPLICATIONS":  "8760h",
+			"SIGAP_RETAIN_TEST_SENDERS":  "2h",
+		}, sigap.RetentionPolicy{
+			MessageText: 6 * time.Hour, Messages: 7 * day, Replies: 14 * day, Conversations: 30 * day,
+			Tickets: 730 * day, Subscriptions: 180 * day, Applications: 365 * day, TestSenders: 2 * time.Hour,
+			Runs: sigap.DefaultKeepRuns,
+		}, ""},
+		{"message ids within Meta's redelivery", map[string]string{"SIGAP_RETAIN_MESSAGE_IDS": "3d"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_MESSAGE_IDS"},
+		{"under an hour", map[string]string{"SIGAP_RETAIN_MESSAGE_TEXT": "30m"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_MESSAGE_TEXT"},
+		{"zero", map[string]string{"SIGAP_RETAIN_TICKETS": "0d"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_TICKETS"},
+		{"negative", map[string]string{"SIGAP_RETAIN_REPLIES": "-30d"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_REPLIES"},
+		{"no unit", map[string]string{"SIGAP_RETAIN_CONVERSATIONS": "90"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_CONVERSATIONS"},
+		{"months are not a unit", map[string]string{"SIGAP_RETAIN_APPLICATIONS": "12mo"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_APPLICATIONS"},
+		{"fractional days", map[string]string{"SIGAP_RETAIN_SUBSCRIPTIONS": "1.5d"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_SUBSCRIPTIONS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, err := config.FromEnv(envMap(tt.env))
+			if tt.wantErrNamingKey != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrNamingKey) {
+					t.Errorf("FromEnv error = %v, want one naming %s", err, tt.wantErrNamingKey)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("FromEnv: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, env.Retention); diff != "" {
+				t.Errorf("retention (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

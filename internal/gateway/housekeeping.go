@@ -8,25 +8,30 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// Retention of what the store keeps.
-const (
-	// KeepInbound outlasts Meta's 7-day redelivery horizon: an inbound
-	// message is the record that makes a redelivery a duplicate.
-	KeepInbound = 8 * 24 * time.Hour
-	// KeepOutbox keeps sent replies and statuses for a month of support questions.
-	KeepOutbox = 30 * 24 * time.Hour
-)
+// HousekeepingStore is what the Housekeeper works on.
+type HousekeepingStore interface {
+	sigap.Maintenance
+	sigap.Retention
+}
 
-// Housekeeper prunes old rows, on one replica at a time.
+// Housekeeper removes what is past its period (Policy: personal data,
+// recorded by the store as a retention run) and prunes the queues'
+// bookkeeping, on one replica at a time: the one holding the lease.
 type Housekeeper struct {
-	Store  sigap.Maintenance
-	Holder string // this replica's name in the lease
+	Store HousekeepingStore
+	// Policy is how long each kind of personal data is kept; zero periods
+	// are the defaults.
+	Policy sigap.RetentionPolicy
+	Holder string // this replica's name in the lease and the run records
 	Every  time.Duration
 	Log    *slog.Logger
 	Now    func() time.Time
 }
 
-// Run prunes every Every until ctx ends.
+// housekeepingLease names the lease that elects the replica doing the work.
+const housekeepingLease = "prune"
+
+// Run does the work every Every until ctx ends.
 func (h *Housekeeper) Run(ctx context.Context) {
 	t := time.NewTicker(h.Every)
 	defer t.Stop()
@@ -40,10 +45,13 @@ func (h *Housekeeper) Run(ctx context.Context) {
 	}
 }
 
-// Once prunes if this replica holds the lease, and reports whether it did.
+// Once does the work if this replica holds the lease, and reports whether
+// it did all of it.
 func (h *Housekeeper) Once(ctx context.Context) bool {
 	now := h.Now()
-	ok, err := h.Store.TryLease(ctx, "prune", h.Holder, now, now.Add(h.Every-time.Second))
+	// The lease ends just before the next run, so that the holder renews
+	// it then and another replica takes over if the holder is gone.
+	ok, err := h.Store.TryLease(ctx, housekeepingLease, h.Holder, now, now.Add(h.Every-time.Second))
 	if err != nil {
 		h.Log.Warn("housekeeping lease", "err", err)
 		return false
@@ -51,7 +59,21 @@ func (h *Housekeeper) Once(ctx context.Context) bool {
 	if !ok {
 		return false
 	}
-	n, err := h.Store.Prune(ctx, now.Add(-KeepInbound), now.Add(-KeepOutbox))
+	policy := h.Policy.OrDefaults()
+	removed, err := h.Store.ApplyRetention(ctx, policy, h.Holder, now)
+	// Counts only: never an id or a text.
+	attrs := []any{"rows", removed.Total()}
+	for _, k := range removed.Kinds() {
+		attrs = append(attrs, k.Kind, k.Rows)
+	}
+	if err != nil {
+		h.Log.Warn("retention stopped; the rest is left for the next run", append(attrs, "err", err)...)
+		return false
+	}
+	h.Log.Info("retention applied", attrs...)
+	// What retention left to the queues' own bookkeeping (send budget,
+	// channel errors, look-up locks), on the same periods.
+	n, err := h.Store.Prune(ctx, now.Add(-policy.Messages), now.Add(-policy.Replies))
 	if err != nil {
 		h.Log.Warn("prune", "err", err)
 		return false

@@ -62,6 +62,15 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"NumberFailuresOnlyForApplications", testNumberFailuresOnlyForApplications},
 		{"NumberLockOnce", testNumberLockOnce},
 		{"OutboxReport", testOutboxReport},
+		{"RetentionMessages", testRetentionMessages},
+		{"RetentionReplies", testRetentionReplies},
+		{"RetentionConversations", testRetentionConversations},
+		{"RetentionTickets", testRetentionTickets},
+		{"RetentionApplications", testRetentionApplications},
+		{"RetentionTestSenders", testRetentionTestSenders},
+		{"RetentionRuns", testRetentionRuns},
+		{"PrivacyExport", testPrivacyExport},
+		{"PrivacyErase", testPrivacyErase},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)

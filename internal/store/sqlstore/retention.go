@@ -1,0 +1,432 @@
+package sqlstore
+
+// Retention: what the scheduled job removes once its period is over
+// (sigap.Retention, migration 00008, docs/privacy.md).
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// retentionBatch is how many rows one statement of the job removes: each
+// batch is a short transaction, so that the job never holds the writer (on
+// SQLite) or many row locks (on PostgreSQL) for long, however much is due.
+const retentionBatch = 500
+
+// finalStagesSQL is sigap.FinalStages as the partial index
+// applications_final (migration 00008) names them: SQLite uses a partial
+// index only for a query that repeats its condition term for term.
+const finalStagesSQL = `stage IN ('collected', 'shipped', 'rejected', 'cancelled')`
+
+// testSenderSQL selects the simulator's test senders (sigap.TestSenderPrefix),
+// as the partial index conversations_test names them.
+const testSenderSQL = `substr(user_id, 1, 4) = 'sim:'`
+
+// ApplyRetention implements sigap.Retention.
+func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, holder string, now time.Time) (sigap.Removed, error) {
+	p = p.OrDefaults()
+	if err := p.Check(); err != nil {
+		return sigap.Removed{}, err
+	}
+	before := func(d time.Duration) int64 { return ms(now.Add(-d)) }
+	var r sigap.Removed
+	steps := []struct {
+		what string
+		run  func() (sigap.Removed, error)
+	}{
+		{"message texts", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `UPDATE inbound_messages SET payload = '', sender = ''
+				WHERE seq IN (SELECT seq FROM inbound_messages WHERE sender <> '' AND received_at < ? AND state = 'done' LIMIT {batch})
+				AND state = 'done'`, before(p.MessageText))
+			return sigap.Removed{MessageTexts: n}, err
+		}},
+		{"messages", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `DELETE FROM inbound_messages
+				WHERE seq IN (SELECT seq FROM inbound_messages WHERE received_at < ? AND state = 'done' LIMIT {batch})`,
+				before(p.Messages))
+			return sigap.Removed{Messages: n}, err
+		}},
+		{"statuses", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `DELETE FROM message_statuses
+				WHERE (wamid, status) IN (SELECT wamid, status FROM message_statuses WHERE at < ? LIMIT {batch})`,
+				before(p.Replies))
+			return sigap.Removed{Statuses: n}, err
+		}},
+		{"replies", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `DELETE FROM outbox
+				WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND state <> 'pending' LIMIT {batch})`,
+				before(p.Replies))
+			return sigap.Removed{Replies: n}, err
+		}},
+		{"test senders", func() (sigap.Removed, error) {
+			return s.removeTestSenders(ctx, before(p.TestSenders))
+		}},
+		{"conversations", func() (sigap.Removed, error) {
+			// A conversation with a subscription keeps the choice to be
+			// notified (Conversation.Notify) while the subscription lasts.
+			n, err := s.sweepConversations(ctx, `SELECT office, user_id FROM conversations c WHERE updated_at < ?
+				AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.office = c.office AND s.user_id = c.user_id)`,
+				before(p.Conversations))
+			return sigap.Removed{Conversations: n}, err
+		}},
+		{"tickets", func() (sigap.Removed, error) {
+			// Checked again outside the batch: staff may change a ticket
+			// meanwhile (PostgreSQL re-reads a row it waited for).
+			n, err := s.inBatches(ctx, `DELETE FROM tickets
+				WHERE (office, number) IN (SELECT office, number FROM tickets WHERE state <> 'open' AND updated_at < ? LIMIT {batch})
+				AND state <> 'open' AND updated_at < ?`,
+				before(p.Tickets), before(p.Tickets))
+			return sigap.Removed{Tickets: n}, err
+		}},
+		{"applications", func() (sigap.Removed, error) {
+			apps, stages, err := s.removeFinishedApplications(ctx, before(p.Applications))
+			return sigap.Removed{Applications: apps, Stages: stages}, err
+		}},
+		{"subscriptions", func() (sigap.Removed, error) {
+			// Those past their period, those whose application has been in
+			// a final stage for a while, and those whose application is gone.
+			n, err := s.sweepSubscriptions(ctx, `SELECT s.office, s.user_id, s.application_number FROM subscriptions s
+				WHERE s.created_at < ? OR NOT EXISTS (SELECT 1 FROM applications a WHERE a.number = s.application_number
+					AND NOT (a.`+finalStagesSQL+` AND a.stage_at < ?))`,
+				before(p.Subscriptions), before(sigap.FinishedSubscription))
+			return sigap.Removed{Subscriptions: n}, err
+		}},
+		{"runs", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `DELETE FROM retention_runs WHERE id IN (SELECT id FROM retention_runs WHERE at < ? LIMIT {batch})`,
+				before(p.Runs))
+			return sigap.Removed{Runs: n}, err
+		}},
+	}
+	var stepErr error
+	for _, st := range steps {
+		got, err := st.run()
+		r.Add(got)
+		if err != nil {
+			stepErr = fmt.Errorf("retention: %s: %w", st.what, err)
+			break
+		}
+	}
+	// What went is recorded even when a step failed: it is gone all the same.
+	run := sigap.RetentionRun{At: now, Holder: holder, What: sigap.RunRetention, Removed: r}
+	if err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.recordRun(ctx, q, run) }); err != nil {
+		return r, errors.Join(stepErr, fmt.Errorf("retention: %w", err))
+	}
+	return r, stepErr
+}
+
+// inBatches runs query, which changes at most the rows its {batch} limit
+// selects, until it changes fewer, each run a write of its own, and
+// returns the rows changed.
+func (s *Store) inBatches(ctx context.Context, query string, args ...any) (int64, error) {
+	query = strings.ReplaceAll(query, "{batch}", strconv.Itoa(retentionBatch))
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := s.write(ctx, query, args...)
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < retentionBatch {
+			return total, nil
+		}
+	}
+}
+
+// sweep reads the keys that sel (with args) finds, without holding the
+// writer, and hands them to remove retentionBatch at a time. It is for
+// conditions that no index serves: the table is read once, instead of once
+// per batch.
+func (s *Store) sweep(ctx context.Context, sel string, args []any, cols int, remove func(keys [][]string) error) error {
+	rows, err := s.db.QueryContext(ctx, s.q(sel), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var keys [][]string
+	for rows.Next() {
+		key := make([]string, cols)
+		ptrs := make([]any, cols)
+		for i := range key {
+			ptrs[i] = &key[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		if keys = append(keys, key); len(keys) == retentionBatch {
+			if err := remove(keys); err != nil {
+				return err
+			}
+			keys = nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		return remove(keys)
+	}
+	return nil
+}
+
+// sweepConversations deletes the conversations (office, user_id) that sel
+// finds that are still idle since before, and forgets them in the cache.
+func (s *Store) sweepConversations(ctx context.Context, sel string, before int64) (int64, error) {
+	var total int64
+	err := s.sweep(ctx, sel, []any{before}, 2, func(keys [][]string) error {
+		var n int64
+		err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			n = 0
+			for _, k := range keys {
+				// Checked again: a message may have come meanwhile.
+				res, err := s.exec(ctx, tx, `DELETE FROM conversations WHERE office = ? AND user_id = ? AND updated_at < ?`,
+					k[0], k[1], before)
+				if err != nil {
+					return err
+				}
+				m, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				n += m
+			}
+			return nil
+		}, s.forgetConversations(keys))
+		if err == nil {
+			total += n
+		}
+		return err
+	})
+	return total, err
+}
+
+// forgetConversations returns what to do once conversations (office,
+// user) were deleted: drop them from the cache, where there is one.
+func (s *Store) forgetConversations(keys [][]string) func() {
+	if s.convs == nil {
+		return nil
+	}
+	return func() {
+		for _, k := range keys {
+			s.convs.drop(k[0], k[1])
+		}
+	}
+}
+
+// sweepSubscriptions deletes the subscriptions (office, user_id,
+// application_number) that sel finds.
+func (s *Store) sweepSubscriptions(ctx context.Context, sel string, args ...any) (int64, error) {
+	var total int64
+	err := s.sweep(ctx, sel, args, 3, func(keys [][]string) error {
+		var n int64
+		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			n = 0
+			for _, k := range keys {
+				res, err := s.exec(ctx, tx, `DELETE FROM subscriptions WHERE office = ? AND user_id = ? AND application_number = ?`,
+					k[0], k[1], k[2])
+				if err != nil {
+					return err
+				}
+				m, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				n += m
+			}
+			return nil
+		})
+		if err == nil {
+			total += n
+		}
+		return err
+	})
+	return total, err
+}
+
+// removeTestSenders deletes the simulator's test senders idle since
+// before, with everything stored for them.
+func (s *Store) removeTestSenders(ctx context.Context, before int64) (sigap.Removed, error) {
+	var total sigap.Removed
+	err := s.sweep(ctx, `SELECT office, user_id FROM conversations WHERE `+testSenderSQL+` AND updated_at < ?`,
+		[]any{before}, 2, func(keys [][]string) error {
+			var r sigap.Removed
+			err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				r = sigap.Removed{}
+				for _, k := range keys {
+					office, user := k[0], k[1]
+					n, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = ? AND user_id = ? AND updated_at < ?`,
+						office, user, before)
+					if err != nil {
+						return err
+					}
+					if n == 0 {
+						continue // a message came meanwhile: kept
+					}
+					r.Conversations += n
+					got, err := s.removeSenderAt(ctx, tx, office, user)
+					if err != nil {
+						return err
+					}
+					r.Add(got)
+				}
+				return nil
+			}, s.forgetConversations(keys))
+			if err == nil {
+				total.Add(r)
+			}
+			return err
+		})
+	return total, err
+}
+
+// removeSenderAt deletes what is stored for user at office beside the
+// conversation: tickets, subscriptions, replies and their statuses, and
+// inbound messages.
+func (s *Store) removeSenderAt(ctx context.Context, q dbtx, office, user string) (sigap.Removed, error) {
+	var (
+		r   sigap.Removed
+		err error
+	)
+	for _, st := range []struct {
+		n     *int64
+		query string
+		args  []any
+	}{
+		{&r.Tickets, `DELETE FROM tickets WHERE user_id = ? AND office = ?`, []any{user, office}},
+		{&r.Subscriptions, `DELETE FROM subscriptions WHERE office = ? AND user_id = ?`, []any{office, user}},
+		{&r.Statuses, `DELETE FROM message_statuses WHERE wamid IN (SELECT sent_id FROM outbox
+			WHERE recipient = ? AND office = ? AND sent_id <> '')`, []any{user, office}},
+		{&r.Replies, `DELETE FROM outbox WHERE recipient = ? AND office = ?`, []any{user, office}},
+		{&r.Messages, `DELETE FROM inbound_messages WHERE sender = ? AND sender <> '' AND office = ?`, []any{user, office}},
+	} {
+		if *st.n, err = s.execCount(ctx, q, st.query, st.args...); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// execCount runs a statement on q and returns the rows it changed.
+func (s *Store) execCount(ctx context.Context, q dbtx, query string, args ...any) (int64, error) {
+	res, err := s.exec(ctx, q, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// removeFinishedApplications deletes the applications that entered a
+// final stage before before, and their stage history.
+func (s *Store) removeFinishedApplications(ctx context.Context, before int64) (apps, stages int64, err error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return apps, stages, err
+		}
+		var a, st int64
+		var batch int
+		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			a, st, batch = 0, 0, 0
+			rows, err := s.query(ctx, tx, `SELECT number FROM applications WHERE `+finalStagesSQL+` AND stage_at < ?
+				ORDER BY stage_at LIMIT ? {skip_locked}`, before, retentionBatch)
+			if err != nil {
+				return err
+			}
+			var numbers []any
+			for rows.Next() {
+				var n string
+				if err := rows.Scan(&n); err != nil {
+					rows.Close()
+					return err
+				}
+				numbers = append(numbers, n)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if batch = len(numbers); batch == 0 {
+				return nil
+			}
+			// Not prepared: the number of placeholders varies.
+			in := placeholders(len(numbers))
+			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM application_stages WHERE number IN (`+in+`)`), numbers...)
+			if err == nil {
+				st, err = res.RowsAffected()
+			}
+			if err != nil {
+				return err
+			}
+			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM applications WHERE number IN (`+in+`)`), numbers...)
+			if err == nil {
+				a, err = res.RowsAffected()
+			}
+			return err
+		})
+		if err != nil {
+			return apps, stages, err
+		}
+		apps, stages = apps+a, stages+st
+		if batch < retentionBatch {
+			return apps, stages, nil
+		}
+	}
+}
+
+// placeholders returns "?, ?, …", n of them.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// recordRun stores the record of a run or an erasure.
+func (s *Store) recordRun(ctx context.Context, q dbtx, run sigap.RetentionRun) error {
+	counts, err := json.Marshal(run.Removed)
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	_, err = s.exec(ctx, q, `INSERT INTO retention_runs (at, holder, what, subject, total, counts) VALUES (?, ?, ?, ?, ?, ?)`,
+		ms(run.At), run.Holder, run.What, run.Subject, run.Removed.Total(), string(counts))
+	if err != nil {
+		return fmt.Errorf("record run: %w", err)
+	}
+	return nil
+}
+
+// RetentionRuns implements sigap.Retention.
+func (s *Store) RetentionRuns(ctx context.Context, limit int) ([]sigap.RetentionRun, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, holder, what, subject, counts FROM retention_runs
+		ORDER BY at DESC, id DESC LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("retention runs: %w", err)
+	}
+	defer rows.Close()
+	var out []sigap.RetentionRun
+	for rows.Next() {
+		var (
+			run    sigap.RetentionRun
+			at     int64
+			counts string
+		)
+		if err := rows.Scan(&run.ID, &at, &run.Holder, &run.What, &run.Subject, &counts); err != nil {
+			return nil, fmt.Errorf("retention runs: %w", err)
+		}
+		if err := json.Unmarshal([]byte(counts), &run.Removed); err != nil {
+			return nil, fmt.Errorf("retention run %d: %w", run.ID, err)
+		}
+		run.At = fromMS(at)
+		out = append(out, run)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("retention runs: %w", err)
+	}
+	return out, nil
+}
