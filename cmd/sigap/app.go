@@ -14,6 +14,7 @@ import (
 	"github.com/sigap-id/sigap/internal/content"
 	"github.com/sigap-id/sigap/internal/demo"
 	"github.com/sigap-id/sigap/internal/gateway"
+	"github.com/sigap-id/sigap/internal/metrics"
 	"github.com/sigap-id/sigap/internal/store/postgres"
 	"github.com/sigap-id/sigap/internal/store/sqlite"
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
@@ -29,6 +30,8 @@ type app struct {
 	// migrations are the store engine's.
 	migrations sqlstore.Migrations
 	engine     string // "sqlite" or "postgres"
+	// metrics count what the processor's parts report; nil counts nothing.
+	metrics *metrics.Metrics
 }
 
 func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
@@ -135,6 +138,7 @@ func (a *app) processor() (*gateway.Processor, error) {
 	}
 	engine := bot.New(cat, bot.Deps{
 		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
+		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
 		Offices: a.offices.ByCode,
 	}, nil)
 	p := gateway.NewProcessor(a.store, engine, a.offices.ByCode, a.log)

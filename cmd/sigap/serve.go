@@ -80,6 +80,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		st, err := a.store.QueueStats(ctx)
 		return st.InboxPending, st.OutboxPending, st.OldestOutbox, err
 	})
+	a.metrics = met
 	proc, err := a.processor()
 	if err != nil {
 		return err

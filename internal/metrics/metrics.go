@@ -25,6 +25,7 @@ type Metrics struct {
 	statuses        *prometheus.CounterVec
 	sends           *prometheus.CounterVec
 	sendLatency     prometheus.Histogram
+	numberLocks     *prometheus.CounterVec
 }
 
 // Queues reports how much work waits, read when metrics are scraped.
@@ -60,6 +61,9 @@ func New(queues Queues) *Metrics {
 			Name: "sigap_send_duration_seconds", Help: "Graph API send call latency.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),
+		numberLocks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sigap_lookup_number_locks_total", Help: "Application numbers locked after too many wrong birth dates from all senders together, by office.",
+		}, []string{"office"}),
 	}
 	f(m.webhookRequests)
 	f(m.webhookLatency)
@@ -68,6 +72,7 @@ func New(queues Queues) *Metrics {
 	f(m.statuses)
 	f(m.sends)
 	f(m.sendLatency)
+	f(m.numberLocks)
 	if queues != nil {
 		f(&queueCollector{queues: queues,
 			inbox:  prometheus.NewDesc("sigap_inbox_depth", "Inbound messages stored and not yet answered.", nil, nil),
@@ -122,6 +127,15 @@ func (m *Metrics) Send(office, result string, code int, took time.Duration) {
 	if took > 0 {
 		m.sendLatency.Observe(took.Seconds())
 	}
+}
+
+// NumberLocked records an application number locked at office after too
+// many wrong birth dates.
+func (m *Metrics) NumberLocked(office string) {
+	if m == nil {
+		return
+	}
+	m.numberLocks.WithLabelValues(office).Inc()
 }
 
 type queueCollector struct {
