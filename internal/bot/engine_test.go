@@ -252,13 +252,13 @@ func TestStoreErrorsAreReturned(t *testing.T) {
 	}
 }
 
-// TestLongMessages: a message longer than WhatsApp allows is read without
-// trouble, and a long complaint is filed whole.
+// TestLongMessages: a long complaint, up to sigap.MaxTicketRunes, is filed
+// whole (TestFeedbackTooLong has the longer ones).
 func TestLongMessages(t *testing.T) {
 	now := at("2026-01-20T10:00:00+07:00")
 	store := fixtures()
 	e := newTestEngine(t, store.deps(), now)
-	long := "#pengaduan " + strings.Repeat("antrean sangat lama dan petugas tidak ada 🙏 ", 200)
+	long := "#pengaduan " + strings.Repeat("antrean sangat lama dan petugas tidak ada 🙏 ", 45)
 	replies, _, err := e.Handle(t.Context(), sigap.Office{Code: testOffice}, sigap.Conversation{}, textMsg(long, now))
 	if err != nil || len(replies) != 1 {
 		t.Fatalf("replies %v, err %v", replies, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/sigap-id/sigap"
 )
@@ -64,6 +65,14 @@ func (t *turn) feedbackText(conv *sigap.Conversation, kind sigap.TicketKind, tex
 		// An emoji or a bare "?" is not feedback yet: ask again.
 		conv.Awaiting, conv.AwaitingKind, conv.AwaitingSince = awaitFeedback, kind, t.now
 		return t.one(t.text("feedback.prompt."+string(kind), t.data()))
+	}
+	if utf8.RuneCountInString(text) > sigap.MaxTicketRunes {
+		// Too long for staff to read as one ticket: ask for a shorter one
+		// and wait for it, rather than file a part of it.
+		conv.Awaiting, conv.AwaitingKind, conv.AwaitingSince = awaitFeedback, kind, t.now
+		d := t.data()
+		d.Max = sigap.MaxTicketRunes
+		return t.one(t.text("feedback.too_long", d))
 	}
 	if t.e.deps.Tickets == nil {
 		return nil, errors.New("no ticket store")
