@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path"
@@ -720,5 +721,128 @@ func TestContainerfile(t *testing.T) {
 	}
 	if len(run) < 2 || run[1] != "serve" {
 		t.Errorf("the image runs %v, want sigap serve", run)
+	}
+}
+
+// TestInstallStepsOnThisMachine runs sigap.service's install steps as they
+// are written, as root, in a mount namespace of their own whose /etc,
+// /usr/local and /var are overlays on this machine's (so nothing is left
+// behind), then starts the unit's command the way systemd would (its user,
+// umask, state and working folder, environment file), and checks that it
+// serves and that every file is as private as it should be. systemctl
+// cannot run without systemd, so its steps are replaced by that start; the
+// command listens on a free port rather than the example's 8080, which
+// this shared machine may be using.
+func TestInstallStepsOnThisMachine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and installs it in a namespace: not with -short")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the install steps need root (useradd, install -o); the model in TestInstallSteps still runs")
+	}
+	for _, tool := range []string{"unshare", "setpriv", "useradd", "mount", "install", "stat"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed: the install steps are not run here", tool)
+		}
+	}
+	tmp := t.TempDir()
+	if out, err := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
+		"mount -t tmpfs tmpfs "+tmp+" && mkdir "+tmp+"/u "+tmp+"/w && mount -t overlay overlay -o lowerdir=/etc,upperdir="+tmp+"/u,workdir="+tmp+"/w /etc").CombinedOutput(); err != nil {
+		t.Skipf("cannot mount an overlay in a private mount namespace here (%v: %s): the install steps are not run", err, bytes.TrimSpace(out))
+	}
+
+	// The checkout the steps run in: the deploy folder and the binary that
+	// the go build step makes (built here from the repository's root).
+	checkout := filepath.Join(tmp, "checkout")
+	deployDir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(checkout, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(deployDir, filepath.Join(checkout, "deploy")); err != nil {
+		t.Fatal(err)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(checkout, "sigap"), "./cmd/sigap")
+	build.Dir, build.Env = "..", append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	u := readUnit(t, "sigap.service")
+	svc := func(key string) string {
+		v := u.get("Service", key)
+		if v == "" {
+			t.Fatalf("sigap.service has no %s", key)
+		}
+		return v
+	}
+	var script strings.Builder
+	fmt.Fprintf(&script, "set -eu\nT=%s\nmount -t tmpfs tmpfs $T/ovl\n", tmp)
+	for _, d := range []string{"/etc", "/usr/local", "/var"} {
+		n := strings.ReplaceAll(d, "/", "_")
+		fmt.Fprintf(&script, "mkdir -p $T/ovl/%[1]s.u $T/ovl/%[1]s.w\nmount -t overlay overlay -o lowerdir=%[2]s,upperdir=$T/ovl/%[1]s.u,workdir=$T/ovl/%[1]s.w %[2]s\n", n, d)
+	}
+	fmt.Fprintf(&script, "cd %s\n", checkout)
+	for _, step := range installSteps(t, "sigap.service") {
+		if strings.Contains(step, "go build") || strings.HasPrefix(step, "systemctl") || strings.HasPrefix(step, "journalctl") {
+			continue
+		}
+		fmt.Fprintf(&script, "echo '+ %s' >&2\n%s\n", step, step)
+	}
+	// What systemd does to start the unit.
+	user, group := svc("User"), svc("Group")
+	fmt.Fprintf(&script, "install -d -m %s -o %s -g %s /var/lib/%s\n", svc("StateDirectoryMode"), user, group, svc("StateDirectory"))
+	fmt.Fprintf(&script, "cd %s\numask %s\nset -a\n. %s\nset +a\n", svc("WorkingDirectory"), svc("UMask"), svc("EnvironmentFile"))
+	fmt.Fprintf(&script, ": >$T/out\nsetpriv --reuid=%s --regid=%s --init-groups %s --addr 127.0.0.1:0 >$T/out 2>$T/err &\n", user, group, svc("ExecStart"))
+	script.WriteString(`pid=$!
+i=0
+while [ $i -lt 300 ] && ! grep -q "SIGAP is running at" $T/out && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+echo "== files (while it serves)"
+stat -c '%a %U %G %n' /etc/sigap /etc/sigap/* /usr/local/bin/sigap /var/lib/sigap /var/lib/sigap/* || true
+kill -TERM $pid 2>/dev/null || true
+wait $pid || true
+echo "== stdout"; cat $T/out
+echo "== stderr"; cat $T/err
+`)
+	if err := os.Mkdir(filepath.Join(tmp, "ovl"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script.String())
+	cmd.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the install steps failed: %v\n%s", err, out)
+	}
+	text := string(out)
+	if !strings.Contains(text, "SIGAP is running at") {
+		t.Errorf("the unit's command did not start serving:\n%s", text)
+	}
+	files := map[string]string{}
+	_, list, _ := strings.Cut(text, "== files (while it serves)\n")
+	list, _, _ = strings.Cut(list, "== stdout")
+	for line := range strings.Lines(list) {
+		if f := strings.Fields(line); len(f) == 4 {
+			files[f[3]] = strings.Join(f[:3], " ")
+		}
+	}
+	for name, want := range map[string]string{
+		"/etc/sigap":              "750 root " + group,
+		"/etc/sigap/sigap.env":    "640 root " + group,
+		"/etc/sigap/offices.yaml": "640 root " + group,
+		"/usr/local/bin/sigap":    "755 root root",
+		"/var/lib/sigap":          "700 " + user + " " + group,
+		"/var/lib/sigap/sigap.db": "600 " + user + " " + group,
+		// WAL mode: these exist while the database is open.
+		"/var/lib/sigap/sigap.db-wal": "600 " + user + " " + group,
+		"/var/lib/sigap/sigap.db-shm": "600 " + user + " " + group,
+	} {
+		if files[name] != want {
+			t.Errorf("%s: %q, want %q", name, files[name], want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("what ran:\n%s\noutput:\n%s", script.String(), text)
 	}
 }
