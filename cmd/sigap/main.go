@@ -89,10 +89,7 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
-		if len(args) != 3 || args[1] != "applications" {
-			return errUsage
-		}
-		return importApplications(ctx, args[2], getenv, stdout, stderr)
+		return importCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "chat":

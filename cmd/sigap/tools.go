@@ -5,41 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/sigap-id/sigap"
-	"github.com/sigap-id/sigap/internal/importer"
 )
-
-func importApplications(ctx context.Context, path string, getenv func(string) string, stdout, stderr io.Writer) error {
-	a, err := open(ctx, getenv, stderr, true)
-	if err != nil {
-		return err
-	}
-	defer a.store.Close()
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	known := func(code string) bool { _, ok := a.offices.ByCode(code); return ok }
-	rep, err := importer.Import(ctx, f, known, a.store)
-	for _, e := range rep.Errors {
-		fmt.Fprintf(stdout, "%s:%v\n", path, strings.TrimPrefix(e.Error(), "line "))
-	}
-	fmt.Fprintf(stdout, "%s: %d rows: %d new, %d updated, %d unchanged, %d with errors\n",
-		path, rep.Rows(), rep.Inserted, rep.Updated, rep.Unchanged, len(rep.Errors))
-	if err != nil {
-		return fmt.Errorf("import %s: %w", path, err)
-	}
-	if len(rep.Errors) > 0 {
-		return fmt.Errorf("import %s: %d rows not loaded (see above)", path, len(rep.Errors))
-	}
-	return nil
-}
 
 const migrateUsage = `migrate
 
@@ -115,7 +86,7 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 		n++
 		msg := sigap.InboundMessage{
 			ID: fmt.Sprintf("chat.%d.%d", time.Now().UnixNano(), n), Office: office.Code, From: *from,
-			At: time.Now().UTC(), Kind: sigap.KindText, Text: in.Text(),
+			At: time.Now().UTC(), Kind: sigap.KindText, Text: sigap.CleanText(in.Text()),
 		}
 		replies, err := proc.Chat(ctx, office, msg)
 		if err != nil {

@@ -1,11 +1,19 @@
 // Package importer loads passport applications from the CSV that the
-// upstream passport system exports (the layout is in the product contract).
+// upstream passport system exports (the layout is in the product contract
+// and the README).
+//
+// A broken row never hides the rows after it. The file is split into
+// records here, by lines and by whether a quote is open, and each record is
+// parsed on its own: a record that cannot be parsed, is too long, or opens
+// a quote that is never closed is reported with its line, and reading goes
+// on (after an unclosed quote, from the line after the one that opened
+// it). Only a failure to read the file or to store a row stops an import,
+// and the error then says how far the file was read.
 package importer
 
 import (
-	"bytes"
+	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +24,23 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
+// MaxRecordBytes caps one record (one line, or the lines a quoted field
+// spans): encoding/csv itself has no limit. A row of the contract's
+// columns at their limits takes under 3 KiB.
+const MaxRecordBytes = 64 << 10
+
 // Columns the CSV must have; the rest of the contract's columns are optional.
 var required = []string{"application_number", "office", "applicant_name", "birth_date", "passport_type", "stage", "stage_at"}
+
+// Options says what an import may do.
+type Options struct {
+	// KnownOffice says whether an office code exists (and may be written).
+	KnownOffice func(code string) bool
+	// MoveOffice lets a row move an application stored at another office to
+	// the office the row names (sigap.MoveOffice). Without it such a row is
+	// an error.
+	MoveOffice bool
+}
 
 // LineError is a row that was not loaded.
 type LineError struct {
@@ -27,77 +50,100 @@ type LineError struct {
 
 func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
+func (e LineError) Unwrap() error { return e.Err }
+
 // Report says what an import did.
 type Report struct {
 	Inserted, Updated, Unchanged int
 	Errors                       []LineError
+	// Lines is how many lines of the file were read.
+	Lines int
 }
 
 // Rows is the number of rows read, loaded or not.
-func (r Report) Rows() int { return r.Inserted + r.Updated + r.Unchanged + len(r.Errors) }
+func (r Report) Rows() int { return r.Loaded() + len(r.Errors) }
+
+// Loaded is the number of rows stored or found unchanged.
+func (r Report) Loaded() int { return r.Inserted + r.Updated + r.Unchanged }
 
 // Import reads applications from r and stores each good row; a bad row is
 // reported with its line number and the others still load. It fails as a
-// whole only when the file cannot be read at all or the store fails.
-// knownOffice says whether an office code exists.
-func Import(ctx context.Context, r io.Reader, knownOffice func(code string) bool, apps sigap.Applications) (Report, error) {
+// whole only when the header is unusable, the file cannot be read, or the
+// store fails; the error then says up to which line the file was read and
+// how many rows were loaded.
+func Import(ctx context.Context, r io.Reader, apps sigap.Applications, opt Options) (Report, error) {
 	var rep Report
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err == io.EOF {
-		return rep, errors.New("the file is empty: want a header row")
+	lr := &lineReader{br: bufio.NewReaderSize(r, 16<<10)}
+	stop := func(line int, err error) (Report, error) {
+		rep.Lines = lr.n
+		return rep, fmt.Errorf("line %d: %w: the file was read up to line %d; %d rows loaded, the rest not read",
+			line, err, lr.n, rep.Loaded())
 	}
-	if err != nil {
-		return rep, fmt.Errorf("header: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")))
-		col[h] = i
-	}
-	var missing []string
-	for _, name := range required {
-		if _, ok := col[name]; !ok {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		return rep, fmt.Errorf("header: missing column(s) %s", strings.Join(missing, ", "))
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return rep, nil
-		}
-		var perr *csv.ParseError
-		if errors.As(err, &perr) {
-			rep.Errors = append(rep.Errors, LineError{perr.StartLine, perr.Err})
+
+	var col map[string]int
+	for col == nil {
+		rec, err := lr.record()
+		switch {
+		case errors.Is(err, io.EOF):
+			return rep, errors.New("the file is empty: want a header row")
+		case err != nil:
+			return stop(lr.n, fmt.Errorf("read: %w", err))
+		case rec.err != nil:
+			return rep, fmt.Errorf("header (line %d): %v", rec.line, rec.err)
+		case isBlank(rec.fields):
 			continue
 		}
-		if err != nil {
-			return rep, fmt.Errorf("read: %w", err)
+		if col, err = header(rec.fields); err != nil {
+			return rep, fmt.Errorf("header (line %d): %w", rec.line, err)
 		}
-		line, _ := cr.FieldPos(0)
-		if isBlank(rec) {
+		lr.columns = len(rec.fields)
+	}
+	moveOpts := []sigap.UpsertOption(nil)
+	if opt.MoveOffice {
+		moveOpts = append(moveOpts, sigap.MoveOffice)
+	}
+	for {
+		rec, err := lr.record()
+		if errors.Is(err, io.EOF) {
+			rep.Lines = lr.n
+			return rep, nil
+		}
+		if err != nil {
+			return stop(lr.n, fmt.Errorf("read: %w", err))
+		}
+		if rec.err != nil {
+			rep.Errors = append(rep.Errors, LineError{rec.line, rec.err})
+			continue
+		}
+		if isBlank(rec.fields) {
 			continue
 		}
 		field := func(name string) string {
 			i, ok := col[name]
-			if !ok || i >= len(rec) {
+			if !ok || i >= len(rec.fields) {
 				return ""
 			}
-			return strings.TrimSpace(rec[i])
+			return strings.TrimSpace(rec.fields[i])
 		}
-		a, err := parseRow(field, knownOffice)
+		a, err := parseRow(field, opt.KnownOffice)
 		if err != nil {
-			rep.Errors = append(rep.Errors, LineError{line, err})
+			rep.Errors = append(rep.Errors, LineError{rec.line, err})
 			continue
 		}
-		res, err := apps.UpsertApplication(ctx, a)
-		if err != nil {
-			return rep, fmt.Errorf("line %d: %w", line, err)
+		res, err := apps.UpsertApplication(ctx, a, moveOpts...)
+		var (
+			move   *sigap.OfficeMoveError
+			fields sigap.FieldErrors
+		)
+		switch {
+		case errors.As(err, &move):
+			rep.Errors = append(rep.Errors, LineError{rec.line, move})
+			continue
+		case errors.As(err, &fields):
+			rep.Errors = append(rep.Errors, LineError{rec.line, fields})
+			continue
+		case err != nil:
+			return stop(rec.line, err)
 		}
 		switch res {
 		case sigap.Inserted:
@@ -110,6 +156,31 @@ func Import(ctx context.Context, r io.Reader, knownOffice func(code string) bool
 	}
 }
 
+// header maps the header's column names to their positions.
+func header(names []string) (map[string]int, error) {
+	col := map[string]int{}
+	for i, h := range names {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if h == "" {
+			continue
+		}
+		if _, dup := col[h]; dup {
+			return nil, fmt.Errorf("column %s appears twice", quote(h))
+		}
+		col[h] = i
+	}
+	var missing []string
+	for _, name := range required {
+		if _, ok := col[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("missing column(s) %s", strings.Join(missing, ", "))
+	}
+	return col, nil
+}
+
 func isBlank(rec []string) bool {
 	for _, f := range rec {
 		if strings.TrimSpace(f) != "" {
@@ -119,56 +190,94 @@ func isBlank(rec []string) bool {
 	return true
 }
 
+// parseRow reads one row's fields: each format here, with the value that
+// is wrong, then what sigap.Application.Validate finds in the fields that
+// parsed (lengths, control characters, invalid UTF-8), which it reports
+// without the value.
 func parseRow(field func(string) string, knownOffice func(string) bool) (sigap.Application, error) {
 	var (
 		a    sigap.Application
-		errs []string
+		errs = map[string]string{}
 		err  error
 	)
-	for _, name := range []string{"application_number", "office", "applicant_name", "note"} {
-		if !utf8.ValidString(field(name)) {
-			return a, fmt.Errorf("%s is not valid UTF-8", name)
-		}
-	}
 	a.Number = field("application_number")
 	if !sigap.ValidApplicationNumber(a.Number) {
-		errs = append(errs, fmt.Sprintf("application_number %q: want 16 digits", a.Number))
+		errs["application_number"] = fmt.Sprintf("%s: want %d digits", quote(a.Number), sigap.ApplicationNumberLen)
 	}
 	a.Office = field("office")
-	if !knownOffice(a.Office) {
-		errs = append(errs, fmt.Sprintf("office %q: no such office in the offices file", a.Office))
+	if knownOffice == nil || !knownOffice(a.Office) {
+		errs["office"] = fmt.Sprintf("%s: no such office in the offices file", quote(a.Office))
 	}
-	if a.ApplicantName = field("applicant_name"); a.ApplicantName == "" {
-		errs = append(errs, "applicant_name is empty")
-	}
+	a.ApplicantName = field("applicant_name")
 	if a.BirthDate, err = time.Parse("2006-01-02", field("birth_date")); err != nil {
-		errs = append(errs, fmt.Sprintf("birth_date %q: want YYYY-MM-DD", field("birth_date")))
+		errs["birth_date"] = fmt.Sprintf("%s: want YYYY-MM-DD", quote(field("birth_date")))
 	}
 	if a.PassportType, err = sigap.ParsePassportType(field("passport_type")); err != nil {
-		errs = append(errs, fmt.Sprintf("passport_type %q: want ordinary or electronic", field("passport_type")))
+		errs["passport_type"] = fmt.Sprintf("%s: want ordinary or electronic", quote(field("passport_type")))
 	}
 	if a.Stage, err = sigap.ParseStage(field("stage")); err != nil {
-		errs = append(errs, fmt.Sprintf("stage %q: not a stage code", field("stage")))
+		errs["stage"] = fmt.Sprintf("%s: not a stage code", quote(field("stage")))
 	}
 	if a.StageAt, err = time.Parse(time.RFC3339, field("stage_at")); err != nil {
-		errs = append(errs, fmt.Sprintf("stage_at %q: want an RFC 3339 time such as 2026-01-02T09:00:00+07:00", field("stage_at")))
+		errs["stage_at"] = fmt.Sprintf("%s: want an RFC 3339 time such as 2026-01-02T09:00:00+07:00", quote(field("stage_at")))
 	}
-	if a.BillingCode = field("billing_code"); a.BillingCode != "" && !isDigits(a.BillingCode, 15) {
-		errs = append(errs, fmt.Sprintf("billing_code %q: want 15 digits", a.BillingCode))
+	if a.BillingCode = field("billing_code"); a.BillingCode != "" && !isDigits(a.BillingCode, sigap.BillingCodeLen) {
+		errs["billing_code"] = fmt.Sprintf("%s: want %d digits", quote(a.BillingCode), sigap.BillingCodeLen)
 	}
 	if s := field("billing_expires_at"); s != "" {
 		if a.BillingExpiresAt, err = time.Parse(time.RFC3339, s); err != nil {
-			errs = append(errs, fmt.Sprintf("billing_expires_at %q: want an RFC 3339 time", s))
+			errs["billing_expires_at"] = fmt.Sprintf("%s: want an RFC 3339 time", quote(s))
 		}
 	}
 	a.Note = field("note")
+	var invalid sigap.FieldErrors
+	if errors.As(a.Validate(), &invalid) {
+		for _, f := range invalid {
+			if _, ok := errs[f.Field]; !ok {
+				errs[f.Field] = f.Problem
+			}
+		}
+	}
 	if len(errs) > 0 {
-		return a, errors.New(strings.Join(errs, "; "))
+		var parts []string
+		for _, name := range sigap.ApplicationFields {
+			if p, ok := errs[name]; ok {
+				parts = append(parts, name+" "+p)
+			}
+		}
+		return a, errors.New(strings.Join(parts, "; "))
 	}
 	a.StageAt, a.BillingExpiresAt = a.StageAt.UTC(), a.BillingExpiresAt.UTC()
 	return a, nil
 }
 
+// quote quotes a value for an error message, shortened when long: a
+// million-character field is not printed back whole.
+func quote(s string) string {
+	const show = 40
+	n := utf8.RuneCountInString(s)
+	if n <= show {
+		return fmt.Sprintf("%q", s)
+	}
+	cut, k := 0, 0
+	for i := range s {
+		if k == show {
+			cut = i
+			break
+		}
+		k++
+	}
+	return fmt.Sprintf("%q… (%d characters)", s[:cut], n)
+}
+
 func isDigits(s string, n int) bool {
-	return len(s) == n && bytes.IndexFunc([]byte(s), func(r rune) bool { return r < '0' || r > '9' }) < 0
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

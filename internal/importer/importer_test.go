@@ -26,6 +26,8 @@ func open(t *testing.T) sigap.Store {
 
 func known(code string) bool { return code == "jakpus" || code == "mataram" }
 
+var opts = importer.Options{KnownOffice: known}
+
 // Columns in another order than the contract's, plus one it does not know.
 const good = "\uFEFFoffice,application_number,applicant_name,birth_date,passport_type,stage,stage_at,billing_code,billing_expires_at,note,extra\n" +
 	"jakpus,1060000000000001,Budi Santoso,1990-08-17,electronic,awaiting_payment,2026-11-20T09:00:00+07:00,820251120000001,2026-11-20T11:00:00+07:00,,x\n" +
@@ -34,18 +36,18 @@ const good = "\uFEFFoffice,application_number,applicant_name,birth_date,passport
 func TestImportIsIdempotentAndKeepsHistory(t *testing.T) {
 	ctx := context.Background()
 	s := open(t)
-	rep, err := importer.Import(ctx, strings.NewReader(good), known, s)
+	rep, err := importer.Import(ctx, strings.NewReader(good), s, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(importer.Report{Inserted: 2}, rep); diff != "" {
+	if diff := cmp.Diff(importer.Report{Inserted: 2, Lines: 3}, rep); diff != "" {
 		t.Errorf("first import (-want +got):\n%s", diff)
 	}
-	rep, err = importer.Import(ctx, strings.NewReader(good), known, s)
+	rep, err = importer.Import(ctx, strings.NewReader(good), s, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(importer.Report{Unchanged: 2}, rep); diff != "" {
+	if diff := cmp.Diff(importer.Report{Unchanged: 2, Lines: 3}, rep); diff != "" {
 		t.Errorf("same file again (-want +got):\n%s", diff)
 	}
 	got, err := s.FindApplication(ctx, "jakpus", "1060000000000001")
@@ -64,7 +66,7 @@ func TestImportIsIdempotentAndKeepsHistory(t *testing.T) {
 
 	moved := "application_number,office,applicant_name,birth_date,passport_type,stage,stage_at\n" +
 		"1060000000000001,jakpus,Budi Santoso,1990-08-17,electronic,paid,2026-11-20T10:00:00+07:00\n"
-	rep, err = importer.Import(ctx, strings.NewReader(moved), known, s)
+	rep, err = importer.Import(ctx, strings.NewReader(moved), s, opts)
 	if err != nil || rep.Updated != 1 {
 		t.Fatalf("newer stage: %+v, %v; want 1 updated", rep, err)
 	}
@@ -97,7 +99,7 @@ func TestImportReportsBadRowsAndLoadsTheRest(t *testing.T) {
 		"",
 		"1060000000000010,jakpus,\"Unclosed quote,1990-08-17,electronic,registered,2026-11-20T09:00:00+07:00,", // 11
 	}, "\n") + "\n"
-	rep, err := importer.Import(ctx, strings.NewReader(csv), known, s)
+	rep, err := importer.Import(ctx, strings.NewReader(csv), s, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +118,7 @@ func TestImportReportsBadRowsAndLoadsTheRest(t *testing.T) {
 		`line 7: stage_at "20 Nov 2026": want an RFC 3339 time such as 2026-01-02T09:00:00+07:00`,
 		`line 8: billing_code "123": want 15 digits`,
 		`line 9: applicant_name is empty; passport_type "paper": want ordinary or electronic`,
-		`line 11: extraneous or missing " in quoted-field`,
+		`line 11: unterminated quote: the " opened on this line is never closed`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("errors (-want +got):\n%s", diff)
@@ -127,11 +129,11 @@ func TestImportReportsBadRowsAndLoadsTheRest(t *testing.T) {
 }
 
 func TestImportRefusesAFileWithoutTheRequiredColumns(t *testing.T) {
-	_, err := importer.Import(context.Background(), strings.NewReader("application_number,office\n1,jakpus\n"), known, open(t))
+	_, err := importer.Import(context.Background(), strings.NewReader("application_number,office\n1,jakpus\n"), open(t), opts)
 	if err == nil || !strings.Contains(err.Error(), "missing column(s) applicant_name, birth_date, passport_type, stage, stage_at") {
 		t.Fatalf("err = %v", err)
 	}
-	_, err = importer.Import(context.Background(), strings.NewReader(""), known, open(t))
+	_, err = importer.Import(context.Background(), strings.NewReader(""), open(t), opts)
 	if err == nil {
 		t.Fatal("empty file: no error")
 	}
