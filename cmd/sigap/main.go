@@ -29,7 +29,8 @@ const usage = `usage: sigap COMMAND [flags]
 
 commands:
   sigap serve [--demo]                     run the gateway (webhooks, simulator)
-  sigap import applications FILE           load or update applications from CSV
+  sigap import applications [--move-office] FILE
+                                           load or update applications from CSV
   sigap migrate                            bring the database schema up to date
   sigap chat --office CODE --from WA_ID    chat with the bot in the terminal
   sigap outbox [--state failed|pending|sent|all] [--office CODE] [--to WA_ID] [--limit N]
