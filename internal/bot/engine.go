@@ -37,6 +37,7 @@ const (
 	intentLangEN       = "lang.en"
 	intentLangID       = "lang.id"
 	intentThanks       = "thanks"
+	intentPrivacy      = "privacy" // the privacy notice: privacy.go
 	// intentStatus is a message holding an application number, and
 	// intentUnknown one the bot does not understand; neither is a keyword.
 	intentStatus  = "status"
@@ -61,7 +62,7 @@ var feedbackKinds = map[string]sigap.TicketKind{
 func knownIntents() []string {
 	out := []string{intentMenu, intentStatusHelp, intentPayment, intentRequirements, intentApply, intentPickup,
 		intentLocation, intentHours, intentFeedback, intentTicket, intentHandover, intentNotify, intentLangEN,
-		intentLangID, intentThanks}
+		intentLangID, intentThanks, intentPrivacy}
 	for _, c := range requirementCases {
 		out = append(out, requirementPrefix+c)
 	}
@@ -104,6 +105,9 @@ type Deps struct {
 	Guard sigap.LookupGuard
 	// Offices finds an office by code, to name the one handling a number.
 	Offices func(code string) (sigap.Office, bool)
+	// Retention is how long the store keeps each kind of data, as the
+	// privacy notice tells it; zero periods are the defaults.
+	Retention sigap.RetentionPolicy
 }
 
 // Engine answers applicants. It is safe for concurrent use.

@@ -40,6 +40,8 @@ func (t *turn) service(conv *sigap.Conversation, intent string, r reading) ([]si
 	case intentHandover:
 		conv.HandoverSince, conv.HandoverUntil = t.now, t.windowEnd()
 		return t.one(t.text("handover", t.data()))
+	case intentPrivacy:
+		return t.privacy()
 	case intentNotify:
 		return t.notify(conv, r)
 	case intentStatusHelp, intentPayment, intentApply, intentPickup, intentHours, intentThanks:

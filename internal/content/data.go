@@ -53,6 +53,12 @@ type Data struct {
 	// Notifications: whether they are on and the applications watched.
 	Notify  bool
 	Numbers string
+
+	// The privacy notice: how long each kind of data is kept, in words
+	// ("24 jam", "1 tahun"), and Count, the number of a period being put
+	// in words (privacy.hours, privacy.days, privacy.years).
+	KeepText, KeepReplies, KeepConversations, KeepTickets, KeepApplications string
+	Count                                                                   int
 }
 
 // Sample is a Data with every field set, for checking that texts render.
@@ -71,5 +77,7 @@ func Sample() Data {
 		Max: 10, Until: "20 Januari 2026 pukul 11.00 WIB",
 		Ticket: "K7M-3QX", Kind: "Pengaduan", State: "Diterima", Open: true, Reply: "Terima kasih, sudah kami tindak lanjuti.",
 		Notify: true, Numbers: "3100000000000001",
+		KeepText: "24 jam", KeepReplies: "30 hari", KeepConversations: "90 hari", KeepTickets: "1 tahun", KeepApplications: "1 tahun",
+		Count: 2,
 	}
 }
