@@ -139,7 +139,7 @@ func (a *app) processor() (*gateway.Processor, error) {
 	engine := bot.New(cat, bot.Deps{
 		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
-		Offices: a.offices.ByCode,
+		Offices: a.offices.ByCode, Retention: a.env.Retention,
 	}, nil)
 	p := gateway.NewProcessor(a.store, engine, a.offices.ByCode, a.log)
 	p.Split = whatsapp.SplitReply

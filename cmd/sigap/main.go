@@ -5,6 +5,7 @@
 //	sigap migrate                     bring the database schema up to date
 //	sigap chat --office CODE --from WA_ID   chat with the bot in the terminal
 //	sigap outbox [--state failed]           list replies that wait or failed
+//	sigap privacy export|erase WA_ID        one applicant's data: JSON, or erased
 //
 // Configuration comes from the environment; see the README. Every
 // subcommand answers -h and --help with its usage and does nothing else.
@@ -35,6 +36,8 @@ commands:
   sigap chat --office CODE --from WA_ID    chat with the bot in the terminal
   sigap outbox [--state failed|pending|sent|all] [--office CODE] [--to WA_ID] [--limit N]
                                            list replies that wait or could not be sent
+  sigap privacy export WA_ID               everything stored about one applicant's WhatsApp id, as JSON
+  sigap privacy erase WA_ID                delete or anonymise it, and say what was removed
   sigap help [COMMAND]                     this text, or a command's usage
 
 "sigap COMMAND --help" prints a command's usage and flags and does nothing else.
@@ -97,6 +100,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return chat(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "outbox":
 		return outboxReport(ctx, args[1:], getenv, stdout, stderr)
+	case "privacy":
+		return privacy(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) == 2 && args[0] == "help" {
 			// sigap help COMMAND is sigap COMMAND --help.

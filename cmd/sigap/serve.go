@@ -130,7 +130,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.env.MetricsAddr == "" && a.env.MetricsToken != "" {
 		srv.Metrics, srv.MetricsToken = met.Handler(), a.env.MetricsToken
 	}
-	keeper := &gateway.Housekeeper{Store: a.store, Holder: instanceName(), Every: time.Hour, Log: log, Now: time.Now}
+	keeper := &gateway.Housekeeper{Store: a.store, Policy: a.env.Retention, Holder: instanceName(), Every: time.Hour, Log: log, Now: time.Now}
 
 	ln, err := net.Listen("tcp", a.env.Addr)
 	if err != nil {
