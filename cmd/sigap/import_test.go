@@ -35,7 +35,7 @@ func TestImportUsage(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			err := run(context.Background(), tt.args, noEnv, strings.NewReader(""), &stdout, &stderr)
 			if tt.usageErr == "" {
-				if err != nil || !strings.HasPrefix(stdout.String(), "usage: sigap import applications [--move-office] FILE") ||
+				if err != nil || !strings.HasPrefix(stdout.String(), "usage: sigap import applications [--move-office]") ||
 					!strings.Contains(stdout.String(), "-move-office") || stderr.Len() > 0 {
 					t.Errorf("run = %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 				}
