@@ -60,7 +60,7 @@ const (
 	officesOrDemo                        // --demo: the demo offices, and the log says so
 	officesOrDemoWarn                    // chat, a developer's tool: the demo offices, with a warning
 	officesIfSet                         // outbox: the file if set, never the demo's
-	officesUnused                        // migrate: offices are not read
+	officesUnused                        // migrate, privacy: offices are not read
 )
 
 // errNoOffices is the refusal of officesRequired.

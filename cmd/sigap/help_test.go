@@ -129,18 +129,51 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// TestOfficesRequired: sigap serve without SIGAP_OFFICES refuses to start,
-// before it opens the database, rather than run the demo offices in
-// production.
+// TestOfficesRequired: sigap serve and sigap import without SIGAP_OFFICES
+// refuse, before they open the database, rather than run on the demo
+// offices in production or store rows naming them.
 func TestOfficesRequired(t *testing.T) {
-	dir := inEmptyDir(t)
-	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"serve"}, noEnv, strings.NewReader(""), &stdout, &stderr)
 	const want = "SIGAP_OFFICES is not set: set it to your offices file, or run with --demo to use the demo offices"
-	if err == nil || err.Error() != want {
-		t.Errorf("serve without SIGAP_OFFICES = %v, want %q", err, want)
+	for _, args := range [][]string{{"serve"}, {"import", "applications", "apps.csv"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			dir := inEmptyDir(t)
+			if err := os.WriteFile("apps.csv", []byte(demoCSV), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), args, noEnv, strings.NewReader(""), &stdout, &stderr)
+			if err == nil || err.Error() != want {
+				t.Errorf("without SIGAP_OFFICES = %v, want %q", err, want)
+			}
+			os.Remove("apps.csv")
+			wantNoFiles(t, dir)
+		})
 	}
-	wantNoFiles(t, dir)
+}
+
+// demoCSV is one application at a demo office.
+const demoCSV = `application_number,office,applicant_name,birth_date,passport_type,stage,stage_at
+1060202611000099,jakpus,Budi Santoso,1990-08-17,electronic,registered,2026-01-12T09:05:00+07:00
+`
+
+// TestImportDemoOffices: sigap import applications --demo, for trying
+// SIGAP out, imports into the demo offices when SIGAP_OFFICES is not set.
+func TestImportDemoOffices(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "apps.csv")
+	if err := os.WriteFile(csv, []byte(demoCSV), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SIGAP_DATABASE": "sqlite:" + filepath.Join(dir, "sigap.db")}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"import", "applications", "--demo", csv}, func(k string) string { return env[k] },
+		strings.NewReader(""), &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("import --demo: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "1 new") || !strings.Contains(stderr.String(), "using the embedded demo offices") {
+		t.Errorf("import --demo printed:\n%s\nand logged:\n%s", stdout.String(), stderr.String())
+	}
 }
 
 // TestServeDemoOffices: with --demo and no SIGAP_OFFICES, the embedded demo

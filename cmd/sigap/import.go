@@ -11,7 +11,7 @@ import (
 	"github.com/sigap-id/sigap/internal/importer"
 )
 
-const importUsage = `import applications [--move-office] FILE
+const importUsage = `import applications [--move-office] [--demo] FILE
 
 Loads or updates applications from FILE, a CSV with a header row (its columns
 and their limits are in the README). Each row that is not loaded is printed as
@@ -20,12 +20,17 @@ if any row was not loaded. Importing the same file again changes nothing.
 
 A row that names another office than the one its application is at is an
 error: it would move the application and replace its name and birth date.
-Give --move-office when the application really moved.`
+Give --move-office when the application really moved.
+
+It needs SIGAP_OFFICES, the offices file: rows naming the embedded demo
+offices must not enter a production database. --demo, for trying SIGAP out,
+imports into the demo offices when SIGAP_OFFICES is not set.`
 
 // importCommand is "sigap import ...": args are what follows "import".
 func importCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("import applications", importUsage, stdout, stderr)
 	move := fs.Bool("move-office", false, "let a row move its application to the office it names")
+	withDemo := fs.Bool("demo", false, "without SIGAP_OFFICES, use the embedded demo offices")
 	if len(args) == 0 || args[0] != "applications" {
 		if len(args) > 0 && isHelp(args[0]) {
 			fs.printUsage(stdout)
@@ -39,17 +44,21 @@ func importCommand(ctx context.Context, args []string, getenv func(string) strin
 	if fs.NArg() != 1 {
 		return fs.bad("want one FILE, got %d arguments", fs.NArg())
 	}
-	return importApplications(ctx, fs.Arg(0), *move, getenv, stdout, stderr)
+	rule := officesRequired
+	if *withDemo {
+		rule = officesOrDemo
+	}
+	return importApplications(ctx, fs.Arg(0), *move, rule, getenv, stdout, stderr)
 }
 
-func importApplications(ctx context.Context, path string, move bool, getenv func(string) string, stdout, stderr io.Writer) error {
+func importApplications(ctx context.Context, path string, move bool, rule officesRule, getenv func(string) string, stdout, stderr io.Writer) error {
 	// The file first: a wrong path creates no database.
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	a, err := open(ctx, getenv, stderr, true)
+	a, err := openWith(ctx, getenv, stderr, true, rule)
 	if err != nil {
 		return err
 	}

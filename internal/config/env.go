@@ -12,7 +12,7 @@ import (
 type Env struct {
 	Addr        string // SIGAP_ADDR
 	Database    string // SIGAP_DATABASE
-	OfficesPath string // SIGAP_OFFICES; empty means the embedded demo offices
+	OfficesPath string // SIGAP_OFFICES; empty: none (cmd/sigap's officesRule says what each command does then)
 	LogLevel    string // SIGAP_LOG_LEVEL: debug, info, warn, error
 	LogFormat   string // SIGAP_LOG_FORMAT: text or json
 	// DebugAddr (SIGAP_DEBUG_ADDR), when set, serves Go's profiler
