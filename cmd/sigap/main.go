@@ -1,14 +1,8 @@
-// Command sigap runs the SIGAP WhatsApp gateway and its tools:
-//
-//	sigap serve [--demo]              run the gateway (webhooks, simulator)
-//	sigap import applications FILE    load or update applications from CSV
-//	sigap migrate                     bring the database schema up to date
-//	sigap chat --office CODE --from WA_ID   chat with the bot in the terminal
-//	sigap outbox [--state failed]           list replies that wait or failed
-//	sigap privacy export|erase WA_ID        one applicant's data: JSON, or erased
-//
-// Configuration comes from the environment; see the README. Every
-// subcommand answers -h and --help with its usage and does nothing else.
+// Command sigap runs the SIGAP WhatsApp gateway and its tools: serve,
+// import applications, migrate, chat, outbox and privacy (sigap help lists
+// them). Configuration comes from the environment; see the README. Every
+// subcommand answers -h and --help with its usage and does nothing else,
+// and parses its command line through flags, which makes that so.
 package main
 
 import (
@@ -29,11 +23,11 @@ import (
 const usage = `usage: sigap COMMAND [flags]
 
 commands:
-  sigap serve [--demo]                     run the gateway (webhooks, simulator)
-  sigap import applications [--move-office] FILE
+  sigap serve [--demo]                     run the gateway (--demo: demo offices, simulator)
+  sigap import applications [--move-office] [--demo] FILE
                                            load or update applications from CSV
   sigap migrate                            bring the database schema up to date
-  sigap chat --office CODE --from WA_ID    chat with the bot in the terminal
+  sigap chat --office CODE [--from WA_ID]  chat with the bot in the terminal
   sigap outbox [--state failed|pending|sent|all] [--office CODE] [--to WA_ID] [--limit N]
                                            list replies that wait or could not be sent
   sigap privacy export WA_ID               everything stored about one applicant's WhatsApp id, as JSON
