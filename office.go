@@ -30,8 +30,10 @@ type Office struct {
 	// about an application.
 	VerifyBirthDate bool
 
-	Address  string
-	Hours    string
+	Address string
+	Hours   string
+	// Phone is the office's telephone, shown with its address and hours.
+	Phone    string
 	Location *Location
 	// TimeZone is the office's local time, in which dates and deadlines are
 	// shown to applicants (WIB, WITA or WIT).

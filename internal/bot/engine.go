@@ -48,7 +48,7 @@ const (
 )
 
 // requirementCases are the cases of #syarat, in the order of its list.
-var requirementCases = []string{"adult", "child", "replacement", "lost", "damaged", "hajj", "migrant"}
+var requirementCases = []string{"adult", "child", "replacement", "name_change", "lost", "damaged", "hajj", "migrant"}
 
 // feedbackKinds maps the feedback intents to ticket kinds.
 var feedbackKinds = map[string]sigap.TicketKind{
@@ -62,9 +62,12 @@ var feedbackKinds = map[string]sigap.TicketKind{
 func knownIntents() []string {
 	out := []string{intentMenu, intentStatusHelp, intentPayment, intentRequirements, intentApply, intentPickup,
 		intentLocation, intentHours, intentFeedback, intentTicket, intentHandover, intentNotify, intentLangEN,
-		intentLangID, intentThanks, intentPrivacy}
+		intentLangID, intentThanks, intentPhone, intentHandoverOffer, intentPrivacy}
 	for _, c := range requirementCases {
 		out = append(out, requirementPrefix+c)
+	}
+	for _, c := range outsideCases {
+		out = append(out, outsidePrefix+c)
 	}
 	for intent := range feedbackKinds {
 		out = append(out, intent)
@@ -236,7 +239,9 @@ func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {
 	switch t.msg.Kind {
 	case sigap.KindText, sigap.KindInteractive, sigap.KindButton, "":
 	default: // voice notes, photos, stickers, documents, locations, ...
-		return t.one(t.text(nonTextKey(t.msg.Kind), t.data()))
+		if !t.captionReadable(conv) {
+			return t.one(t.text(nonTextKey(t.msg.Kind), t.data()))
+		}
 	}
 	if intent, ok := t.choice(conv); ok {
 		stopAwaiting(conv)
@@ -253,7 +258,7 @@ func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {
 		stopAwaiting(conv)
 		return t.startStatus(conv, r.number)
 	case awaitBirthDate:
-		date, _ := ParseBirthDate(t.msg.Text)
+		date, _ := parseBirthDate(t.msg.Text, t.now)
 		number := conv.AwaitingNumber
 		stopAwaiting(conv)
 		return t.lookup(conv, number, &date)
@@ -261,16 +266,17 @@ func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {
 		return t.one(t.text("birth_date.bad_format", t.data()))
 	default:
 		stopAwaiting(conv)
-		return t.service(conv, intent, r)
+		return t.services(conv, intent, r)
 	}
 }
 
 // route decides what a text message asks for, given what the bot waits
 // for: one of the intents, intentStatus, intentUnknown, or awaitFeedback,
 // awaitBirthDate and "bad_birth_date" for answers to the bot's questions.
-// Typed commands always win, so "menu" escapes any question.
+// Typed commands always win, so "menu" escapes any question; but while
+// the bot waits for feedback, only a clear way out does (wayOut).
 func (t *turn) route(conv *sigap.Conversation, r reading) string {
-	if conv.Awaiting == awaitFeedback && !r.command && !r.onlyNumber {
+	if conv.Awaiting == awaitFeedback && !r.wayOut() {
 		return awaitFeedback
 	}
 	if r.command && commandFirst(r.intent) {
@@ -280,7 +286,7 @@ func (t *turn) route(conv *sigap.Conversation, r reading) string {
 		return intentStatus
 	}
 	if conv.Awaiting == awaitBirthDate {
-		if _, ok := ParseBirthDate(t.msg.Text); ok {
+		if _, ok := parseBirthDate(t.msg.Text, t.now); ok {
 			return awaitBirthDate
 		}
 	}
@@ -302,14 +308,16 @@ func commandFirst(intent string) bool {
 }
 
 // classify returns where a text message goes in a fresh conversation: an
-// intent, intentStatus or intentUnknown. TestIntentAccuracy measures it.
+// intent, intentStatus or intentUnknown; "a+b" when both are answered and
+// "a|b" when the bot asks which. TestIntentAccuracy measures it.
 func (e *Engine) classify(office sigap.Office, text string) (string, error) {
 	setup, err := e.setup(office)
 	if err != nil {
 		return "", err
 	}
 	t := &turn{e: e, office: office, setup: setup, msg: sigap.InboundMessage{Kind: sigap.KindText, Text: text}}
-	return t.route(&sigap.Conversation{}, read(e.lex, setup.kw, text)), nil
+	r := read(e.lex, setup.kw, text)
+	return t.label(t.route(&sigap.Conversation{}, r), r), nil
 }
 
 // choice returns the intent of a tapped list row or button ("menu:bayar").

@@ -10,6 +10,7 @@ package bot
 //	tz: Asia/Makassar            the office's time zone (default: none, i.e. WIB)
 //	hours: Senin-Jumat 08.00-16.00 WIB   the office's hours (this is the default; empty for none)
 //	address: Jl. Merpati 3       the office's address (default: none)
+//	phone: (021) 4200444         the office's telephone (default: none)
 //	location: -6.1619,106.8455   the office's map location (default: none)
 //	limits: 3/2                  look-ups per hour / failures per day (default: the defaults)
 //	name_handling_office: on     name the office that handles another office's number
@@ -200,6 +201,8 @@ func (s *script) setHeader(key, value string) error {
 		s.office.Hours = value
 	case key == "address":
 		s.office.Address = value
+	case key == "phone":
+		s.office.Phone = value
 	case key == "location":
 		var l sigap.Location
 		if _, err := fmt.Sscanf(value, "%g,%g", &l.Latitude, &l.Longitude); err != nil {
@@ -528,16 +531,7 @@ func TestPrivacyEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tsv, err := os.ReadFile("testdata/intents.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msgs []string
-	for _, line := range strings.Split(string(tsv), "\n") {
-		if m, _, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "# ") {
-			msgs = append(msgs, m)
-		}
-	}
+	msgs := allMessages(t)
 	store := fixtures()
 	for _, a := range store.apps {
 		y, m, d := a.BirthDate.Date()

@@ -26,7 +26,11 @@ type lexicon struct {
 	fuzzy      [][]rune            // vocab words of 4 letters or more, sorted: typo targets
 	fuzzyText  []string
 	langs      map[string]map[string]bool
-	intents    []intentCues
+	// conjunctions join two questions in one message ("syarat dan
+	// biaya"); questions are the words that make a clause a question.
+	conjunctions map[string]bool
+	questions    map[string]bool
+	intents      []intentCues
 	// byWord finds the cues a word may make: each cue is listed under its
 	// first word, so a message's score looks only at the cues its words
 	// can make, not at every cue of every intent.
@@ -45,6 +49,11 @@ type intentCues struct {
 	// noOpening: a keyword of this intent opening a message is no hint.
 	noOpening bool
 	minScore  int // to win; the file's min_score when not set
+	// topic: an answer that may be given alongside another one, for a
+	// message with two questions; covers are the intents its answer
+	// already includes (the address answer shows the hours).
+	topic  bool
+	covers []int
 }
 
 type cue struct {
@@ -60,6 +69,8 @@ type lexiconFile struct {
 	Words     map[string]string   `yaml:"words"`
 	Known     []string            `yaml:"known"`
 	Langs     map[string][]string `yaml:"languages"`
+	Conj      []string            `yaml:"conjunctions"`
+	Questions []string            `yaml:"questions"`
 	Intents   []struct {
 		Intent   string         `yaml:"intent"`
 		Fallback bool           `yaml:"fallback"`
@@ -68,6 +79,8 @@ type lexiconFile struct {
 		MinScore int            `yaml:"min_score"`
 		Cues     map[string]int `yaml:"cues"`
 		Refine   []string       `yaml:"refine"`
+		Topic    bool           `yaml:"topic"`
+		Covers   []string       `yaml:"covers"`
 	} `yaml:"intents"`
 }
 
@@ -93,7 +106,7 @@ func parseLexicon(src []byte) (*lexicon, error) {
 	}
 	lx := &lexicon{
 		minScore: f.MinScore, negations: map[string]bool{}, filler: map[string]bool{}, rewrites: map[string][]string{}, vocab: map[string]bool{},
-		langs: map[string]map[string]bool{},
+		langs: map[string]map[string]bool{}, conjunctions: map[string]bool{}, questions: map[string]bool{},
 	}
 	// Every key and value is written as normalize would write it, so that
 	// the file cannot hold a word no message can contain.
@@ -132,6 +145,17 @@ func parseLexicon(src []byte) (*lexicon, error) {
 			lx.vocab[w] = true
 		}
 	}
+	for _, set := range []struct {
+		words []string
+		dst   map[string]bool
+	}{{f.Conj, lx.conjunctions}, {f.Questions, lx.questions}} {
+		for _, w := range set.words {
+			for _, n := range norm(w) {
+				set.dst[n] = true
+				lx.vocab[n] = true
+			}
+		}
+	}
 	for lang, words := range f.Langs {
 		lx.langs[lang] = map[string]bool{}
 		for _, w := range words {
@@ -147,7 +171,7 @@ func parseLexicon(src []byte) (*lexicon, error) {
 		}
 		index[in.Intent] = len(lx.intents)
 		ic := intentCues{name: in.Intent, fallback: in.Fallback, negated: in.Negated, noOpening: in.NoOpen || in.Fallback,
-			minScore: max(in.MinScore, f.MinScore)}
+			minScore: max(in.MinScore, f.MinScore), topic: in.Topic}
 		for c, weight := range in.Cues {
 			anywhere := strings.Contains(c, "+")
 			var words []string
@@ -187,6 +211,13 @@ func parseLexicon(src []byte) (*lexicon, error) {
 				return nil, fmt.Errorf("intents: %s: refine: unknown intent %q", in.Intent, r)
 			}
 			lx.intents[i].refine = append(lx.intents[i].refine, j)
+		}
+		for _, c := range in.Covers {
+			j, ok := index[c]
+			if !ok {
+				return nil, fmt.Errorf("intents: %s: covers: unknown intent %q", in.Intent, c)
+			}
+			lx.intents[i].covers = append(lx.intents[i].covers, j)
 		}
 	}
 	for w := range lx.vocab {
@@ -272,9 +303,24 @@ func undouble(w string) (string, bool) {
 // scores returns each intent's score for the rewritten words.
 func (lx *lexicon) scores(words []string) []int {
 	sc := make([]int, len(lx.intents))
-	// present reports whether w is among the words; for an intent that a
-	// negation cancels, somewhere not right after one.
-	present := func(w string, negated bool) bool {
+	for i, w := range words {
+		if slices.Contains(words[:i], w) {
+			continue // its cues are counted
+		}
+		for _, r := range lx.byWord[w] {
+			in := &lx.intents[r.intent]
+			if c := &in.cues[r.cue]; lx.matches(words, c, in.negated) {
+				sc[r.intent] += c.weight
+			}
+		}
+	}
+	return sc
+}
+
+// matches reports whether cue c is in words. In an intent that a
+// negation cancels (negated), a word right after a negation is not.
+func (lx *lexicon) matches(words []string, c *cue, negated bool) bool {
+	present := func(w string) bool {
 		for i, x := range words {
 			if x == w && (!negated || i == 0 || !lx.negations[words[i-1]]) {
 				return true
@@ -282,28 +328,13 @@ func (lx *lexicon) scores(words []string) []int {
 		}
 		return false
 	}
-	for i, w := range words {
-		if slices.Contains(words[:i], w) {
-			continue // its cues are counted
-		}
-		for _, r := range lx.byWord[w] {
-			in := &lx.intents[r.intent]
-			c := &in.cues[r.cue]
-			var ok bool
-			switch {
-			case c.anywhere:
-				ok = !slices.ContainsFunc(c.words, func(w string) bool { return !present(w, in.negated) })
-			case len(c.words) == 1:
-				ok = present(w, in.negated)
-			default:
-				ok = containsRun(words, c.words)
-			}
-			if ok {
-				sc[r.intent] += c.weight
-			}
-		}
+	switch {
+	case c.anywhere:
+		return !slices.ContainsFunc(c.words, func(w string) bool { return !present(w) })
+	case len(c.words) == 1:
+		return present(c.words[0])
 	}
-	return sc
+	return containsRun(words, c.words)
 }
 
 func containsRun(words, run []string) bool {

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"bufio"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -47,17 +45,7 @@ func naiveScores(lx *lexicon, words []string) []int {
 // words of every cue run together and after a negation.
 func TestScoresLookAtEveryCue(t *testing.T) {
 	lx := defaultLexicon
-	var texts []string
-	f, err := os.Open("testdata/intents.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		text, _, _ := strings.Cut(sc.Text(), "\t")
-		texts = append(texts, text)
-	}
+	texts := allMessages(t)
 	var cues, every []string
 	for _, in := range lx.intents {
 		for _, c := range in.cues {

@@ -78,6 +78,14 @@ type reading struct {
 	// opening words); args is then the text after the keyword, as written.
 	command bool
 	args    string
+	// whole: the keyword is the whole message; hashed: it was written
+	// with '#'. Either is a clear command, even in the middle of writing
+	// feedback.
+	whole, hashed bool
+	// also is a second service asked in the same message ("syarat dan
+	// biaya"), answered after intent; alt is one the message may mean as
+	// much as intent, so the bot asks which.
+	also, alt string
 	// number is the application number in the text, if any; onlyNumber
 	// says the text holds nothing else.
 	number     string
@@ -104,14 +112,14 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 
 	cmdEnd := -1
 	if intent, n := kw.at(ws, 0, len(ws) == 1); n == len(ws) {
-		r.intent, r.command, cmdEnd = intent, true, n
+		r.intent, r.command, cmdEnd, r.whole, r.hashed = intent, true, n, true, ws[0].hash
 	} else {
 		for i, w := range ws {
 			if !w.hash {
 				continue
 			}
 			if intent, n := kw.at(ws, i, true); n > 0 {
-				r.intent, r.command, cmdEnd = intent, true, i+n
+				r.intent, r.command, cmdEnd, r.hashed = intent, true, i+n, true
 				break
 			}
 		}
@@ -136,6 +144,18 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 	} else if i := lx.index(r.intent); i >= 0 {
 		r.intent = lx.intents[lx.refined(i, sc)].name
 	}
+	if r.number == "" && !r.whole && !r.hashed {
+		if first, second, ok := lx.topics(text, sc, lx.index(r.intent)); ok {
+			r.intent = lx.intents[first].name
+			if second >= 0 {
+				r.also = lx.intents[second].name
+			}
+		} else if !r.command {
+			if alt := lx.rival(r.words, sc, lx.index(r.intent)); alt >= 0 {
+				r.alt = lx.intents[alt].name
+			}
+		}
+	}
 	if r.command && cmdEnd > 0 && cmdEnd <= len(ws) {
 		r.args = strings.TrimSpace(strings.TrimLeftFunc(text[ws[cmdEnd-1].end:], notAlnum))
 	}
@@ -149,6 +169,14 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 	}
 	r.lang = lx.language(langWords)
 	return r
+}
+
+// wayOut reports whether a message leaves feedback being written: a
+// keyword written with '#', a keyword that is the whole message and leads
+// to the menu ("menu", "batal"), or an application number alone. Anything
+// else is the feedback, whatever its words ("antrian di loket 3 lama").
+func (r reading) wayOut() bool {
+	return r.hashed || r.whole && r.intent == intentMenu || r.onlyNumber
 }
 
 // openingBonus is what a keyword opening a message adds to its intent.

@@ -118,6 +118,7 @@ func TestParseBirthDate(t *testing.T) {
 		{"29022000", "2000-02-29"},
 		{"01011900", "1900-01-01"},
 		{"31021990 atau 17081990", "1990-08-17"},
+		{"17 agustus 1990", "1990-08-17"},
 
 		{"", ""},
 		{"halo", ""},
@@ -135,7 +136,6 @@ func TestParseBirthDate(t *testing.T) {
 		{"1234567890123456", ""},    // an application number
 		{"1234 5678 9012 3456", ""}, // an application number, grouped
 		{"820260120000001", ""},     // a billing code
-		{"17 agustus 1990", ""},     // words are not read
 	}
 	for _, tt := range tests {
 		got, ok := ParseBirthDate(tt.text)

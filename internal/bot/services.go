@@ -44,10 +44,12 @@ func (t *turn) service(conv *sigap.Conversation, intent string, r reading) ([]si
 		return t.privacy()
 	case intentNotify:
 		return t.notify(conv, r)
-	case intentStatusHelp, intentPayment, intentApply, intentPickup, intentHours, intentThanks:
+	case intentStatusHelp, intentPayment, intentApply, intentPickup, intentHours, intentThanks, intentPhone:
 		return t.one(t.text(intent, t.data()))
+	case intentHandoverOffer:
+		return t.withList(intentHandoverOffer, intentHandoverOffer)
 	}
-	if strings.HasPrefix(intent, requirementPrefix) {
+	if strings.HasPrefix(intent, requirementPrefix) || strings.HasPrefix(intent, outsidePrefix) {
 		return t.one(t.text(intent, t.data()))
 	}
 	return nil, fmt.Errorf("no answer for intent %q", intent)
@@ -155,7 +157,7 @@ func (t *turn) data() content.Data {
 	if name == "" {
 		name = t.office.Code
 	}
-	return content.Data{Office: name, Hours: t.office.Hours, Address: t.office.Address}
+	return content.Data{Office: name, Hours: t.office.Hours, Address: t.office.Address, Phone: t.office.Phone}
 }
 
 // dateTime writes a moment in the office's time zone: "20 Januari 2026

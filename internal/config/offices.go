@@ -41,6 +41,7 @@ type officeEntry struct {
 	VerifyBirthDate *bool           `yaml:"verify_birth_date"`
 	Address         string          `yaml:"address"`
 	Hours           string          `yaml:"hours"`
+	Phone           string          `yaml:"phone"`
 	Location        *sigap.Location `yaml:"location"`
 	TimeZone        string          `yaml:"timezone"`
 
@@ -371,6 +372,7 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []check) 
 		PhoneNumberID: strings.TrimSpace(e.WhatsApp.PhoneNumberID), DisplayNumber: e.WhatsApp.DisplayNumber,
 		VerifyBirthDate: e.VerifyBirthDate == nil || *e.VerifyBirthDate,
 		Address:         strings.TrimSpace(e.Address), Hours: strings.TrimSpace(e.Hours), Location: e.Location,
+		Phone: strings.TrimSpace(e.Phone),
 	}
 	o.MessagesPerSecond, o.MarkRead, o.ReplyTemplate = e.WhatsApp.MessagesPerSecond, e.WhatsApp.MarkRead, e.WhatsApp.ReplyTemplate
 	switch {

@@ -29,7 +29,7 @@ var noEnv = envMap(nil)
 type specOffice struct {
 	Code, Name, PhoneNumberID, DisplayNumber, AccessToken string
 	VerifyBirthDate                                       bool
-	Address, Hours                                        string
+	Address, Hours, Phone                                 string
 	Location                                              *sigap.Location
 	TimeZone                                              string
 }
@@ -44,7 +44,7 @@ func specFields(offices []sigap.Office) []specOffice {
 		out = append(out, specOffice{
 			Code: o.Code, Name: o.Name, PhoneNumberID: o.PhoneNumberID, DisplayNumber: o.DisplayNumber,
 			AccessToken: o.AccessToken, VerifyBirthDate: o.VerifyBirthDate, Address: o.Address, Hours: o.Hours,
-			Location: o.Location, TimeZone: tz,
+			Phone: o.Phone, Location: o.Location, TimeZone: tz,
 		})
 	}
 	return out
@@ -73,6 +73,7 @@ func TestParseOfficesValid(t *testing.T) {
 			VerifyBirthDate: true,
 			Address:         "Jl. Merpati Blok B-12 No. 3, Kemayoran",
 			Hours:           "Senin-Jumat 08.00-16.00 WIB",
+			Phone:           "(021) 4200444",
 			Location:        &sigap.Location{Latitude: -6.1619, Longitude: 106.8455},
 			TimeZone:        jakarta,
 		}}},

@@ -5,10 +5,11 @@ package content
 // the answer at hand. Because every text gets the same type, an office's
 // own version of a text may use any field without failing at run time.
 type Data struct {
-	// The office. Always set; Hours and Address may be empty.
+	// The office. Always set; Hours, Address and Phone may be empty.
 	Office  string
 	Hours   string
 	Address string
+	Phone   string
 	// HasMap: the office's map location follows in its own message.
 	HasMap              bool
 	Latitude, Longitude string
@@ -35,6 +36,9 @@ type Data struct {
 	NotifyHint      bool
 	OtherOffice     string
 	OtherNumber     string
+
+	// Two services the message may mean, for "choice.*": their titles.
+	Choice1, Choice2 string
 
 	// A date and time, for "datetime".
 	Date, Hour, Minute, Zone string
@@ -65,7 +69,7 @@ type Data struct {
 func Sample() Data {
 	return Data{
 		Office: "Kantor Imigrasi Kelas I Khusus Tempat Pemeriksaan Imigrasi Jakarta Pusat",
-		Hours:  "Senin-Jumat 08.00-16.00 WIB", Address: "Jl. Merpati Blok B-12 No. 3, Kemayoran",
+		Hours:  "Senin-Jumat 08.00-16.00 WIB", Address: "Jl. Merpati Blok B-12 No. 3, Kemayoran", Phone: "(021) 4200444",
 		HasMap: true, Latitude: "-6.1619", Longitude: "106.8455",
 		Unknown: true, Switched: true,
 		Number: "3100000000000001", AskedBirthDate: true, Name: "B*** S******", Stage: "Siap diambil",
@@ -73,6 +77,7 @@ func Sample() Data {
 		BillingCode: "820260120000001", BillingDeadline: "20 Januari 2026 pukul 11.30 WIB", BillingExpired: true,
 		CollectBy: "11 Februari 2026", CollectOverdue: true, NotifyHint: true,
 		OtherOffice: "Kantor Imigrasi Kelas I TPI Mataram", OtherNumber: "+62 811-3838-389",
+		Choice1: "Biaya & cara bayar", Choice2: "Persyaratan",
 		Date: "12 Januari 2026", Hour: "09", Minute: "05", Zone: "WIB",
 		Max: 10, Until: "20 Januari 2026 pukul 11.00 WIB",
 		Ticket: "K7M-3QX", Kind: "Pengaduan", State: "Diterima", Open: true, Reply: "Terima kasih, sudah kami tindak lanjuti.",
