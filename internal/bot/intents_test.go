@@ -25,12 +25,12 @@ const (
 // one is among them: it costs the applicant a tap.
 //
 // Issue 21 asks for 97% on messages the lexicon was not tuned on. The
-// held-out set measured 148/166 (89.2%) when last changed; its gate is
+// held-out set measured 156/170 (91.8%) when last changed; its gate is
 // that floor, so that a change making unseen writing worse fails, until a
 // new held-out batch (written before the tuning it measures) shows more.
 const (
 	minTuningAccuracy  = 0.98
-	minHeldOutAccuracy = 0.89
+	minHeldOutAccuracy = 0.91
 )
 
 // labelled is one line of a set.
@@ -106,7 +106,7 @@ func TestIntentAccuracy(t *testing.T) {
 		path string
 		min  float64
 		size int // the least number of messages the set must hold
-	}{{tuningSet, minTuningAccuracy, 850}, {heldOutSet, minHeldOutAccuracy, 150}} {
+	}{{tuningSet, minTuningAccuracy, 1150}, {heldOutSet, minHeldOutAccuracy, 150}} {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(set.path, "testdata/intents_"), ".tsv"), func(t *testing.T) {
 			msgs := readSet(t, set.path)
 			right, asked, english, englishRight := 0, 0, 0, 0
