@@ -25,12 +25,14 @@ const (
 // one is among them: it costs the applicant a tap.
 //
 // Issue 21 asks for 97% on messages the lexicon was not tuned on. The
-// held-out set measured 156/170 (91.8%) when last changed; its gate is
-// that floor, so that a change making unseen writing worse fails, until a
-// new held-out batch (written before the tuning it measures) shows more.
+// held-out set measured 157/170 (92.4%) after the last round of tuning
+// (one bug fix came after: "hujan" was corrected into "human"); its gate
+// is that floor, so that a change making unseen writing worse fails,
+// until a new held-out batch (written before the tuning it measures)
+// shows more.
 const (
 	minTuningAccuracy  = 0.98
-	minHeldOutAccuracy = 0.91
+	minHeldOutAccuracy = 0.92
 )
 
 // labelled is one line of a set.
