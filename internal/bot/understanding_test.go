@@ -205,3 +205,23 @@ func TestRowTitlesReadBack(t *testing.T) {
 		t.Errorf("only %d rows checked", n)
 	}
 }
+
+// TestSameLabel: how TestIntentAccuracy scores two answers and a choice.
+func TestSameLabel(t *testing.T) {
+	for _, tt := range []struct {
+		got, want string
+		same      bool
+	}{
+		{"payment", "payment", true},
+		{"payment+requirements", "requirements+payment", true},
+		{"payment+requirements", "payment", true}, // the answer asked for, and one more
+		{"payment", "payment+requirements", false},
+		{"payment+apply", "payment+requirements", false},
+		{"payment|requirements", "payment", false}, // asked to choose: a miss
+		{"location", "payment", false},
+	} {
+		if got := sameLabel(tt.got, tt.want); got != tt.same {
+			t.Errorf("sameLabel(%q, %q) = %v, want %v", tt.got, tt.want, got, tt.same)
+		}
+	}
+}
