@@ -20,7 +20,11 @@ var stages = []sigap.Stage{sigap.StageRegistered, sigap.StageAwaitingPayment, si
 	sigap.StageApproved, sigap.StagePrinting, sigap.StageReady, sigap.StageCollected, sigap.StageShipped,
 	sigap.StageOnHold, sigap.StageRejected, sigap.StageCancelled}
 
-var seedEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+// seedEpoch is the newest stage time of the generated applications: the
+// start of today, so that none is old enough for the retention job
+// (finished applications go a year after their last stage) to delete it
+// while the load tool asks about it.
+var seedEpoch = time.Now().UTC().Truncate(24 * time.Hour)
 
 // generatedApp is an office's i-th generated application: its number is
 // the office's prefix (one the demo data does not use, see newFleet) and i,
