@@ -49,9 +49,13 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 			return sigap.Removed{MessageTexts: n}, err
 		}},
 		{"messages", func() (sigap.Removed, error) {
+			below, err := s.firstSince(ctx, `SELECT seq FROM inbound_messages WHERE received_at >= ? ORDER BY seq LIMIT 1`,
+				`SELECT coalesce(max(seq), 0) + 1 FROM inbound_messages`, before(p.Messages))
+			if err != nil {
+				return sigap.Removed{}, err
+			}
 			n, err := s.inBatches(ctx, `DELETE FROM inbound_messages
-				WHERE seq IN (SELECT seq FROM inbound_messages WHERE received_at < ? AND state = 'done' LIMIT {batch})`,
-				before(p.Messages))
+				WHERE seq IN (SELECT seq FROM inbound_messages WHERE seq < ? AND state = 'done' LIMIT {batch})`, below)
 			return sigap.Removed{Messages: n}, err
 		}},
 		{"statuses", func() (sigap.Removed, error) {
@@ -61,9 +65,13 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 			return sigap.Removed{Statuses: n}, err
 		}},
 		{"replies", func() (sigap.Removed, error) {
+			below, err := s.firstSince(ctx, `SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1`,
+				`SELECT coalesce(max(id), 0) + 1 FROM outbox`, before(p.Replies))
+			if err != nil {
+				return sigap.Removed{}, err
+			}
 			n, err := s.inBatches(ctx, `DELETE FROM outbox
-				WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND state <> 'pending' LIMIT {batch})`,
-				before(p.Replies))
+				WHERE id IN (SELECT id FROM outbox WHERE id < ? AND state <> 'pending' LIMIT {batch})`, below)
 			return sigap.Removed{Replies: n}, err
 		}},
 		{"test senders", func() (sigap.Removed, error) {
@@ -120,6 +128,28 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 		return r, errors.Join(stepErr, fmt.Errorf("retention: %w", err))
 	}
 	return r, stepErr
+}
+
+// firstSince returns the key of the oldest row stored at or after since,
+// reading the table in key order from its start (first), or one past the
+// newest key when every row is older (past). Inbound messages and replies
+// are stored in the order of their keys, so every row before that key is
+// older than since: the job deletes by key range instead of through an
+// index on the time, which every message and reply would otherwise pay for
+// when it is stored. Reading from the start costs as many rows as are due,
+// the rows the job deletes anyway. (A redelivered old message stored late
+// waits until the rows before it are due, which keeps it longer, never
+// shorter.)
+func (s *Store) firstSince(ctx context.Context, first, past string, since int64) (int64, error) {
+	var key int64
+	err := s.queryRow(ctx, s.db, first, since).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.queryRow(ctx, s.db, past).Scan(&key)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("oldest row kept: %w", err)
+	}
+	return key, nil
 }
 
 // inBatches runs query, which changes at most the rows its {batch} limit

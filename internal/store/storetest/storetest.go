@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"RetentionApplications", testRetentionApplications},
 		{"RetentionTestSenders", testRetentionTestSenders},
 		{"RetentionRuns", testRetentionRuns},
+		{"RetentionByKey", testRetentionByKey},
 		{"PrivacyExport", testPrivacyExport},
 		{"PrivacyErase", testPrivacyErase},
 		{"Ready", func(t *testing.T, s sigap.Store) {

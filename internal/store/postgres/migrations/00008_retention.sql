@@ -1,10 +1,12 @@
 -- Personal data is kept only for its period (sigap.RetentionPolicy,
 -- docs/privacy.md): the scheduled retention job and sigap privacy
 -- export/erase find what they remove through these indexes instead of
--- reading whole tables. Time columns that only grow are cheap to index (each
--- row goes in at the end); the partial indexes hold only the rows still to
--- be removed. Conversations are not indexed by updated_at: every message
--- rewrites it, and the idle ones are looked for once a run.
+-- reading whole tables. The partial indexes hold only the rows still to be
+-- removed. Inbound messages and replies, stored with every message, get no
+-- index of their own by age or by person: the job deletes them by key range
+-- (their keys grow with time, sqlstore.firstSince), and an export or erasure,
+-- rare, reads the tables. Conversations are not indexed by updated_at: every
+-- message rewrites it, and the idle ones are looked for once a run.
 --
 -- retention_runs records every run of the job and every erasure: when, by
 -- whom, how many rows of each kind (counts, JSON), and for an erasure the
@@ -22,17 +24,12 @@ CREATE TABLE retention_runs (
 );
 CREATE INDEX retention_runs_at ON retention_runs (at);
 
--- Inbound messages: deleted by age; text and sender blanked once answered
--- and old enough (the rows still naming a sender); found by sender.
-CREATE INDEX inbound_received ON inbound_messages (received_at);
+-- Inbound messages: text and sender blanked once answered and old enough
+-- (the rows still naming a sender, about a day's).
 CREATE INDEX inbound_identified ON inbound_messages (received_at) WHERE sender <> '';
-CREATE INDEX inbound_by_sender ON inbound_messages (sender) WHERE sender <> '';
 
--- Replies and their delivery statuses: by age and by recipient.
-CREATE INDEX outbox_created ON outbox (created_at);
-CREATE INDEX outbox_recipient ON outbox (recipient);
+-- Delivery statuses: by age (their key is the wamid, which does not grow).
 CREATE INDEX message_statuses_at ON message_statuses (at);
-CREATE INDEX message_statuses_recipient ON message_statuses (recipient);
 
 -- One sender at every office; the simulator's test senders by last use.
 CREATE INDEX conversations_user ON conversations (user_id);
@@ -51,11 +48,6 @@ DROP INDEX tickets_done;
 DROP INDEX tickets_user;
 DROP INDEX conversations_test;
 DROP INDEX conversations_user;
-DROP INDEX message_statuses_recipient;
 DROP INDEX message_statuses_at;
-DROP INDEX outbox_recipient;
-DROP INDEX outbox_created;
-DROP INDEX inbound_by_sender;
 DROP INDEX inbound_identified;
-DROP INDEX inbound_received;
 DROP TABLE retention_runs;
