@@ -235,7 +235,20 @@ func parseLexicon(src []byte) (*lexicon, error) {
 // canonical rewrites a message's words into the words the intents know:
 // slang and inflections first (longest rewrite first), then suffixes and
 // doublings, then typos.
-func (lx *lexicon) canonical(ws []word) []string {
+func (lx *lexicon) canonical(ws []word) []string { return lx.rewrite(ws, nil) }
+
+// typos remembers, for one message, the words looked up as typos and what
+// each was read as (an index into lexicon.fuzzy, or -1 for none), so that
+// reading the message's clauses again does not search the vocabulary again.
+type typos []typo
+
+type typo struct {
+	word string
+	to   int
+}
+
+// rewrite is canonical remembering typos in memo (nil: not at all).
+func (lx *lexicon) rewrite(ws []word, memo *typos) []string {
 	var out []string
 	for i := 0; i < len(ws); {
 		n := min(lx.maxRewrite, len(ws)-i)
@@ -249,14 +262,17 @@ func (lx *lexicon) canonical(ws []word) []string {
 			i += n
 			continue
 		}
-		out = append(out, lx.word(ws[i].text, 0)...)
+		out = append(out, lx.wordIn(ws[i].text, 0, memo)...)
 		i++
 	}
 	return out
 }
 
 // word rewrites one word. depth bounds the rewriting of a rewrite.
-func (lx *lexicon) word(w string, depth int) []string {
+func (lx *lexicon) word(w string, depth int) []string { return lx.wordIn(w, depth, nil) }
+
+// wordIn is word remembering typos in memo (nil: not at all).
+func (lx *lexicon) wordIn(w string, depth int, memo *typos) []string {
 	if depth > 3 {
 		return []string{w}
 	}
@@ -267,22 +283,41 @@ func (lx *lexicon) word(w string, depth int) []string {
 		return []string{w}
 	}
 	if b, ok := undouble(w); ok {
-		return lx.word(b, depth+1)
+		return lx.wordIn(b, depth+1, memo)
 	}
 	for _, suffix := range []string{"nya", "kah", "lah", "pun", "ku", "mu", "in"} {
 		if b, ok := strings.CutSuffix(w, suffix); ok && utf8.RuneCountInString(b) >= 3 {
 			if _, ok := lx.rewrites[b]; ok || lx.vocab[b] {
-				return lx.word(b, depth+1)
+				return lx.wordIn(b, depth+1, memo)
 			}
 		}
 	}
 	if strings.ContainsFunc(w, unicode.IsDigit) {
 		return []string{w}
 	}
-	if i, ok := nearest([]rune(w), lx.fuzzy); ok {
-		return lx.word(lx.fuzzyText[i], depth+1)
+	if i := lx.typo(w, memo); i >= 0 {
+		return lx.wordIn(lx.fuzzyText[i], depth+1, memo)
 	}
 	return []string{w}
+}
+
+// typo returns the index in lexicon.fuzzy of the word w is a typo of, or -1.
+func (lx *lexicon) typo(w string, memo *typos) int {
+	if memo != nil {
+		for _, t := range *memo {
+			if t.word == w {
+				return t.to
+			}
+		}
+	}
+	i, ok := nearest([]rune(w), lx.fuzzy)
+	if !ok {
+		i = -1
+	}
+	if memo != nil {
+		*memo = append(*memo, typo{w, i})
+	}
+	return i
 }
 
 // undouble reads Indonesian plurals: "anak-anak", "syarat2" and

@@ -107,7 +107,8 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 	}
 	// What a message asks for is said early; reading a long complaint
 	// whole would only cost time (each unknown word is checked for typos).
-	r.words = lx.canonical(ws[:min(len(ws), maxReadWords)])
+	var memo typos
+	r.words = lx.rewrite(ws[:min(len(ws), maxReadWords)], &memo)
 	sc := lx.scores(r.words)
 
 	cmdEnd := -1
@@ -145,7 +146,7 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 		r.intent = lx.intents[lx.refined(i, sc)].name
 	}
 	if r.number == "" && !r.whole && !r.hashed {
-		if first, second, ok := lx.topics(text, sc, lx.index(r.intent)); ok {
+		if first, second, ok := lx.topics(text, ws, r.words, sc, lx.index(r.intent), &memo); ok {
 			r.intent = lx.intents[first].name
 			if second >= 0 {
 				r.also = lx.intents[second].name

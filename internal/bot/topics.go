@@ -33,15 +33,14 @@ type segment struct {
 	joined   bool // a conjunction, not punctuation, comes before it
 }
 
-// segments cuts text into clauses.
-func (lx *lexicon) segments(text string) []segment {
+// conjSigns are the signs written for "and" ("syarat & biaya").
+var conjSigns = strings.NewReplacer("&", " dan ", "+", " dan ")
+
+// segments cuts text into clauses. ws are its words (normalize(text)) and
+// words what read made of them; memo holds the typos already looked up.
+func (lx *lexicon) segments(text string, ws []word, words []string, memo *typos) []segment {
 	var out []segment
-	piece := func(s string, asked bool) {
-		ws := normalize(strings.NewReplacer("&", " dan ", "+", " dan ").Replace(s))
-		if len(ws) == 0 {
-			return
-		}
-		words := lx.canonical(ws[:min(len(ws), maxReadWords)])
+	clause := func(words []string, asked bool) {
 		cur := segment{}
 		flush := func() {
 			if len(cur.words) > 0 {
@@ -60,14 +59,38 @@ func (lx *lexicon) segments(text string) []segment {
 		}
 		flush()
 	}
+	// A piece between punctuation marks holds the words of ws that end
+	// in it (no word spans a mark), unless '&' or '+' add a "dan".
+	signs := strings.ContainsAny(text, "&+")
+	next := 0 // the first word of ws not in a piece yet
+	piece := func(start, end int, asked bool) {
+		if signs {
+			pws := normalize(conjSigns.Replace(text[start:end]))
+			if len(pws) > 0 {
+				clause(lx.rewrite(pws[:min(len(pws), maxReadWords)], memo), asked)
+			}
+			return
+		}
+		first := next
+		for next < len(ws) && ws[next].end <= end {
+			next++
+		}
+		switch pws := ws[first:next]; {
+		case len(pws) == 0:
+		case len(pws) == len(ws): // the whole message: read already
+			clause(words, asked)
+		default:
+			clause(lx.rewrite(pws[:min(len(pws), maxReadWords)], memo), asked)
+		}
+	}
 	start := 0
 	for i, r := range text {
 		if strings.ContainsRune(",;!?\n", r) || r == '.' && !digitAround(text, i) {
-			piece(text[start:i], r == '?')
+			piece(start, i, r == '?')
 			start = i + utf8.RuneLen(r)
 		}
 	}
-	piece(text[start:], false)
+	piece(start, len(text), false)
 	return out
 }
 
@@ -77,15 +100,16 @@ func digitAround(s string, i int) bool {
 	return i > 0 && i+1 < len(s) && isDigit(s[i-1]) && isDigit(s[i+1])
 }
 
-// topics reads text clause by clause, given the scores of the whole
-// message (whole) and the intent it was read as (w). It returns the
+// topics reads text clause by clause, given its words (ws, and words as
+// read rewrote them), the scores of the whole message (whole) and the
+// intent it was read as (w). It returns the
 // intent to answer instead of w and, when two are asked, the second
 // (-1 for none); ok is false when the clauses change nothing.
-func (lx *lexicon) topics(text string, whole []int, w int) (first, second int, ok bool) {
+func (lx *lexicon) topics(text string, ws []word, words []string, whole []int, w int, memo *typos) (first, second int, ok bool) {
 	if w < 0 || !lx.intents[w].topic && !lx.refinedFromTopic(w) {
 		return 0, 0, false
 	}
-	segs := lx.segments(text)
+	segs := lx.segments(text, ws, words, memo)
 	if len(segs) < 2 {
 		return 0, 0, false
 	}
