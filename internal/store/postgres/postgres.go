@@ -1,27 +1,22 @@
 // Package postgres opens SIGAP's store on PostgreSQL, for deployments with
 // several replicas. The queries are sqlstore's; this package holds only what
-// is PostgreSQL's own: the driver, the migrations and the dialect.
+// is PostgreSQL's own: the driver and its pipelining.
 package postgres
 
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"fmt"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"github.com/pressly/goose/v3"
 
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
 )
 
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
-
-// Migrations are the PostgreSQL schema's migrations.
-var Migrations = sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: sqlstore.SubFS(migrationFiles, "migrations")}
+// Migrations are sqlstore's migrations, written for PostgreSQL.
+var Migrations = sqlstore.NewMigrations(sqlstore.PostgreSQL())
 
 // Options says how to open the database.
 type Options struct {
@@ -55,14 +50,9 @@ func Open(ctx context.Context, url string, opt Options) (*sqlstore.Store, error)
 			return nil, err
 		}
 	}
-	return sqlstore.New(db, sqlstore.Dialect{
-		Name:                 "postgres",
-		NumberedPlaceholders: true,
-		SkipLocked:           "FOR UPDATE SKIP LOCKED",
-		InsertReturning:      true,
-		Ready:                Migrations.Current,
-		Pipeline:             pipeline,
-	}), nil
+	d := sqlstore.PostgreSQL()
+	d.Ready, d.Pipeline = Migrations.Current, pipeline
+	return sqlstore.New(db, d), nil
 }
 
 // pipeline implements sqlstore.Pipeline with a pgx batch that begins the

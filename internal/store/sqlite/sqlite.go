@@ -5,7 +5,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,17 +13,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
 )
 
-//go:embed migrations/*.sql
-var migrationFiles embed.FS
-
-// Migrations are the SQLite schema's migrations.
-var Migrations = sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: sqlstore.SubFS(migrationFiles, "migrations")}
+// Migrations are sqlstore's migrations, written for SQLite.
+var Migrations = sqlstore.NewMigrations(sqlstore.SQLite())
 
 // Options says how to open the database.
 type Options struct {
@@ -64,10 +59,9 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	return sqlstore.New(db, sqlstore.Dialect{
-		Name:  "sqlite",
-		Ready: Migrations.Current,
-	}), nil
+	d := sqlstore.SQLite()
+	d.Ready = Migrations.Current
+	return sqlstore.New(db, d), nil
 }
 
 // createPrivate creates the database file, and any folder above it that is

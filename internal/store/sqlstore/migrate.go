@@ -1,21 +1,66 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"embed"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path"
+	"testing/fstest"
+	"text/template"
 
 	"github.com/pressly/goose/v3"
 
 	"github.com/sigap-id/sigap"
 )
 
-// Migrations applies an engine's embedded migrations with goose.
+// The schema's migrations, one file per version for both engines. Where
+// the engines differ, a file names the difference as a template function
+// that the Dialect answers: {{int64}} (INTEGER on SQLite, BIGINT on
+// PostgreSQL) and {{identity}} (an assigned, growing 64-bit key). Times are
+// {{int64}}; a column that is INTEGER on both is written INTEGER.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations applies an engine's migrations with goose.
 type Migrations struct {
 	Dialect goose.Dialect
-	FS      fs.FS
+	FS      fs.FS // the migration files, as the engine takes them
+}
+
+// NewMigrations returns the migrations written for d's engine: each file
+// rendered once, here, into a file system in memory that goose reads. The
+// files are embedded, so a file that does not render is a mistake in this
+// package that every store test reports; it panics.
+func NewMigrations(d Dialect) Migrations {
+	funcs := template.FuncMap{
+		"int64":    func() string { return d.Int64 },
+		"identity": func() string { return d.Identity },
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		panic(err)
+	}
+	rendered := fstest.MapFS{}
+	for _, name := range names {
+		src, err := migrationFiles.ReadFile(name)
+		if err == nil {
+			var t *template.Template
+			if t, err = template.New(name).Funcs(funcs).Parse(string(src)); err == nil {
+				var b bytes.Buffer
+				if err = t.Execute(&b, nil); err == nil {
+					rendered[path.Base(name)] = &fstest.MapFile{Data: b.Bytes(), Mode: 0o444}
+					continue
+				}
+			}
+		}
+		panic(fmt.Sprintf("migration %s for %s: %v", name, d.Name, err))
+	}
+	return Migrations{Dialect: d.Goose, FS: rendered}
 }
 
 func (m Migrations) provider(db *sql.DB) (*goose.Provider, error) {
@@ -59,13 +104,4 @@ func (m Migrations) Current(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("%w: schema at version %d, want %d: run sigap migrate", sigap.ErrUnavailable, current, target)
 	}
 	return nil
-}
-
-// SubFS is the migrations folder of an engine's embedded files.
-func SubFS(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err) // the folder is embedded by the caller: a build error, not a runtime one
-	}
-	return sub
 }

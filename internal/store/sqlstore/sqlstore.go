@@ -17,26 +17,6 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// Dialect is what differs between SQL engines.
-type Dialect struct {
-	Name string
-	// NumberedPlaceholders turns ? into $1, $2, … (PostgreSQL).
-	NumberedPlaceholders bool
-	// SkipLocked is appended to the sub-selects that pick queue rows, so
-	// that concurrent claimers skip each other's rows instead of waiting.
-	SkipLocked string
-	// InsertReturning asks for an inserted row's id with RETURNING, for a
-	// driver that cannot report it otherwise (pgx). SQLite's driver
-	// reports it, and there a statement with RETURNING is re-prepared on
-	// every run.
-	InsertReturning bool
-	// Ready checks that the schema is current.
-	Ready func(ctx context.Context, db *sql.DB) error
-	// Pipeline, where the driver can, sends a transaction's statements
-	// together (see answerAtOnce).
-	Pipeline Pipeline
-}
-
 // Store is a sigap.Store over database/sql.
 type Store struct {
 	db      *sql.DB
@@ -135,7 +115,7 @@ func (s *Store) Ready(ctx context.Context) error {
 // marker, for the store's engine.
 func (s *Store) q(query string) string {
 	query = strings.ReplaceAll(query, "{skip_locked}", s.dialect.SkipLocked)
-	if !s.dialect.NumberedPlaceholders {
+	if s.dialect.Name != "postgres" {
 		return query
 	}
 	var b strings.Builder

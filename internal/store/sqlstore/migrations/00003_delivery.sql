@@ -4,19 +4,19 @@
 CREATE TABLE message_statuses (
     wamid       TEXT NOT NULL,
     status      TEXT NOT NULL,
-    at          INTEGER NOT NULL,
+    at          {{int64}} NOT NULL,
     recipient   TEXT NOT NULL DEFAULT '',
-    error_code  INTEGER NOT NULL DEFAULT 0,
+    error_code  {{int64}} NOT NULL DEFAULT 0,
     error_title TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (wamid, status)
 );
 
 -- value.errors[] of deliveries: account- or system-level problems.
 CREATE TABLE channel_errors (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    id       {{identity}},
     office   TEXT NOT NULL,
-    at       INTEGER NOT NULL,
-    code     INTEGER NOT NULL,
+    at       {{int64}} NOT NULL,
+    code     {{int64}} NOT NULL,
     title    TEXT NOT NULL,
     details  TEXT NOT NULL DEFAULT ''
 );
@@ -26,9 +26,9 @@ CREATE TABLE channel_errors (
 -- customer service window closes; doubtful counts claims taken over from a
 -- sender that died mid-send.
 ALTER TABLE outbox ADD COLUMN delivery_status TEXT NOT NULL DEFAULT '';
-ALTER TABLE outbox ADD COLUMN status_rank INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE outbox ADD COLUMN window_ends_at INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE outbox ADD COLUMN doubtful INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN status_rank {{int64}} NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN window_ends_at {{int64}} NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN doubtful {{int64}} NOT NULL DEFAULT 0;
 CREATE INDEX outbox_sent_id ON outbox (sent_id);
 
 -- The inbox is claimed head-of-line per sender.
@@ -37,8 +37,8 @@ CREATE INDEX inbound_sender ON inbound_messages (office, sender, state, seq);
 -- The send budget of each phone number, per second, shared by replicas.
 CREATE TABLE send_budget (
     phone_number_id TEXT NOT NULL,
-    second          INTEGER NOT NULL,
-    used            INTEGER NOT NULL,
+    second          {{int64}} NOT NULL,
+    used            {{int64}} NOT NULL,
     PRIMARY KEY (phone_number_id, second)
 );
 
@@ -46,7 +46,7 @@ CREATE TABLE send_budget (
 CREATE TABLE job_leases (
     name         TEXT PRIMARY KEY,
     holder       TEXT NOT NULL,
-    leased_until INTEGER NOT NULL
+    leased_until {{int64}} NOT NULL
 );
 
 -- +goose Down

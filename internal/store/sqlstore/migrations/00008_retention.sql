@@ -14,12 +14,12 @@
 
 -- +goose Up
 CREATE TABLE retention_runs (
-    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    at      BIGINT NOT NULL,
+    id      {{identity}},
+    at      {{int64}} NOT NULL,
     holder  TEXT NOT NULL,
     what    TEXT NOT NULL,
     subject TEXT NOT NULL DEFAULT '',
-    total   BIGINT NOT NULL,
+    total   {{int64}} NOT NULL,
     counts  TEXT NOT NULL
 );
 CREATE INDEX retention_runs_at ON retention_runs (at);

@@ -8,8 +8,8 @@ CREATE TABLE lookup_failures (
     office     TEXT NOT NULL,
     number     TEXT NOT NULL,
     message_id TEXT NOT NULL,
-    at         INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
+    at         {{int64}} NOT NULL,
+    expires_at {{int64}} NOT NULL,
     PRIMARY KEY (office, number, message_id)
 );
 CREATE INDEX lookup_failures_expiry ON lookup_failures (expires_at);
@@ -17,8 +17,8 @@ CREATE INDEX lookup_failures_expiry ON lookup_failures (expires_at);
 CREATE TABLE lookup_locks (
     office       TEXT NOT NULL,
     number       TEXT NOT NULL,
-    locked_at    INTEGER NOT NULL,
-    locked_until INTEGER NOT NULL,
+    locked_at    {{int64}} NOT NULL,
+    locked_until {{int64}} NOT NULL,
     PRIMARY KEY (office, number)
 );
 CREATE INDEX lookup_locks_expiry ON lookup_locks (locked_until);

@@ -8,9 +8,9 @@ DROP TABLE rate_counters;
 -- +goose Down
 CREATE TABLE rate_counters (
     limit_key    TEXT NOT NULL,
-    window_start INTEGER NOT NULL,
+    window_start {{int64}} NOT NULL,
     hits         INTEGER NOT NULL,
-    expires_at   INTEGER NOT NULL,
+    expires_at   {{int64}} NOT NULL,
     PRIMARY KEY (limit_key, window_start)
 );
 CREATE INDEX rate_counters_expiry ON rate_counters (expires_at);

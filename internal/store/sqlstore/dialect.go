@@ -1,0 +1,61 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/pressly/goose/v3"
+)
+
+// Dialect is what differs between the SQL engines, all of it: the
+// queries and migrations are written once, for both, and name a
+// difference only through a Dialect field. Every query uses $1, $2, …
+// placeholders, which both engines take as they are (SQLite binds $N to
+// the Nth argument, wherever and however often it appears), so no query is
+// rewritten for an engine.
+type Dialect struct {
+	Name string
+	// Goose is the engine's name to goose, which applies the migrations.
+	Goose goose.Dialect
+	// Int64 and Identity are the column types the migrations name {{int64}}
+	// and {{identity}} (see NewMigrations): a 64-bit integer, and a 64-bit
+	// key the database assigns, growing.
+	Int64, Identity string
+	// SkipLocked ends the sub-selects that pick queue rows, so that
+	// concurrent claimers skip each other's rows instead of waiting ("" where
+	// one process writes at a time).
+	SkipLocked string
+	// InsertReturning asks for an inserted row's id with RETURNING, for a
+	// driver that cannot report it otherwise (pgx). SQLite's driver
+	// reports it, and there a statement with RETURNING is re-prepared on
+	// every run.
+	InsertReturning bool
+	// Ready checks that the schema is current.
+	Ready func(ctx context.Context, db *sql.DB) error
+	// Pipeline, where the driver can, sends a transaction's statements
+	// together (see answerAtOnce).
+	Pipeline Pipeline
+}
+
+// SQLite is the embedded engine's dialect (the sqlite package adds Ready).
+func SQLite() Dialect {
+	return Dialect{
+		Name:     "sqlite",
+		Goose:    goose.DialectSQLite3,
+		Int64:    "INTEGER",
+		Identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
+	}
+}
+
+// PostgreSQL is PostgreSQL's dialect (the postgres package adds Ready and
+// Pipeline).
+func PostgreSQL() Dialect {
+	return Dialect{
+		Name:            "postgres",
+		Goose:           goose.DialectPostgres,
+		Int64:           "BIGINT",
+		Identity:        "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+		SkipLocked:      " FOR UPDATE SKIP LOCKED",
+		InsertReturning: true,
+	}
+}
