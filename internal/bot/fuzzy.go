@@ -1,5 +1,10 @@
 package bot
 
+import (
+	"math/bits"
+	"slices"
+)
+
 // distance is the Damerau-Levenshtein distance (optimal string alignment:
 // insertions, deletions, substitutions and swaps of two neighbours) between
 // a and b in runes, or max+1 when it is more than max.
@@ -62,25 +67,69 @@ func maxTypos(n int) int {
 	return 0
 }
 
-// nearest returns the candidate closest to w within maxTypos, preferring
-// one with w's first letter (typos rarely hit it), then the earliest in
-// candidates. ok is false when none is close enough.
-func nearest(w []rune, candidates [][]rune) (int, bool) {
-	max := maxTypos(len(w))
+// typoTargets are the words a word may be a typo of, sorted.
+type typoTargets struct {
+	text  []string
+	runes [][]rune
+	// letters are each word's letters as a set of bits (see letters): a
+	// quick bound that spares most of the distances.
+	letters []uint64
+}
+
+// newTypoTargets returns words as typo targets; it sorts words.
+func newTypoTargets(words []string) *typoTargets {
+	slices.Sort(words)
+	t := &typoTargets{text: words}
+	for _, w := range words {
+		rs := []rune(w)
+		t.runes = append(t.runes, rs)
+		t.letters = append(t.letters, letters(rs))
+	}
+	return t
+}
+
+// letters returns the set of the runes in w as bits, a rune per bit for
+// a-z and 0-9 and others sharing the rest. Each rune of one word that is
+// nowhere in another must be deleted or replaced, one edit each, so the
+// bits one set has and another lacks are at most the distance between
+// the words (runes sharing a bit can only make that count smaller).
+func letters(w []rune) uint64 {
+	var m uint64
+	for _, r := range w {
+		switch {
+		case r >= 'a' && r <= 'z':
+			m |= 1 << (r - 'a')
+		case r >= '0' && r <= '9':
+			m |= 1 << (26 + r - '0')
+		default:
+			m |= 1 << (36 + uint32(r)%28)
+		}
+	}
+	return m
+}
+
+// nearest returns the index of the target closest to w within maxTypos,
+// preferring one with w's first letter (typos rarely hit it), then the
+// earliest. ok is false when none is close enough.
+func (t *typoTargets) nearest(w string) (int, bool) {
+	rs := []rune(w)
+	max := maxTypos(len(rs))
 	if max == 0 {
 		return 0, false
 	}
+	set := letters(rs)
 	best, bestD, bestFirst := -1, max+1, false
-	scratch := make([]int, 3*(len(w)+max+1))
-	for i, c := range candidates {
-		if len(c) < 4 || len(c)-len(w) > max || len(w)-len(c) > max {
+	var scratch [3 * 40]int // the rows of words up to 37 letters; longer ones allocate
+	for i, c := range t.runes {
+		if len(c) < 4 || len(c)-len(rs) > max || len(rs)-len(c) > max ||
+			bits.OnesCount64(set&^t.letters[i]) > max || bits.OnesCount64(t.letters[i]&^set) > max {
 			continue
 		}
-		d := distanceIn(w, c, max, scratch)
+		d := distanceIn(rs, c, max, scratch[:])
 		if d > max {
 			continue
 		}
-		first := c[0] == w[0]
+		first := c[0] == rs[0]
 		if d < bestD || d == bestD && first && !bestFirst {
 			best, bestD, bestFirst = i, d, first
 		}

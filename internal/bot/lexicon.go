@@ -23,8 +23,7 @@ type lexicon struct {
 	rewrites   map[string][]string // one or more words -> the words meant
 	maxRewrite int                 // the most words a rewrite key has
 	vocab      map[string]bool     // every word the file knows
-	fuzzy      [][]rune            // vocab words of 4 letters or more, sorted: typo targets
-	fuzzyText  []string
+	fuzzy      *typoTargets        // vocab words of 4 letters or more
 	langs      map[string]map[string]bool
 	// conjunctions join two questions in one message ("syarat dan
 	// biaya"); questions are the words that make a clause a question.
@@ -220,15 +219,13 @@ func parseLexicon(src []byte) (*lexicon, error) {
 			lx.intents[i].covers = append(lx.intents[i].covers, j)
 		}
 	}
+	var fuzzy []string
 	for w := range lx.vocab {
 		if utf8.RuneCountInString(w) >= 4 && !strings.ContainsFunc(w, unicode.IsDigit) {
-			lx.fuzzyText = append(lx.fuzzyText, w)
+			fuzzy = append(fuzzy, w)
 		}
 	}
-	slices.Sort(lx.fuzzyText)
-	for _, w := range lx.fuzzyText {
-		lx.fuzzy = append(lx.fuzzy, []rune(w))
-	}
+	lx.fuzzy = newTypoTargets(fuzzy)
 	return lx, nil
 }
 
@@ -238,7 +235,7 @@ func parseLexicon(src []byte) (*lexicon, error) {
 func (lx *lexicon) canonical(ws []word) []string { return lx.rewrite(ws, nil) }
 
 // typos remembers, for one message, the words looked up as typos and what
-// each was read as (an index into lexicon.fuzzy, or -1 for none), so that
+// each was read as (an index into lexicon.fuzzy.text, or -1 for none), so that
 // reading the message's clauses again does not search the vocabulary again.
 type typos []typo
 
@@ -296,12 +293,12 @@ func (lx *lexicon) wordIn(w string, depth int, memo *typos) []string {
 		return []string{w}
 	}
 	if i := lx.typo(w, memo); i >= 0 {
-		return lx.wordIn(lx.fuzzyText[i], depth+1, memo)
+		return lx.wordIn(lx.fuzzy.text[i], depth+1, memo)
 	}
 	return []string{w}
 }
 
-// typo returns the index in lexicon.fuzzy of the word w is a typo of, or -1.
+// typo returns the index in lexicon.fuzzy.text of the word w is a typo of, or -1.
 func (lx *lexicon) typo(w string, memo *typos) int {
 	if memo != nil {
 		for _, t := range *memo {
@@ -310,7 +307,7 @@ func (lx *lexicon) typo(w string, memo *typos) int {
 			}
 		}
 	}
-	i, ok := nearest([]rune(w), lx.fuzzy)
+	i, ok := lx.fuzzy.nearest(w)
 	if !ok {
 		i = -1
 	}

@@ -15,8 +15,7 @@ import (
 type keywords struct {
 	phrases  map[string]string // normalised keyword -> intent
 	maxWords int
-	single   [][]rune // one-word keywords of 4 letters or more: typo targets
-	singleTx []string
+	single   *typoTargets // one-word keywords of 4 letters or more
 }
 
 func newKeywords(sets ...map[string][]string) *keywords {
@@ -33,15 +32,13 @@ func newKeywords(sets ...map[string][]string) *keywords {
 			}
 		}
 	}
+	var single []string
 	for p := range k.phrases {
 		if !strings.Contains(p, " ") && utf8.RuneCountInString(p) >= 4 {
-			k.singleTx = append(k.singleTx, p)
+			single = append(single, p)
 		}
 	}
-	sort.Strings(k.singleTx)
-	for _, p := range k.singleTx {
-		k.single = append(k.single, []rune(p))
-	}
+	k.single = newTypoTargets(single)
 	return k
 }
 
@@ -63,8 +60,8 @@ func (k *keywords) at(ws []word, i int, fuzzy bool) (string, int) {
 		}
 	}
 	if fuzzy {
-		if j, ok := nearest([]rune(ws[i].text), k.single); ok {
-			return k.phrases[k.singleTx[j]], 1
+		if j, ok := k.single.nearest(ws[i].text); ok {
+			return k.phrases[k.single.text[j]], 1
 		}
 	}
 	return "", 0
