@@ -130,20 +130,27 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 	return a, nil
 }
 
-// processor builds the bot and the gateway around it.
+// processor builds the bot and the gateway around it, without an outbox
+// sender: for the terminal chat.
 func (a *app) processor() (*gateway.Processor, error) {
+	return a.processorWith(gateway.Options{})
+}
+
+// processorWith builds the bot and the gateway around it, made of o and
+// the app's store, offices and log.
+func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 	cat, err := content.Load()
 	if err != nil {
 		return nil, err
 	}
-	engine := bot.New(cat, bot.Deps{
+	o.Bot = bot.New(cat, bot.Deps{
 		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
 		Offices: a.offices.ByCode, Retention: a.env.Retention,
 	}, nil)
-	p := gateway.NewProcessor(a.store, engine, a.offices.ByCode, a.log)
-	p.Split = whatsapp.SplitReply
-	return p, nil
+	o.Store, o.Offices, o.Log = a.store, a.offices.ByCode, a.log
+	o.Split = whatsapp.SplitReply
+	return gateway.NewProcessor(o), nil
 }
 
 func officeNames(o *config.Offices) string {

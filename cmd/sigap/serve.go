@@ -81,23 +81,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return st.InboxPending, st.OutboxPending, st.OldestOutbox, err
 	})
 	a.metrics = met
-	proc, err := a.processor()
-	if err != nil {
-		return err
-	}
-	proc.Lease = a.env.InboxLease
-	var sender *outbox.Sender
+	// The sender first, then the processor that hands it replies: both
+	// whole before any of their goroutines starts.
+	var (
+		sender   *outbox.Sender
+		procOpts = gateway.Options{Lease: a.env.InboxLease}
+	)
 	if a.env.AccessToken == "" && !anyOfficeToken(a.offices.List()) {
 		log.Warn("WHATSAPP_ACCESS_TOKEN is not set: sending to WhatsApp is disabled; replies wait in the outbox")
 	} else {
 		ch := &whatsapp.Channel{Client: whatsapp.NewClient(a.env.GraphURL, a.env.APIVersion), Token: a.env.AccessToken, Log: log}
-		sender = outbox.NewSender(a.store, ch, a.offices.ByCode, log)
-		sender.Lease, sender.Metrics = a.env.OutboxLease, met
+		so := outbox.Options{Outbox: a.store, Channel: ch, Offices: a.offices.ByCode, Log: log, Metrics: met, Lease: a.env.OutboxLease}
 		if a.engine == "postgres" {
 			// Replicas share each number's budget instead of multiplying it.
-			sender.Limiter = &outbox.SharedLimiter{Slots: a.store, Now: time.Now}
+			so.Limiter = &outbox.SharedLimiter{Slots: a.store, Now: time.Now}
 		}
-		proc.Received = func(office sigap.Office, m sigap.InboundMessage) {
+		sender = outbox.NewSender(so)
+		// Replies are claimed for the sender where they are stored and
+		// handed to it; those left queued behind earlier ones, it claims.
+		procOpts.Outbox, procOpts.OutboxLease = sender, sender.Options().Lease
+		procOpts.Received = func(office sigap.Office, m sigap.InboundMessage) {
 			if !office.MarkRead {
 				return
 			}
@@ -110,6 +113,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 				}
 			}()
 		}
+	}
+	proc, err := a.processorWith(procOpts)
+	if err != nil {
+		return err
 	}
 	if a.env.AppSecret == "" {
 		log.Warn("WHATSAPP_APP_SECRET is not set: webhook deliveries are refused")
@@ -143,17 +150,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() { proc.Run(workCtx) })
 	wg.Go(func() { keeper.Run(workCtx) })
 	if sender != nil {
-		// Replies are claimed for the sender where they are stored and
-		// handed to it; those left queued behind earlier ones, it claims.
-		proc.OutboxLease, proc.ReplyRoom, proc.Sending = sender.Lease, sender.HasRoom, sender.Sending
-		proc.Replies = func(claimed, queued []sigap.OutboundMessage) {
-			if len(claimed) > 0 {
-				sender.Offer(claimed)
-			}
-			if len(queued) > 0 {
-				sender.Queued(queued)
-			}
-		}
 		wg.Go(func() { sender.Run(workCtx) })
 	}
 	if a.env.DebugAddr != "" {

@@ -4,6 +4,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,45 +30,66 @@ type Store interface {
 	sigap.Conversations
 }
 
-// Processor works through the inbox.
-type Processor struct {
+// Outbox is the sender the processor hands the replies it stores to
+// (outbox.Sender): replies claimed for it in the step that stored them, and
+// news of replies stored unclaimed. None of its methods may block.
+type Outbox interface {
+	// Offer takes replies claimed for the sender when they were stored.
+	Offer(claimed []sigap.OutboundMessage)
+	// Queued says that replies were stored unclaimed, for the sender to
+	// claim when it can.
+	Queued(queued []sigap.OutboundMessage)
+	// HasRoom reports whether replies claimed now would be started at
+	// once; if not, they are left in the outbox for the sender to claim.
+	HasRoom() bool
+	// Sending reports whether the recipient's earlier replies are being
+	// sent, for a reply answered on arrival to be claimed behind them
+	// (sigap.Answer.Behind).
+	Sending(office, to string) bool
+}
+
+// Options are what a Processor is made of; NewProcessor fills in the
+// zero ones with the usual settings. Everything is given here, before Run
+// starts any goroutine, and nothing changes after.
+type Options struct {
 	Store   Store
 	Bot     Bot
 	Offices func(code string) (sigap.Office, bool)
-	// Split cuts a reply that is too long for the channel into several.
+	Log     *slog.Logger
+	Now     func() time.Time // default time.Now
+
+	// Outbox, when set, is handed the replies each step stores: claimed
+	// for it for OutboxLease in the step's own transaction (if OutboxLease
+	// is set and it has room), queued for it to claim otherwise. Without
+	// it, replies wait in the outbox for a sender to claim them.
+	Outbox      Outbox
+	OutboxLease time.Duration
+
+	// Split cuts a reply that is too long for the channel into several;
+	// default: replies are stored as they are.
 	Split func(sigap.Reply) []sigap.Reply
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Received, when set, is called before a message is answered (to mark
+	// it read and show the typing indicator); it must not block.
+	Received func(office sigap.Office, m sigap.InboundMessage)
 
 	// Lease is how long a claimed message is reserved for this processor; a
-	// message whose processor died is taken up again after it.
+	// message whose processor died is taken up again after it (default a
+	// minute).
 	Lease time.Duration
 	// MaxAttempts bounds how often a message is tried before the applicant
-	// gets an apology instead of an answer.
+	// gets an apology instead of an answer (default 3).
 	MaxAttempts int
-	// Poll is how often the inbox is looked at when nobody called Wake.
+	// Poll is how often the inbox is looked at when nobody called Wake
+	// (default a second).
 	Poll time.Duration
-	// Workers is how many senders' messages are answered at once.
+	// Workers is how many senders' messages are answered at once (default
+	// 16).
 	Workers int
-	// OutboxLease, when set, has the replies of a step claimed for the
-	// sender in the step's own transaction and handed to Replies, instead
-	// of left for the sender to claim.
-	OutboxLease time.Duration
-	// Replies, if set, is called after a step stored replies: those it
-	// claimed for sending (see OutboxLease), and those it left queued for
-	// the sender to claim. It must not block.
-	Replies func(claimed, queued []sigap.OutboundMessage)
-	// ReplyRoom, if set, says whether the sender can take replies claimed
-	// for it now; if not, they are left in the outbox for it to claim.
-	ReplyRoom func() bool
-	// Sending, if set, is asked before the replies of a message answered
-	// on arrival are stored (see outbox.Sender.Sending) whether the
-	// recipient's earlier replies are being sent, for these to be claimed
-	// behind them (Answer.Behind); it must not block.
-	Sending func(office, to string) bool
-	// Received, if set, is called before a message is answered (to mark it
-	// read and show the typing indicator); it must not block.
-	Received func(office sigap.Office, m sigap.InboundMessage)
+}
+
+// Processor works through the inbox.
+type Processor struct {
+	o Options
 
 	wake    chan struct{} // messages may wait unclaimed in the store
 	offers  chan struct{} // messages were handed over
@@ -82,19 +104,27 @@ type offer struct {
 	until time.Time // its claim ends
 }
 
-// NewProcessor returns a processor with the usual settings.
-func NewProcessor(store Store, bot Bot, offices func(string) (sigap.Office, bool), log *slog.Logger) *Processor {
-	return &Processor{
-		Store: store, Bot: bot, Offices: offices, Log: log, Now: time.Now,
-		Split:       func(r sigap.Reply) []sigap.Reply { return []sigap.Reply{r} },
-		Lease:       time.Minute,
-		MaxAttempts: 3,
-		Poll:        time.Second,
-		Workers:     16,
-		wake:        make(chan struct{}, 1),
-		offers:      make(chan struct{}, 1),
+// NewProcessor returns a processor made of o, with the usual settings where
+// o leaves them zero.
+func NewProcessor(o Options) *Processor {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
+	if o.Split == nil {
+		o.Split = func(r sigap.Reply) []sigap.Reply { return []sigap.Reply{r} }
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	o.Lease = cmp.Or(o.Lease, time.Minute)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, 3)
+	o.Poll = cmp.Or(o.Poll, time.Second)
+	o.Workers = cmp.Or(o.Workers, 16)
+	return &Processor{o: o, wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
 }
+
+// Options returns the settings the processor runs with.
+func (p *Processor) Options() Options { return p.o }
 
 // Wake tells the processor that new messages are waiting.
 func (p *Processor) Wake() { worker.Wake(p.wake) }
@@ -111,14 +141,14 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 	answers, release := p.answerAhead(ctx, d.Messages)
 	defer release()
 	claim := p.claim()
-	saved, err := p.Store.SaveDeliveryClaiming(ctx, d, answers, claim)
+	saved, err := p.o.Store.SaveDeliveryClaiming(ctx, d, answers, claim)
 	if err != nil {
 		return 0, err
 	}
-	if p.Received != nil {
+	if p.o.Received != nil {
 		for _, m := range saved.Answered {
-			if office, ok := p.Offices(m.Office); ok {
-				p.Received(office, m)
+			if office, ok := p.o.Offices(m.Office); ok {
+				p.o.Received(office, m)
 			}
 		}
 	}
@@ -126,7 +156,7 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 	if len(saved.Claimed) > 0 {
 		p.mu.Lock()
 		for _, m := range saved.Claimed {
-			p.offered = append(p.offered, offer{m: m, until: claim.Now.Add(p.Lease)})
+			p.offered = append(p.offered, offer{m: m, until: claim.Now.Add(p.o.Lease)})
 		}
 		p.mu.Unlock()
 		worker.Wake(p.offers)
@@ -135,7 +165,7 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 		p.Wake()
 	}
 	for _, m := range saved.Answered {
-		p.Log.Debug("message answered on arrival", "office", m.Office, "wamid", m.ID, "kind", m.Kind)
+		p.o.Log.Debug("message answered on arrival", "office", m.Office, "wamid", m.ID, "kind", m.Kind)
 	}
 	return saved.Added, nil
 }
@@ -150,7 +180,7 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		mine    []senderKey
 	)
 	for i, m := range msgs {
-		office, ok := p.Offices(m.Office)
+		office, ok := p.o.Offices(m.Office)
 		if !ok {
 			continue
 		}
@@ -172,22 +202,22 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		// is answered in order by the workers. A turn worked out now
 		// would start from the state before that message, and what it
 		// files (a ticket) would stay though its answer is thrown away.
-		conv, idle, err := p.Store.ConversationIfIdle(ctx, m.Office, m.From)
+		conv, idle, err := p.o.Store.ConversationIfIdle(ctx, m.Office, m.From)
 		if err != nil || !idle {
 			continue
 		}
 		m.Attempts = 1
 		replies, conv, err := p.turn(ctx, office, conv, m)
 		if err != nil {
-			p.Log.Warn("cannot answer message on arrival; it waits for a worker", "office", m.Office, "wamid", m.ID, "err", err)
+			p.o.Log.Warn("cannot answer message on arrival; it waits for a worker", "office", m.Office, "wamid", m.ID, "err", err)
 			continue
 		}
 		if answers == nil {
 			answers = make([]*sigap.Answer, len(msgs))
 		}
 		a := &sigap.Answer{Conv: conv, Replies: p.outbound(m, replies)}
-		if len(a.Replies) > 0 && p.Sending != nil {
-			a.Behind = p.Sending(m.Office, m.From)
+		if len(a.Replies) > 0 && p.o.Outbox != nil {
+			a.Behind = p.o.Outbox.Sending(m.Office, m.From)
 		}
 		answers[i] = a
 	}
@@ -209,9 +239,9 @@ type senderKey struct{ office, sender string }
 // next message for Lease, and its replies for OutboxLease if the sender
 // can take them now.
 func (p *Processor) claim() sigap.Claim {
-	c := sigap.Claim{Now: p.Now(), InboxLease: p.Lease}
-	if p.Replies != nil && (p.ReplyRoom == nil || p.ReplyRoom()) {
-		c.OutboxLease = p.OutboxLease
+	c := sigap.Claim{Now: p.o.Now(), InboxLease: p.o.Lease}
+	if p.o.Outbox != nil && p.o.OutboxLease > 0 && p.o.Outbox.HasRoom() {
+		c.OutboxLease = p.o.OutboxLease
 	}
 	return c
 }
@@ -219,8 +249,14 @@ func (p *Processor) claim() sigap.Claim {
 // handOver gives the replies a step stored to the sender: those claimed
 // for it, and those left queued for it to claim.
 func (p *Processor) handOver(claimed, queued []sigap.OutboundMessage) {
-	if p.Replies != nil && (len(claimed) > 0 || len(queued) > 0) {
-		p.Replies(claimed, queued)
+	if p.o.Outbox == nil {
+		return
+	}
+	if len(claimed) > 0 {
+		p.o.Outbox.Offer(claimed)
+	}
+	if len(queued) > 0 {
+		p.o.Outbox.Queued(queued)
 	}
 }
 
@@ -229,7 +265,7 @@ func (p *Processor) handOver(claimed, queued []sigap.OutboundMessage) {
 func (p *Processor) outbound(m sigap.InboundMessage, replies []sigap.Reply) []sigap.OutboundMessage {
 	var out []sigap.OutboundMessage
 	for _, r := range replies {
-		for _, part := range p.Split(r) {
+		for _, part := range p.o.Split(r) {
 			out = append(out, sigap.OutboundMessage{Office: m.Office, To: m.From, InReplyTo: m.ID, Reply: part,
 				WindowEndsAt: m.At.Add(sigap.CustomerServiceWindow)})
 		}
@@ -243,7 +279,7 @@ func (p *Processor) outbound(m sigap.InboundMessage, replies []sigap.Reply) []si
 func (p *Processor) takeOffered() (sigap.InboundMessage, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	now := p.Now()
+	now := p.o.Now()
 	for len(p.offered) > 0 {
 		o := p.offered[0]
 		p.offered[0] = offer{}
@@ -265,7 +301,12 @@ func (p *Processor) takeOffered() (sigap.InboundMessage, bool) {
 // sender's messages are answered one at a time, in order, and one slow
 // answer holds up nobody else's.
 func (p *Processor) Run(ctx context.Context) {
-	workers := max(p.Workers, 1)
+	// Read here, at once, so that under -race a part wired in after Run
+	// started is caught whenever it happens, not only when a message
+	// finds it.
+	p.o.Log.Debug("processor started", "workers", p.o.Workers, "lease", p.o.Lease,
+		"hand_over", p.o.Outbox != nil, "mark_read", p.o.Received != nil)
+	workers := max(p.o.Workers, 1)
 	var (
 		pool = worker.NewPool(workers)
 		idle = make(chan struct{}, workers) // one token per free worker
@@ -286,7 +327,7 @@ func (p *Processor) Run(ctx context.Context) {
 			p.answerAll(work, m)
 		})
 	}
-	tick := time.NewTicker(p.Poll)
+	tick := time.NewTicker(p.o.Poll)
 	defer tick.Stop()
 	claim := true    // the inbox may hold unclaimed messages
 	overdue := false // they have waited a whole poll for a free worker
@@ -317,9 +358,9 @@ func (p *Processor) Run(ctx context.Context) {
 				break // a finishing worker says so on done
 			}
 			overdue = false
-			msgs, err := p.Store.ClaimInbound(work, p.Now(), p.Lease, free)
+			msgs, err := p.o.Store.ClaimInbound(work, p.o.Now(), p.o.Lease, free)
 			if err != nil {
-				p.Log.Error("inbox", "err", err)
+				p.o.Log.Error("inbox", "err", err)
 				break
 			}
 			for _, m := range msgs {
@@ -337,14 +378,14 @@ func (p *Processor) Run(ctx context.Context) {
 // after each the sender's next one that completing it claimed; it reports
 // how many it claimed.
 func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
-	msgs, err := p.Store.ClaimInbound(ctx, p.Now(), p.Lease, limit)
+	msgs, err := p.o.Store.ClaimInbound(ctx, p.o.Now(), p.o.Lease, limit)
 	if err != nil {
 		return 0, err
 	}
 	// A claim holds at most one message per sender, so they can be
 	// answered side by side without reordering anyone's conversation.
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(p.Workers, 1))
+	sem := make(chan struct{}, max(p.o.Workers, 1))
 	for _, m := range msgs {
 		sem <- struct{}{}
 		wg.Go(func() {
@@ -370,45 +411,45 @@ func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) *sigap.I
 	next, err := p.process(ctx, m)
 	switch {
 	case errors.Is(err, sigap.ErrNotPending):
-		p.Log.Warn("message answered by another worker after its claim ran out", "office", m.Office, "wamid", m.ID)
+		p.o.Log.Warn("message answered by another worker after its claim ran out", "office", m.Office, "wamid", m.ID)
 	case err != nil:
 		// Tried again after a short wait rather than the whole lease: the
 		// sender's later messages wait behind it. If even that cannot be
 		// recorded (the database is away), the lease still runs out.
-		retry := p.Now().Add(min(time.Second<<min(max(m.Attempts-1, 0), 6), p.Lease))
-		if rerr := p.Store.RetryInbound(ctx, m.ID, retry); rerr != nil {
-			retry = p.Now().Add(p.Lease)
+		retry := p.o.Now().Add(min(time.Second<<min(max(m.Attempts-1, 0), 6), p.o.Lease))
+		if rerr := p.o.Store.RetryInbound(ctx, m.ID, retry); rerr != nil {
+			retry = p.o.Now().Add(p.o.Lease)
 		}
-		p.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts,
+		p.o.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts,
 			"retry_at", retry, "err", err)
 	}
 	return next
 }
 
 func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap.InboundMessage, error) {
-	office, ok := p.Offices(m.Office)
+	office, ok := p.o.Offices(m.Office)
 	if !ok {
 		// The office left the offices file after the message was stored.
-		p.Log.Warn("message for an unknown office dropped", "office", m.Office, "wamid", m.ID)
-		return nil, p.Store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: m.Office, User: m.From}, nil)
+		p.o.Log.Warn("message for an unknown office dropped", "office", m.Office, "wamid", m.ID)
+		return nil, p.o.Store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: m.Office, User: m.From}, nil)
 	}
-	if p.Received != nil && m.Attempts == 1 {
-		p.Received(office, m)
+	if p.o.Received != nil && m.Attempts == 1 {
+		p.o.Received(office, m)
 	}
 	replies, conv, err := p.Turn(ctx, office, m)
 	if err != nil {
-		if m.Attempts < p.MaxAttempts {
+		if m.Attempts < p.o.MaxAttempts {
 			return nil, err
 		}
-		p.Log.Error("giving up on message; apologising", "office", m.Office, "wamid", m.ID, "err", err)
-		conv, cerr := p.Store.Conversation(ctx, m.Office, m.From)
+		p.o.Log.Error("giving up on message; apologising", "office", m.Office, "wamid", m.ID, "err", err)
+		conv, cerr := p.o.Store.Conversation(ctx, m.Office, m.From)
 		if cerr != nil {
 			conv = sigap.Conversation{Office: m.Office, User: m.From}
 		}
-		replies = []sigap.Reply{p.Bot.Apology(conv.Lang)}
+		replies = []sigap.Reply{p.o.Bot.Apology(conv.Lang)}
 	}
 	out := p.outbound(m, replies)
-	done, err := p.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
+	done, err := p.o.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
 	if err != nil {
 		return nil, err
 	}
@@ -417,14 +458,14 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		queued = out
 	}
 	p.handOver(done.Replies, queued)
-	p.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
+	p.o.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
 	return done.Next, nil
 }
 
 // Turn runs the bot on one message with the sender's stored conversation
 // and returns the replies and the conversation to store. It stores nothing.
 func (p *Processor) Turn(ctx context.Context, office sigap.Office, m sigap.InboundMessage) (replies []sigap.Reply, conv sigap.Conversation, err error) {
-	conv, err = p.Store.Conversation(ctx, office.Code, m.From)
+	conv, err = p.o.Store.Conversation(ctx, office.Code, m.From)
 	if err != nil {
 		return nil, conv, err
 	}
@@ -437,11 +478,11 @@ func (p *Processor) turn(ctx context.Context, office sigap.Office, conv sigap.Co
 		// A bug in the bot must not take the gateway down, nor answer the
 		// applicant with a stack trace.
 		if r := recover(); r != nil {
-			p.Log.Error("bot panicked", "office", office.Code, "wamid", m.ID, "panic", r, "stack", string(debug.Stack()))
+			p.o.Log.Error("bot panicked", "office", office.Code, "wamid", m.ID, "panic", r, "stack", string(debug.Stack()))
 			replies, next, err = nil, conv, fmt.Errorf("bot panicked: %v", r)
 		}
 	}()
-	replies, next, err = p.Bot.Handle(ctx, office, conv, m)
+	replies, next, err = p.o.Bot.Handle(ctx, office, conv, m)
 	if err != nil {
 		return nil, conv, fmt.Errorf("bot: %w", err)
 	}
@@ -454,10 +495,10 @@ func (p *Processor) turn(ctx context.Context, office sigap.Office, conv sigap.Co
 func (p *Processor) Chat(ctx context.Context, office sigap.Office, m sigap.InboundMessage) ([]sigap.Reply, error) {
 	replies, conv, err := p.Turn(ctx, office, m)
 	if err != nil {
-		p.Log.Error("chat turn failed", "office", office.Code, "err", err)
-		return []sigap.Reply{p.Bot.Apology(conv.Lang)}, nil
+		p.o.Log.Error("chat turn failed", "office", office.Code, "err", err)
+		return []sigap.Reply{p.o.Bot.Apology(conv.Lang)}, nil
 	}
-	if err := p.Store.SaveConversation(ctx, conv); err != nil {
+	if err := p.o.Store.SaveConversation(ctx, conv); err != nil {
 		return nil, err
 	}
 	return replies, nil

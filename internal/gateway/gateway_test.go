@@ -40,9 +40,9 @@ func setup(t *testing.T, bot gateway.Bot) (*sqlstore.Store, *gateway.Processor, 
 	}
 	t.Cleanup(func() { s.Close() })
 	offices := func(code string) (sigap.Office, bool) { return sigap.Office{Code: code}, code == "jakpus" }
-	p := gateway.NewProcessor(s, bot, offices, slog.New(slog.DiscardHandler))
 	now := time.Now()
-	p.Now = func() time.Time { return now }
+	p := gateway.NewProcessor(gateway.Options{Store: s, Bot: bot, Offices: offices, Log: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return now }})
 	return s, p, &now
 }
 
@@ -100,11 +100,11 @@ func TestFailingMessageIsRetriedThenApologisedFor(t *testing.T) {
 		s, p, now := setup(t, bot)
 		receive(t, s, "jakpus", "rusak", "halo")
 		ctx := context.Background()
-		for attempt := 1; attempt <= p.MaxAttempts; attempt++ {
+		for attempt := 1; attempt <= p.Options().MaxAttempts; attempt++ {
 			if _, err := p.ProcessBatch(ctx, 10); err != nil {
 				t.Fatal(err)
 			}
-			*now = now.Add(p.Lease + time.Second) // the lease runs out; the message is offered again
+			*now = now.Add(p.Options().Lease + time.Second) // the lease runs out; the message is offered again
 		}
 		// The sender's next message waits its turn, then is answered.
 		if _, err := p.ProcessBatch(ctx, 10); err != nil {
@@ -112,7 +112,7 @@ func TestFailingMessageIsRetriedThenApologisedFor(t *testing.T) {
 		}
 		got := replies(t, s)
 		if len(got) != 2 || got[0] != "maaf" || got[1] != "ok: halo" {
-			t.Errorf("replies %q, want an apology after %d attempts, then the next message answered", got, p.MaxAttempts)
+			t.Errorf("replies %q, want an apology after %d attempts, then the next message answered", got, p.Options().MaxAttempts)
 		}
 		if n, _ := p.ProcessBatch(ctx, 10); n != 0 {
 			t.Errorf("the apologised-for message was offered again")
@@ -152,7 +152,7 @@ func TestAFailedStepIsRetriedSoonNotAfterTheLease(t *testing.T) {
 	bot.fail = nil
 	*now = now.Add(2 * time.Second)
 	if n, _ := p.ProcessBatch(ctx, 10); n != 1 {
-		t.Fatalf("two seconds later: claimed %d, want 1 (the lease is %v)", n, p.Lease)
+		t.Fatalf("two seconds later: claimed %d, want 1 (the lease is %v)", n, p.Options().Lease)
 	}
 	if got := replies(t, s); len(got) != 1 || got[0] != "ok: rusak" {
 		t.Errorf("replies %q, want the message answered on its second try", got)

@@ -98,7 +98,7 @@ func (c *hoClock) advance(d time.Duration) {
 
 // hoSetup opens a real SQLite store and a processor on it, on the real clock
 // (the store stamps rows with it) that the test may move on.
-func hoSetup(t *testing.T, bot gateway.Bot) (*hoStore, *gateway.Processor, *hoClock) {
+func hoSetup(t *testing.T, bot gateway.Bot, opts ...func(*gateway.Options)) (*hoStore, *gateway.Processor, *hoClock) {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -107,13 +107,41 @@ func hoSetup(t *testing.T, bot gateway.Bot) (*hoStore, *gateway.Processor, *hoCl
 	t.Cleanup(func() { s.Close() })
 	store := &hoStore{Store: s}
 	offices := func(code string) (sigap.Office, bool) { return sigap.Office{Code: code}, code == "jakpus" }
-	p := gateway.NewProcessor(store, bot, offices, slog.New(slog.DiscardHandler))
 	clock := &hoClock{}
-	p.Now = clock.Now
-	// Only Wake, a hand-over or a finished worker can get anything done
-	// within the test's wait.
-	p.Poll = time.Minute
-	return store, p, clock
+	o := gateway.Options{Store: store, Bot: bot, Offices: offices, Log: slog.New(slog.DiscardHandler), Now: clock.Now,
+		// Only Wake, a hand-over or a finished worker can get anything
+		// done within the test's wait.
+		Poll: time.Minute}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return store, gateway.NewProcessor(o), clock
+}
+
+// fakeOutbox is the sender's side of the hand-over, as the test wants it;
+// a nil function takes nothing, has room, sends to nobody.
+type fakeOutbox struct {
+	offer, queued func([]sigap.OutboundMessage)
+	room          func() bool
+	sending       func(office, to string) bool
+}
+
+func (f *fakeOutbox) Offer(m []sigap.OutboundMessage) {
+	if f.offer != nil {
+		f.offer(m)
+	}
+}
+
+func (f *fakeOutbox) Queued(m []sigap.OutboundMessage) {
+	if f.queued != nil {
+		f.queued(m)
+	}
+}
+
+func (f *fakeOutbox) HasRoom() bool { return f.room == nil || f.room() }
+
+func (f *fakeOutbox) Sending(office, to string) bool {
+	return f.sending != nil && f.sending(office, to)
 }
 
 // hoRun runs p until the returned stop is called (or the test ends); stop
@@ -191,8 +219,7 @@ func TestSaveDeliveryHandsClaimedMessagesToRun(t *testing.T) {
 	for _, workers := range []int{1, 2, 16} {
 		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
 			bot := &hoBot{}
-			s, p, _ := hoSetup(t, bot)
-			p.Workers = workers
+			s, p, _ := hoSetup(t, bot, func(o *gateway.Options) { o.Workers = workers })
 			stop := hoRun(t, p)
 
 			d := sigap.Delivery{Messages: []sigap.InboundMessage{
@@ -246,8 +273,8 @@ func TestSaveDeliveryRedeliveredAddsNothing(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			bot := &hoBot{}
-			s, p, _ := hoSetup(t, bot)
-			p.Workers = 1 // one queue, worked through in order
+			// One queue, worked through in order.
+			s, p, _ := hoSetup(t, bot, func(o *gateway.Options) { o.Workers = 1 })
 			ctx := context.Background()
 			d := sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "halo")}}
 
@@ -307,7 +334,7 @@ func TestSaveDeliveryDropsHandedOverMessagesWhoseClaimRanOut(t *testing.T) {
 	}
 	// No worker took them before their claim ran out: Run must leave them
 	// to the next claim, not answer them under a claim that is over.
-	clock.advance(p.Lease + time.Second)
+	clock.advance(p.Options().Lease + time.Second)
 	stop := hoRun(t, p)
 	p.Wake() // as after a poll
 	hoWaitFor(t, "4 replies and an empty inbox", func() bool { return len(hoOutbox(t, s)) >= 4 && hoPending(t, s) == 0 })
@@ -340,7 +367,6 @@ func TestRepliesHandOff(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			bot := &hoBot{replies: 2}
-			s, p, _ := hoSetup(t, bot)
 			ctx := context.Background()
 			type handed struct {
 				claimed []sigap.OutboundMessage
@@ -349,22 +375,29 @@ func TestRepliesHandOff(t *testing.T) {
 			var (
 				mu   sync.Mutex
 				got  []handed
-				room int // calls of ReplyRoom
+				room int // calls of HasRoom
 			)
-			p.OutboxLease = tt.outboxLease
-			p.Replies = func(claimed, queued []sigap.OutboundMessage) {
-				mu.Lock()
-				got = append(got, handed{claimed, len(queued) > 0})
-				mu.Unlock()
+			ob := &fakeOutbox{
+				offer: func(claimed []sigap.OutboundMessage) {
+					mu.Lock()
+					got = append(got, handed{claimed: claimed})
+					mu.Unlock()
+				},
+				queued: func([]sigap.OutboundMessage) {
+					mu.Lock()
+					got = append(got, handed{queued: true})
+					mu.Unlock()
+				},
 			}
 			if tt.room != nil {
-				p.ReplyRoom = func() bool {
+				ob.room = func() bool {
 					mu.Lock()
 					room++
 					mu.Unlock()
 					return tt.room()
 				}
 			}
+			s, p, _ := hoSetup(t, bot, func(o *gateway.Options) { o.Outbox, o.OutboxLease = ob, tt.outboxLease })
 			var earlier []int64
 			if tt.earlier {
 				// An earlier reply to the same recipient, left for the
@@ -383,7 +416,7 @@ func TestRepliesHandOff(t *testing.T) {
 			if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "halo")}}); err != nil {
 				t.Fatal(err)
 			}
-			before := p.Now()
+			before := p.Options().Now()
 			if n, err := p.ProcessBatch(ctx, 10); err != nil || n != 1 {
 				t.Fatalf("ProcessBatch = %d, %v; want 1", n, err)
 			}
@@ -432,7 +465,7 @@ func TestRepliesHandOff(t *testing.T) {
 					}
 					// The claim runs OutboxLease from the step's clock
 					// (the store keeps milliseconds).
-					if end := m.LeaseEnds; end.Before(before.Add(tt.outboxLease).Add(-time.Millisecond)) || end.After(p.Now().Add(tt.outboxLease)) {
+					if end := m.LeaseEnds; end.Before(before.Add(tt.outboxLease).Add(-time.Millisecond)) || end.After(p.Options().Now().Add(tt.outboxLease)) {
 						t.Errorf("claimed reply %d: LeaseEnds %v, want OutboxLease after the step (%v)", i, end, before.Add(tt.outboxLease))
 					}
 				}
@@ -465,21 +498,24 @@ func TestRepliesHandOff(t *testing.T) {
 // over or left unclaimed, never both nor neither.
 func TestRunHandsRepliesOver(t *testing.T) {
 	bot := &hoBot{}
-	s, p, _ := hoSetup(t, bot)
 	var (
 		mu      sync.Mutex
 		claimed []sigap.OutboundMessage
 		queued  int
 	)
-	p.OutboxLease = time.Minute
-	p.Replies = func(c, q []sigap.OutboundMessage) {
-		mu.Lock()
-		claimed = append(claimed, c...)
-		if len(q) > 0 {
+	ob := &fakeOutbox{
+		offer: func(c []sigap.OutboundMessage) {
+			mu.Lock()
+			claimed = append(claimed, c...)
+			mu.Unlock()
+		},
+		queued: func([]sigap.OutboundMessage) {
+			mu.Lock()
 			queued++
-		}
-		mu.Unlock()
+			mu.Unlock()
+		},
 	}
+	s, p, _ := hoSetup(t, bot, func(o *gateway.Options) { o.Outbox, o.OutboxLease = ob, time.Minute })
 	stop := hoRun(t, p)
 	d := sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "a1"), hoMsg("628111", "a2"), hoMsg("628111", "a3"), hoMsg("628222", "b1")}}
 	if added, err := p.SaveDelivery(context.Background(), d); err != nil || added != 4 {
@@ -564,32 +600,39 @@ func hoAnsweredOnce(t *testing.T, handled []sigap.InboundMessage, d sigap.Delive
 // waits behind it.
 func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 	bot := &failOnceBot{fail: "wamid.gagal"}
-	s, p, _ := hoSetup(t, bot)
 	var (
 		mu                        sync.Mutex
 		claimed                   []sigap.OutboundMessage
 		expected, received, queue []string
 	)
-	p.OutboxLease = time.Minute
-	p.Replies = func(c, q []sigap.OutboundMessage) {
-		mu.Lock()
-		defer mu.Unlock()
-		claimed = append(claimed, c...)
-		for _, m := range q {
-			queue = append(queue, m.Reply.Text)
+	ob := &fakeOutbox{
+		offer: func(c []sigap.OutboundMessage) {
+			mu.Lock()
+			defer mu.Unlock()
+			claimed = append(claimed, c...)
+		},
+		queued: func(q []sigap.OutboundMessage) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, m := range q {
+				queue = append(queue, m.Reply.Text)
+			}
+		},
+		sending: func(office, to string) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			expected = append(expected, office+"/"+to)
+			return false
+		},
+	}
+	s, p, _ := hoSetup(t, bot, func(o *gateway.Options) {
+		o.Outbox, o.OutboxLease = ob, time.Minute
+		o.Received = func(_ sigap.Office, m sigap.InboundMessage) {
+			mu.Lock()
+			defer mu.Unlock()
+			received = append(received, m.ID)
 		}
-	}
-	p.Sending = func(office, to string) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		expected = append(expected, office+"/"+to)
-		return false
-	}
-	p.Received = func(_ sigap.Office, m sigap.InboundMessage) {
-		mu.Lock()
-		defer mu.Unlock()
-		received = append(received, m.ID)
-	}
+	})
 	ctx := context.Background()
 	if added, err := p.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628111", "halo")}}); err != nil || added != 1 {
 		t.Fatalf("SaveDelivery = %d, %v; want 1 added", added, err)

@@ -98,7 +98,7 @@ func (l *hoLimiter) state() (deadlines []time.Time, waiting, returned int) {
 // the real clock (the store claims by it), polling the outbox only once a
 // minute: within the test's wait only an offer or a chain gets anything
 // sent.
-func hoSetup(t *testing.T) (*hoOutbox, *graphtest.Server, *outbox.Sender) {
+func hoSetup(t *testing.T, opts ...func(*outbox.Options)) (*hoOutbox, *graphtest.Server, *outbox.Sender) {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -114,10 +114,11 @@ func hoSetup(t *testing.T) (*hoOutbox, *graphtest.Server, *outbox.Sender) {
 	log := slog.New(slog.DiscardHandler)
 	ch := &whatsapp.Channel{Client: whatsapp.NewClient(graph.URL, "v23.0"), Token: "token", Log: log}
 	offices := func(code string) (sigap.Office, bool) { return hoOffice, code == hoOffice.Code }
-	snd := outbox.NewSender(ob, ch, offices, log)
-	snd.Now = time.Now
-	snd.Poll = time.Minute
-	return ob, graph, snd
+	o := outbox.Options{Outbox: ob, Channel: ch, Offices: offices, Log: log, Now: time.Now, Poll: time.Minute}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return ob, graph, outbox.NewSender(o)
 }
 
 // hoRun runs the sender until the returned stop is called (or the test
@@ -246,9 +247,7 @@ func TestOfferedRepliesAreSentInOrderOnce(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ob, graph, snd := hoSetup(t)
-			snd.Lease = lease
-			snd.Workers = 4
+			ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease, o.Workers = lease, 4 })
 			stop := hoRun(t, ob, snd)
 
 			var offer []sigap.OutboundMessage
@@ -331,8 +330,7 @@ func TestOfferedReplyPastHalfItsLeaseIsGivenBack(t *testing.T) {
 		{"just under half left", lease/2 - time.Second},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ob, graph, snd := hoSetup(t)
-			snd.Lease = lease
+			ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease = lease })
 			stop := hoRun(t, ob, snd)
 			claimAt := time.Now().Add(tt.left - lease)
 			offered := hoReplies(t, ob, "628111", "wamid.halo", claimAt, lease, "halo")
@@ -364,10 +362,8 @@ func TestOfferedReplyPastHalfItsLeaseIsGivenBack(t *testing.T) {
 
 func TestOfferedReplyWaitingForTheBudgetIsGivenBackBeforeItsClaimRunsOut(t *testing.T) {
 	const lease = 2 * time.Second
-	ob, graph, snd := hoSetup(t)
-	snd.Lease = lease
 	lim := newHoLimiter() // never lets go: the send budget is spent
-	snd.Limiter = lim
+	ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease, o.Limiter = lease, lim })
 	stop := hoRun(t, ob, snd)
 
 	offered := hoReplies(t, ob, "628111", "wamid.halo", time.Now(), lease, "halo")
@@ -410,11 +406,8 @@ func TestHasRoomWhileWorkersWaitForTheBudget(t *testing.T) {
 		{"one recipient", []string{"628111", "628111"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			ob, graph, snd := hoSetup(t)
-			snd.Lease = lease
-			snd.Workers = 2
 			lim := newHoLimiter()
-			snd.Limiter = lim
+			ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease, o.Workers, o.Limiter = lease, 2, lim })
 			if !snd.HasRoom() {
 				t.Error("HasRoom false before Run")
 			}
@@ -489,11 +482,11 @@ func TestReplyClaimedBehindOneBeingSent(t *testing.T) {
 	const lease = 30 * time.Second
 	for _, retry := range []bool{false, true} {
 		t.Run(fmt.Sprintf("retry=%v", retry), func(t *testing.T) {
-			ob, graph, snd := hoSetup(t)
-			snd.Lease = lease
-			snd.Backoff = func(int) time.Duration { return time.Hour }
 			lim := newHoLimiter()
-			snd.Limiter = lim
+			ob, graph, snd := hoSetup(t, func(o *outbox.Options) {
+				o.Lease, o.Limiter = lease, lim
+				o.Backoff = func(int) time.Duration { return time.Hour }
+			})
 			stop := hoRun(t, ob, snd)
 
 			if snd.Sending(hoOffice.Code, "628111") {

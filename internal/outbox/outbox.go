@@ -9,7 +9,6 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 
@@ -39,57 +38,73 @@ type (
 	errorCode interface{ ErrorCode() int } // for metrics
 )
 
-// Sender works through the outbox.
-type Sender struct {
+// Options are what a Sender is made of; NewSender fills in the zero ones
+// with the usual settings. Everything is given here, before Run starts any
+// goroutine, and nothing changes after.
+type Options struct {
 	Outbox  sigap.Outbox
 	Channel Channel
 	Offices func(code string) (sigap.Office, bool)
+	// Limiter spends each number's send budget (default: this process's
+	// own, NewLocalLimiter).
 	Limiter Limiter
-	Metrics *metrics.Metrics
+	Metrics *metrics.Metrics // nil counts nothing
 	Log     *slog.Logger
-	Now     func() time.Time
+	Now     func() time.Time // default time.Now
 
 	// Lease must outlast the slowest send (the client's timeout), or a slow
-	// send is taken over while still in flight.
-	Lease       time.Duration
+	// send is taken over while still in flight (default 30 seconds).
+	Lease time.Duration
+	// MaxAttempts bounds the tries of a reply that fails for a reason that
+	// may pass (default 8).
 	MaxAttempts int
-	Poll        time.Duration
+	// Poll is how often the outbox is looked at when nothing else says to
+	// (default a second).
+	Poll time.Duration
 	// Workers is how many recipients are sent to at once; one recipient's
-	// replies always go one after the other, in order.
+	// replies always go one after the other, in order (default 128, below
+	// the idle connections the WhatsApp client keeps, 160: a send beyond
+	// those dials a connection of its own and closes it after).
 	Workers int
 	// Backoff is the wait before retry number attempt (1-based) when the
-	// channel gives no advice.
+	// channel gives no advice (default Backoff).
 	Backoff func(attempt int) time.Duration
-
-	wake    chan struct{} // replies may wait unclaimed in the outbox
-	offers  chan struct{} // replies were handed over
-	mu      sync.Mutex    // guards the rest, and Run's queues
-	offered []sigap.OutboundMessage
-	held    int // claimed and not yet begun: offered, or in Run's queues
-	running int // workers at work
-	// waiting holds the recipients (office/to) being sent to, each with
-	// the replies claimed to go after the one on its way.
-	waiting map[string][]sigap.OutboundMessage
-	// behind holds recipients with a reply stored, or about to be, perhaps
-	// behind one being sent: marking that one sent then claims the next.
-	// For others, marking sent is one statement.
-	behind map[string]bool
-	// ended holds, for recipients no longer being sent to, whether their
-	// last replies were all sent (or given up for good): a reply claimed
-	// behind them (Behind) may go then, and only then.
-	ended map[string]bool
 }
 
-// NewSender returns a sender with the usual settings. Its 128 workers are
-// below the idle connections the WhatsApp client keeps (160): a send
-// beyond those dials a connection of its own and closes it after.
-func NewSender(ob sigap.Outbox, ch Channel, offices func(string) (sigap.Office, bool), log *slog.Logger) *Sender {
-	return &Sender{
-		Outbox: ob, Channel: ch, Offices: offices, Limiter: NewLocalLimiter(), Log: log, Now: time.Now,
-		Lease: 30 * time.Second, MaxAttempts: 8, Poll: time.Second, Workers: 128, Backoff: Backoff,
-		wake: make(chan struct{}, 1), offers: make(chan struct{}, 1),
+// Sender works through the outbox.
+type Sender struct {
+	o Options
+
+	wake   chan struct{} // replies may wait unclaimed in the outbox
+	offers chan struct{} // replies were handed over
+	mu     sync.Mutex    // guards q
+	q      *queues
+}
+
+// NewSender returns a sender made of o, with the usual settings where o
+// leaves them zero.
+func NewSender(o Options) *Sender {
+	if o.Limiter == nil {
+		o.Limiter = NewLocalLimiter()
 	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Backoff == nil {
+		o.Backoff = Backoff
+	}
+	o.Lease = cmp.Or(o.Lease, 30*time.Second)
+	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
+	o.Poll = cmp.Or(o.Poll, time.Second)
+	o.Workers = max(cmp.Or(o.Workers, 128), 1)
+	return &Sender{o: o, q: newQueues(o.Workers), wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
 }
+
+// Options returns the settings the sender runs with.
+func (s *Sender) Options() Options { return s.o }
 
 // Backoff doubles from one second up to five minutes, with jitter so that
 // many failed sends do not return at the same instant.
@@ -103,11 +118,11 @@ func Backoff(attempt int) time.Duration {
 func (s *Sender) Wake() { worker.Wake(s.wake) }
 
 // Offer hands the sender replies that were claimed for it when they were
-// stored (see gateway.Processor.OutboxLease), to send as soon as a worker
-// is free, without claiming them again. It does not block.
+// stored (see gateway.Options.Outbox), to send as soon as a worker is free,
+// without claiming them again. It does not block.
 func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
 	s.mu.Lock()
-	s.offered = append(s.offered, msgs...)
+	s.q.add(msgs)
 	s.mu.Unlock()
 	worker.Wake(s.offers)
 }
@@ -119,10 +134,7 @@ func (s *Sender) Queued(msgs []sigap.OutboundMessage) {
 	s.mu.Lock()
 	claim := false
 	for _, m := range msgs {
-		key := m.Office + "/" + m.To
-		s.markBehind(key)
-		_, sending := s.waiting[key]
-		claim = claim || !sending
+		claim = s.q.queued(recipient(m)) || claim
 	}
 	s.mu.Unlock()
 	if claim {
@@ -137,25 +149,7 @@ func (s *Sender) Queued(msgs []sigap.OutboundMessage) {
 func (s *Sender) Sending(office, to string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, sending := s.waiting[office+"/"+to]
-	return sending
-}
-
-// setEnded records how the sends to key ended. s.mu is held.
-func (s *Sender) setEnded(key string, allSent bool) {
-	if s.ended == nil || len(s.ended) > 4096 {
-		s.ended = map[string]bool{} // forgotten: a reply behind is given back
-	}
-	s.ended[key] = allSent
-}
-
-// markBehind notes that a reply to key may wait in the outbox. s.mu is
-// held.
-func (s *Sender) markBehind(key string) {
-	if s.behind == nil || len(s.behind) > 4096 {
-		s.behind = map[string]bool{} // only a hint; the poll catches the rest
-	}
-	s.behind[key] = true
+	return s.q.sending(office + "/" + to)
 }
 
 // HasRoom reports whether replies handed over now would be started at
@@ -166,7 +160,7 @@ func (s *Sender) markBehind(key string) {
 func (s *Sender) HasRoom() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.running+s.held+len(s.offered) < max(s.Workers, 1)
+	return s.q.hasRoom()
 }
 
 // Run sends until ctx ends; a send that has begun is finished and recorded.
@@ -178,154 +172,19 @@ func (s *Sender) HasRoom() bool {
 // reply sent (when Queued said one waits behind it), and claimed from the
 // outbox as soon as a worker is free and there may be work (after Wake,
 // after the poll interval, after a claim that took all it could, after a
-// send), for the free workers only: a reply claimed ahead would wait for a
-// worker, and under a tight send budget long enough for its lease to run
-// out and another replica to send it too. One slow send holds up nobody
-// else's. A reply that stays pending (a retry) sends the recipient's later
-// replies back to the outbox, so none overtakes it.
+// send), for the free workers only (queues.want). One slow send holds up
+// nobody else's. A reply that stays pending (a retry) sends the
+// recipient's later replies back to the outbox, so none overtakes it.
+// Which reply goes when is queues' to say; Run does the I/O.
 func (s *Sender) Run(ctx context.Context) {
-	workers := max(s.Workers, 1)
-	var (
-		pool  = worker.NewPool(workers)
-		mu    = &s.mu
-		ready []sigap.OutboundMessage  // claimed, for the next free worker
-		done  = make(chan struct{}, 1) // a worker finished
-	)
+	// Read here, at once, so that under -race a part wired in after Run
+	// started is caught whenever it happens.
+	s.o.Log.Debug("sender started", "workers", s.o.Workers, "lease", s.o.Lease, "channel", s.o.Channel != nil)
+	pool := worker.NewPool(s.o.Workers)
 	defer pool.Wait()
-	mu.Lock()
-	s.waiting = map[string][]sigap.OutboundMessage{}
-	waiting := s.waiting
-	mu.Unlock()
-	// next takes the reply to send after one to key, or ends key's turn.
-	next := func(key string) (sigap.OutboundMessage, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		q := waiting[key]
-		if len(q) == 0 {
-			delete(waiting, key)
-			s.setEnded(key, true)
-			if s.behind[key] {
-				// A reply to them was stored too late for marking the
-				// last one sent to claim it: it can be claimed now.
-				delete(s.behind, key)
-				worker.Wake(s.wake)
-			}
-			return sigap.OutboundMessage{}, false
-		}
-		waiting[key] = q[1:]
-		s.held--
-		return q[0], true
-	}
-	// drop ends key's turn and returns the replies queued behind it.
-	drop := func(key string) []sigap.OutboundMessage {
-		mu.Lock()
-		defer mu.Unlock()
-		rest := waiting[key]
-		s.held -= len(rest)
-		delete(waiting, key)
-		s.setEnded(key, false)
-		return rest
-	}
+	done := make(chan struct{}, 1) // a worker finished
 	work := context.WithoutCancel(ctx)
-	start := func(m sigap.OutboundMessage, key string) {
-		s.running++
-		pool.Go(func() {
-			defer func() {
-				mu.Lock()
-				s.running--
-				mu.Unlock()
-				worker.Wake(done)
-			}()
-			for ok := true; ok; m, ok = next(key) {
-				pending := false // m stays in the outbox, to be sent later
-				var (
-					chained *sigap.OutboundMessage
-					err     error
-				)
-				if !m.LeaseEnds.IsZero() && s.Now().After(m.LeaseEnds.Add(-s.Lease/2)) {
-					// It waited here too long: another replica may take
-					// it over mid-send. Given back, unsent, unless its
-					// claim already ran out and someone took it.
-					s.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
-					pending, err = true, s.Outbox.Release(work, m)
-				} else {
-					// Asked once m is sent, so that a reply stored during
-					// the send is claimed by marking m sent.
-					chain := func() time.Duration {
-						mu.Lock()
-						defer mu.Unlock()
-						if s.behind[key] && len(waiting[key]) == 0 {
-							// The last reply this worker holds for them:
-							// the next one is in the outbox, to claim.
-							delete(s.behind, key)
-							return s.Lease
-						}
-						return 0
-					}
-					chained, pending, err = s.send(work, m, chain)
-				}
-				if err == nil && pending {
-					// The recipient's later replies must not overtake it:
-					// give them back too; they are claimed after it.
-					if err := s.releaseAll(work, drop(key)); err != nil {
-						s.Log.Error("outbox", "err", err)
-					}
-					return
-				}
-				if err != nil {
-					s.Log.Error("outbox", "err", err)
-					// The rest stay claimed, to be taken up when their
-					// lease runs out, after this one.
-					drop(key)
-					return
-				}
-				if chained != nil {
-					// Marking m sent claimed the recipient's next reply;
-					// more may wait behind it.
-					mu.Lock()
-					s.markBehind(key)
-					q := append(waiting[key], *chained)
-					slices.SortFunc(q, func(a, b sigap.OutboundMessage) int { return cmp.Compare(a.ID, b.ID) })
-					waiting[key] = q
-					s.held++
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	// dispatch hands ready replies to free workers, or queues each behind
-	// the send to its recipient that is on its way. A reply claimed behind
-	// sends that have ended is returned, to be given back, unless they all
-	// went. mu is held.
-	dispatch := func() (giveBack []sigap.OutboundMessage) {
-		for len(ready) > 0 {
-			m := ready[0]
-			key := m.Office + "/" + m.To
-			if q, sending := waiting[key]; sending {
-				waiting[key] = append(q, m)
-				ready = ready[1:]
-				continue
-			}
-			if m.Behind && !s.ended[key] {
-				// One before it may be waiting for a retry: it must
-				// not be overtaken.
-				giveBack = append(giveBack, m)
-				ready = ready[1:]
-				s.held--
-				continue
-			}
-			if s.running >= workers {
-				return giveBack
-			}
-			waiting[key] = nil
-			delete(s.ended, key)
-			ready = ready[1:]
-			s.held--
-			start(m, key)
-		}
-		return giveBack
-	}
-	tick := time.NewTicker(s.Poll)
+	tick := time.NewTicker(s.o.Poll)
 	defer tick.Stop()
 	more := true // the last claim took all it could: more may be due
 	for {
@@ -333,13 +192,12 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-ctx.Done():
 			// What waits in reserve was never sent: give it back, so the
 			// next run sends it without counting it in doubt.
-			mu.Lock()
-			left := append(ready, s.offered...)
-			ready, s.held, s.offered = nil, s.held-len(ready), nil
-			mu.Unlock()
+			s.mu.Lock()
+			left := s.q.takeReady()
+			s.mu.Unlock()
 			for _, m := range left {
-				if err := s.Outbox.MarkRetry(work, m.ID, "not sent before shutdown", s.Now()); err != nil {
-					s.Log.Error("outbox", "err", err)
+				if err := s.o.Outbox.MarkRetry(work, m.ID, "not sent before shutdown", s.o.Now()); err != nil {
+					s.o.Log.Error("outbox", "err", err)
 				}
 			}
 			return
@@ -351,35 +209,37 @@ func (s *Sender) Run(ctx context.Context) {
 			more = true
 		}
 		for ctx.Err() == nil {
-			mu.Lock()
-			ready = append(ready, s.offered...)
-			s.held += len(s.offered)
-			s.offered = s.offered[:0]
-			giveBack := dispatch()
+			s.mu.Lock()
+			start, giveBack := s.q.dispatch()
 			// Handed-over replies cannot starve those left in the outbox:
 			// they are only handed over while workers are free (HasRoom).
-			want := workers - s.running - s.held
-			mu.Unlock()
+			want := s.q.want()
+			s.mu.Unlock()
+			for _, m := range start {
+				pool.Go(func() {
+					defer worker.Wake(done)
+					s.sendAll(work, m)
+				})
+			}
 			if len(giveBack) > 0 {
 				// Claimed again, oldest first per recipient.
 				if err := s.releaseAll(work, giveBack); err != nil {
-					s.Log.Error("outbox", "err", err)
+					s.o.Log.Error("outbox", "err", err)
 				}
 				more = true
 			}
 			if !more || want <= 0 {
 				break
 			}
-			msgs, err := s.Outbox.ClaimOutbound(work, s.Now(), s.Lease, want)
+			msgs, err := s.o.Outbox.ClaimOutbound(work, s.o.Now(), s.o.Lease, want)
 			if err != nil {
-				s.Log.Error("outbox", "err", err)
+				s.o.Log.Error("outbox", "err", err)
 				break
 			}
 			more = len(msgs) == want
-			mu.Lock()
-			ready = append(ready, msgs...)
-			s.held += len(msgs)
-			mu.Unlock()
+			s.mu.Lock()
+			s.q.add(msgs)
+			s.mu.Unlock()
 			if len(msgs) == 0 {
 				break
 			}
@@ -387,10 +247,80 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
+// sendAll sends m, then each reply to its recipient that queues hands
+// after it, until the recipient's turn ends; it is one worker's turn.
+func (s *Sender) sendAll(ctx context.Context, m sigap.OutboundMessage) {
+	key := recipient(m)
+	defer func() {
+		s.mu.Lock()
+		s.q.finished()
+		s.mu.Unlock()
+	}()
+	for {
+		chained, pending, err := s.sendHeld(ctx, m, key)
+		if err == nil && pending {
+			// The recipient's later replies must not overtake it: give
+			// them back too; they are claimed after it.
+			s.mu.Lock()
+			rest := s.q.drop(key)
+			s.mu.Unlock()
+			if err := s.releaseAll(ctx, rest); err != nil {
+				s.o.Log.Error("outbox", "err", err)
+			}
+			return
+		}
+		if err != nil {
+			s.o.Log.Error("outbox", "err", err)
+			// The rest stay claimed, to be taken up when their lease
+			// runs out, after this one.
+			s.mu.Lock()
+			s.q.drop(key)
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Lock()
+		if chained != nil {
+			s.q.chained(key, *chained)
+		}
+		next, ok, wake := s.q.next(key)
+		s.mu.Unlock()
+		if wake {
+			s.Wake()
+		}
+		if !ok {
+			return
+		}
+		m = next
+	}
+}
+
+// sendHeld sends m, a reply held for the sender under its claim, unless it
+// waited too long for it: then it is given back unsent.
+func (s *Sender) sendHeld(ctx context.Context, m sigap.OutboundMessage, key string) (chained *sigap.OutboundMessage, pending bool, err error) {
+	if !m.LeaseEnds.IsZero() && s.o.Now().After(m.LeaseEnds.Add(-s.o.Lease/2)) {
+		// It waited here too long: another replica may take it over
+		// mid-send. Given back, unsent, unless its claim already ran out
+		// and someone took it.
+		s.o.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
+		return nil, true, s.o.Outbox.Release(ctx, m)
+	}
+	// Asked once m is sent, so that a reply stored during the send is
+	// claimed by marking m sent.
+	chain := func() time.Duration {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.q.chain(key) {
+			return s.o.Lease
+		}
+		return 0
+	}
+	return s.send(ctx, m, chain)
+}
+
 // SendBatch claims up to limit due messages and sends them: recipients in
 // parallel, each recipient's messages in order.
 func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
-	msgs, err := s.Outbox.ClaimOutbound(ctx, s.Now(), s.Lease, limit)
+	msgs, err := s.o.Outbox.ClaimOutbound(ctx, s.o.Now(), s.o.Lease, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -398,7 +328,7 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 		order   []string
 		byTo    = map[string][]sigap.OutboundMessage{}
 		wg      sync.WaitGroup
-		sem     = make(chan struct{}, max(s.Workers, 1))
+		sem     = make(chan struct{}, max(s.o.Workers, 1))
 		errOnce sync.Once
 		first   error
 	)
@@ -438,7 +368,7 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) error {
 	var first error
 	for _, m := range msgs {
-		if err := s.Outbox.Release(ctx, m); err != nil && first == nil {
+		if err := s.o.Outbox.Release(ctx, m); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -451,26 +381,26 @@ func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) e
 // be sent (a retry, or the send budget's wait given up).
 func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func() time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
 	// Built only when something is logged: most sends log nothing.
-	log := func() *slog.Logger { return s.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts) }
-	office, ok := s.Offices(m.Office)
+	log := func() *slog.Logger { return s.o.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts) }
+	office, ok := s.o.Offices(m.Office)
 	if !ok {
 		log().Warn("reply for an unknown office not sent")
-		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
+		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
 	}
 	if m.Doubtful > 1 {
 		// A sender died while holding it, twice: it may well have reached
 		// the applicant already, and a third try risks a second duplicate.
 		log().Warn("reply in doubt after senders died twice holding it; not sent again")
-		s.Metrics.Send(m.Office, "failed", 0, 0)
-		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
+		s.o.Metrics.Send(m.Office, "failed", 0, 0)
+		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
 	}
-	now := s.Now()
+	now := s.o.Now()
 	if !m.WindowEndsAt.IsZero() && now.After(m.WindowEndsAt) {
 		// A free-form message now would fail with 131047.
 		if office.ReplyTemplate.Name == "" {
 			log().Warn("reply outside the 24-hour window and no reply_template configured; not sent")
-			s.Metrics.Send(m.Office, "failed", 131047, 0)
-			return nil, false, s.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
+			s.o.Metrics.Send(m.Office, "failed", 131047, 0)
+			return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
 		}
 		t := office.ReplyTemplate
 		m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
@@ -481,27 +411,27 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		// budget: another replica would take it over, counting it in doubt
 		// or sending it too. Past this, it is given back, due at once.
 		var cancel context.CancelFunc
-		budgetCtx, cancel = context.WithDeadline(ctx, m.LeaseEnds.Add(-s.Lease/4))
+		budgetCtx, cancel = context.WithDeadline(ctx, m.LeaseEnds.Add(-s.o.Lease/4))
 		defer cancel()
 	}
-	if err := s.Limiter.Wait(budgetCtx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
-		return nil, true, s.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
+	if err := s.o.Limiter.Wait(budgetCtx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
+		return nil, true, s.o.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
 	}
 	start := time.Now()
-	id, err := s.Channel.Send(ctx, office, m)
+	id, err := s.o.Channel.Send(ctx, office, m)
 	took := time.Since(start)
 	if err == nil {
-		if s.Log.Enabled(ctx, slog.LevelDebug) {
+		if s.o.Log.Enabled(ctx, slog.LevelDebug) {
 			log().Debug("reply sent", "wamid", id)
 		}
-		s.Metrics.Send(m.Office, "sent", 0, took)
+		s.o.Metrics.Send(m.Office, "sent", 0, took)
 		if chain != nil {
 			if lease := chain(); lease > 0 {
-				next, err := s.Outbox.MarkSentClaimNext(ctx, m, id, s.Now(), lease)
+				next, err := s.o.Outbox.MarkSentClaimNext(ctx, m, id, s.o.Now(), lease)
 				return next, false, err
 			}
 		}
-		return nil, false, s.Outbox.MarkSent(ctx, m.ID, id, s.Now())
+		return nil, false, s.o.Outbox.MarkSent(ctx, m.ID, id, s.o.Now())
 	}
 	code := 0
 	var ec errorCode
@@ -516,13 +446,13 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		} else {
 			log().Warn("reply cannot be sent", "err", err)
 		}
-		s.Metrics.Send(m.Office, "failed", code, took)
-		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
+		s.o.Metrics.Send(m.Office, "failed", code, took)
+		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
-	if m.Attempts >= s.MaxAttempts {
+	if m.Attempts >= s.o.MaxAttempts {
 		log().Error("reply not sent after every attempt", "err", err)
-		s.Metrics.Send(m.Office, "failed", code, took)
-		return nil, false, s.Outbox.MarkFailed(ctx, m.ID, err.Error())
+		s.o.Metrics.Send(m.Office, "failed", code, took)
+		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
 	wait := time.Duration(0)
 	var advice retryAfter
@@ -530,10 +460,10 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		wait = advice.RetryAfter(m.Attempts)
 	}
 	if wait == 0 {
-		wait = s.Backoff(m.Attempts)
+		wait = s.o.Backoff(m.Attempts)
 	}
-	retry := s.Now().Add(wait)
+	retry := s.o.Now().Add(wait)
 	log().Warn("reply not sent; will retry", "err", err, "retry_at", retry)
-	s.Metrics.Send(m.Office, "retry", code, took)
-	return nil, true, s.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
+	s.o.Metrics.Send(m.Office, "retry", code, took)
+	return nil, true, s.o.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
 }

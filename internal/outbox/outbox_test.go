@@ -19,7 +19,7 @@ import (
 
 var office = sigap.Office{Code: "jakpus", Name: "Kanim Jakpus", PhoneNumberID: "100000000000001"}
 
-func setup(t *testing.T) (*sqlstore.Store, *graphtest.Server, *outbox.Sender, *strings.Builder) {
+func setup(t *testing.T, opts ...func(*outbox.Options)) (*sqlstore.Store, *graphtest.Server, *outbox.Sender, *strings.Builder) {
 	t.Helper()
 	ctx := context.Background()
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler)})
@@ -36,14 +36,16 @@ func setup(t *testing.T) (*sqlstore.Store, *graphtest.Server, *outbox.Sender, *s
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ch := &whatsapp.Channel{Client: whatsapp.NewClient(graph.URL, "v23.0"), Token: "token", Log: log}
 	offices := func(code string) (sigap.Office, bool) { return office, code == office.Code }
-	snd := outbox.NewSender(s, ch, offices, log)
 	// A clock that drain moves on, so retries come due without sleeping.
 	// It starts a minute ahead, so that what the store enqueues now is due.
 	clock := time.Now().Add(time.Minute)
-	snd.Now = func() time.Time { return clock }
-	snd.Backoff = func(int) time.Duration { return time.Second }
+	o := outbox.Options{Outbox: s, Channel: ch, Offices: offices, Log: log,
+		Now: func() time.Time { return clock }, Backoff: func(int) time.Duration { return time.Second }}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	advance = func(d time.Duration) { clock = clock.Add(d) }
-	return s, graph, snd, logs
+	return s, graph, outbox.NewSender(o), logs
 }
 
 func enqueue(t *testing.T, s *sqlstore.Store, texts ...string) {
@@ -163,8 +165,7 @@ func TestGivesUpOnWhatNeverSucceeds(t *testing.T) {
 }
 
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
-	s, graph, snd, _ := setup(t)
-	snd.MaxAttempts = 3
+	s, graph, snd, _ := setup(t, func(o *outbox.Options) { o.MaxAttempts = 3 })
 	graph.FailNext(10, graphtest.Failure{HTTPStatus: 500, Code: 131000, Message: "Something went wrong"})
 	enqueue(t, s, "halo")
 	drain(t, snd)
@@ -208,7 +209,7 @@ func TestPairLimitWaitsFourToThePowerOfAttempts(t *testing.T) {
 	s, graph, snd, _ := setup(t)
 	graph.FailNext(2, graphtest.Failure{HTTPStatus: 400, Code: 131056, Message: "(Business Account, Consumer Account) pair rate limit hit"})
 	enqueue(t, s, "halo")
-	now := snd.Now()
+	now := snd.Options().Now()
 	for _, want := range []time.Duration{4 * time.Second, 16 * time.Second} {
 		if _, err := snd.SendBatch(context.Background(), 10); err != nil {
 			t.Fatal(err)
@@ -219,7 +220,7 @@ func TestPairLimitWaitsFourToThePowerOfAttempts(t *testing.T) {
 			t.Errorf("retry after %v, want %v", got, want)
 		}
 		advance(want)
-		now = snd.Now()
+		now = snd.Options().Now()
 	}
 	drain(t, snd)
 	if m := states(t, s)["halo"]; m.State != sigap.OutboundSent {
@@ -230,8 +231,8 @@ func TestPairLimitWaitsFourToThePowerOfAttempts(t *testing.T) {
 func TestOutsideTheWindow(t *testing.T) {
 	s, graph, snd, _ := setup(t)
 	ctx := context.Background()
-	old := sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "late"}, WindowEndsAt: snd.Now().Add(-time.Minute)}
-	fresh := sigap.OutboundMessage{Office: "jakpus", To: "628222", Reply: sigap.Reply{Text: "fresh"}, WindowEndsAt: snd.Now().Add(time.Hour)}
+	old := sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "late"}, WindowEndsAt: snd.Options().Now().Add(-time.Minute)}
+	fresh := sigap.OutboundMessage{Office: "jakpus", To: "628222", Reply: sigap.Reply{Text: "fresh"}, WindowEndsAt: snd.Options().Now().Add(time.Hour)}
 	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: "w1", Office: "jakpus", From: "628111"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -254,15 +255,16 @@ func TestOutsideTheWindow(t *testing.T) {
 }
 
 func TestOutsideTheWindowWithATemplate(t *testing.T) {
-	s, graph, snd, _ := setup(t)
 	withTemplate := office
 	withTemplate.ReplyTemplate = sigap.Template{Name: "sigap_reply_waiting", Language: "id"}
-	snd.Offices = func(string) (sigap.Office, bool) { return withTemplate, true }
+	s, graph, snd, _ := setup(t, func(o *outbox.Options) {
+		o.Offices = func(string) (sigap.Office, bool) { return withTemplate, true }
+	})
 	ctx := context.Background()
 	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{{ID: "w1", Office: "jakpus", From: "628111"}}}); err != nil {
 		t.Fatal(err)
 	}
-	late := sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "late"}, WindowEndsAt: snd.Now().Add(-time.Minute)}
+	late := sigap.OutboundMessage{Office: "jakpus", To: "628111", Reply: sigap.Reply{Text: "late"}, WindowEndsAt: snd.Options().Now().Add(-time.Minute)}
 	if err := s.CompleteInbound(ctx, "w1", sigap.Conversation{Office: "jakpus", User: "628111"}, []sigap.OutboundMessage{late}); err != nil {
 		t.Fatal(err)
 	}
@@ -283,10 +285,10 @@ func TestASendInDoubtIsRetriedAtMostOnce(t *testing.T) {
 	ctx := context.Background()
 	// Two senders claim the reply and die before recording an outcome.
 	for range 2 {
-		if got, err := s.ClaimOutbound(ctx, snd.Now(), snd.Lease, 10); err != nil || len(got) != 1 {
+		if got, err := s.ClaimOutbound(ctx, snd.Options().Now(), snd.Options().Lease, 10); err != nil || len(got) != 1 {
 			t.Fatalf("claim: %v, %v", got, err)
 		}
-		advance(snd.Lease + time.Second)
+		advance(snd.Options().Lease + time.Second)
 	}
 	drain(t, snd)
 	m := states(t, s)["halo"]
@@ -300,10 +302,10 @@ func TestASendInDoubtIsRetriedAtMostOnce(t *testing.T) {
 	// One dead sender: the reply is sent once more.
 	s2, graph2, snd2, _ := setup(t)
 	enqueue(t, s2, "halo")
-	if _, err := s2.ClaimOutbound(ctx, snd2.Now(), snd2.Lease, 10); err != nil {
+	if _, err := s2.ClaimOutbound(ctx, snd2.Options().Now(), snd2.Options().Lease, 10); err != nil {
 		t.Fatal(err)
 	}
-	advance(snd2.Lease + time.Second)
+	advance(snd2.Options().Lease + time.Second)
 	drain(t, snd2)
 	if m := states(t, s2)["halo"]; m.State != sigap.OutboundSent || m.Doubtful != 1 || len(graph2.Sent()) != 1 {
 		t.Errorf("after one dead sender: %+v, sent %d; want sent once", m, len(graph2.Sent()))
@@ -311,8 +313,7 @@ func TestASendInDoubtIsRetriedAtMostOnce(t *testing.T) {
 }
 
 func TestRepliesToOneRecipientKeepTheirOrder(t *testing.T) {
-	s, graph, snd, _ := setup(t)
-	snd.Workers = 4
+	s, graph, snd, _ := setup(t, func(o *outbox.Options) { o.Workers = 4 })
 	texts := []string{"1", "2", "3", "4", "5", "6"}
 	enqueue(t, s, texts...)
 	drain(t, snd)
@@ -350,14 +351,17 @@ func TestABurstOfThrottlingIsRiddenOut(t *testing.T) {
 func TestARetriedReplyIsNotOvertaken(t *testing.T) {
 	for _, run := range []string{"SendBatch", "Run"} {
 		t.Run(run, func(t *testing.T) {
-			s, graph, snd, _ := setup(t)
+			s, graph, snd, _ := setup(t, func(o *outbox.Options) {
+				if run == "Run" {
+					o.Backoff = func(int) time.Duration { return 0 }
+					o.Poll = 10 * time.Millisecond
+				}
+			})
 			enqueue(t, s, "satu", "dua", "tiga")
 			graph.FailNext(1, graphtest.Failure{HTTPStatus: 500, Code: 131000, Message: "Something went wrong"})
 			if run == "SendBatch" {
 				drain(t, snd)
 			} else {
-				snd.Backoff = func(int) time.Duration { return 0 }
-				snd.Poll = 10 * time.Millisecond
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan struct{})
 				go func() { defer close(done); snd.Run(ctx) }()
