@@ -34,6 +34,7 @@ type lexicon struct {
 	// first word, so a message's score looks only at the cues its words
 	// can make, not at every cue of every intent.
 	byWord map[string][]cueRef
+	byName map[string]int // intent name -> index into intents
 }
 
 // cueRef is a cue: lexicon.intents[intent].cues[cue].
@@ -53,6 +54,10 @@ type intentCues struct {
 	// already includes (the address answer shows the hours).
 	topic  bool
 	covers []int
+	// parents are the intents that refine into this one; fromTopic says
+	// one of them is a topic ("paspor anak" of the requirements).
+	parents   []int
+	fromTopic bool
 }
 
 type cue struct {
@@ -203,6 +208,7 @@ func parseLexicon(src []byte) (*lexicon, error) {
 			lx.byWord[c.words[0]] = append(lx.byWord[c.words[0]], cueRef{i, j})
 		}
 	}
+	lx.byName = index
 	for i, in := range f.Intents {
 		for _, r := range in.Refine {
 			j, ok := index[r]
@@ -210,6 +216,8 @@ func parseLexicon(src []byte) (*lexicon, error) {
 				return nil, fmt.Errorf("intents: %s: refine: unknown intent %q", in.Intent, r)
 			}
 			lx.intents[i].refine = append(lx.intents[i].refine, j)
+			lx.intents[j].parents = append(lx.intents[j].parents, i)
+			lx.intents[j].fromTopic = lx.intents[j].fromTopic || lx.intents[i].topic
 		}
 		for _, c := range in.Covers {
 			j, ok := index[c]
@@ -406,10 +414,8 @@ func (lx *lexicon) refined(i int, sc []int) int {
 }
 
 func (lx *lexicon) index(intent string) int {
-	for i, in := range lx.intents {
-		if in.name == intent {
-			return i
-		}
+	if i, ok := lx.byName[intent]; ok {
+		return i
 	}
 	return -1
 }

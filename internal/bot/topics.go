@@ -41,23 +41,21 @@ var conjSigns = strings.NewReplacer("&", " dan ", "+", " dan ")
 func (lx *lexicon) segments(text string, ws []word, words []string, memo *typos) []segment {
 	var out []segment
 	clause := func(words []string, asked bool) {
-		cur := segment{}
-		flush := func() {
-			if len(cur.words) > 0 {
-				cur.question = cur.question || asked
-				out = append(out, cur)
+		start, question, joined := 0, false, false
+		flush := func(end int) {
+			if end > start {
+				out = append(out, segment{words: words[start:end:end], question: question || asked, joined: joined})
 			}
 		}
-		for _, w := range words {
+		for i, w := range words {
 			if lx.conjunctions[w] {
-				flush()
-				cur = segment{joined: true}
+				flush(i)
+				start, question, joined = i+1, false, true
 				continue
 			}
-			cur.words = append(cur.words, w)
-			cur.question = cur.question || lx.questions[w]
+			question = question || lx.questions[w]
 		}
-		flush()
+		flush(len(words))
 	}
 	// A piece between punctuation marks holds the words of ws that end
 	// in it (no word spans a mark), unless '&' or '+' add a "dan".
@@ -201,17 +199,7 @@ func (lx *lexicon) strong(words []string, i int) bool {
 func (lx *lexicon) informational(i int) bool { return lx.intents[i].topic || lx.refinedFromTopic(i) }
 
 // parents are the intents that refine into i.
-func (lx *lexicon) parents(i int) []int {
-	var out []int
-	for j, in := range lx.intents {
-		for _, r := range in.refine {
-			if r == i {
-				out = append(out, j)
-			}
-		}
-	}
-	return out
-}
+func (lx *lexicon) parents(i int) []int { return lx.intents[i].parents }
 
 // related reports whether one of i and j refines into or covers the other,
 // or both refine from the same intent's family the same way.
@@ -242,18 +230,7 @@ func (lx *lexicon) covers(i, j int) bool {
 
 // refinedFromTopic reports whether intent i is a refinement of a topic
 // ("paspor anak" of the requirements).
-func (lx *lexicon) refinedFromTopic(i int) bool {
-	for _, in := range lx.intents {
-		if in.topic {
-			for _, r := range in.refine {
-				if r == i {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
+func (lx *lexicon) refinedFromTopic(i int) bool { return lx.intents[i].fromTopic }
 
 func indexFunc(n int, f func(int) bool) int {
 	for i := range n {
