@@ -11,11 +11,12 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// Bulk loading sizes: rows per INSERT statement (11 parameters each, far
-// under every engine's limit) and rows per transaction.
+// Bulk loading sizes: rows per INSERT statement (bulkColumns parameters
+// each, far under every engine's limit) and rows per transaction.
 const (
 	bulkRowsPerStatement = 200
 	bulkRowsPerTx        = 50_000
+	bulkColumns          = 11 // applicationColumns and updated_at
 )
 
 // BulkInsertApplications stores applications many rows to a statement and
@@ -37,7 +38,7 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 		if len(rows) == bulkRowsPerStatement && full != nil {
 			stmt = full
 		} else {
-			st, err := tx.PrepareContext(ctx, s.bulkInsertQuery(len(rows)))
+			st, err := tx.PrepareContext(ctx, bulkInsertQuery(len(rows)))
 			if err != nil {
 				return err
 			}
@@ -49,7 +50,7 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 			stmt = st
 		}
 		now := time.Now().UnixMilli()
-		args := make([]any, 0, len(rows)*11)
+		args := make([]any, 0, len(rows)*bulkColumns)
 		for _, a := range rows {
 			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
 				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, now)
@@ -116,15 +117,15 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 	return total, nil
 }
 
-func (s *Store) bulkInsertQuery(rows int) string {
+func bulkInsertQuery(rows int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO applications (` + applicationColumns + `, updated_at) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(" + params(i*bulkColumns+1, bulkColumns) + ")")
 	}
 	b.WriteString(" ON CONFLICT (number) DO NOTHING")
-	return s.q(b.String())
+	return b.String()
 }

@@ -43,7 +43,7 @@ func (s *Store) CreateTicket(ctx context.Context, t sigap.Ticket) (sigap.Ticket,
 			// DO NOTHING covers both a number already taken and a message
 			// that already made a ticket; which one it was is read below.
 			res, err := s.exec(ctx, q, `INSERT INTO tickets (office, number, kind, user_id, lang, body, message_id,
-			state, reply, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) ON CONFLICT DO NOTHING`,
+			state, reply, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10) ON CONFLICT DO NOTHING`,
 				t.Office, t.Number, t.Kind, t.User, t.Lang, t.Text, t.MessageID, t.State, ms(t.CreatedAt), ms(t.UpdatedAt))
 			if err != nil {
 				return err
@@ -55,7 +55,7 @@ func (s *Store) CreateTicket(ctx context.Context, t sigap.Ticket) (sigap.Ticket,
 			if made = n == 1; made || t.MessageID == "" {
 				return nil
 			}
-			old, err = scanTicket(s.queryRow(ctx, q, `SELECT `+ticketColumns+` FROM tickets WHERE office = ? AND message_id = ?`,
+			old, err = scanTicket(s.queryRow(ctx, q, `SELECT `+ticketColumns+` FROM tickets WHERE office = $1 AND message_id = $2`,
 				t.Office, t.MessageID))
 			if errors.Is(err, sql.ErrNoRows) {
 				return nil
@@ -89,7 +89,7 @@ func scanTicket(row interface{ Scan(...any) error }) (sigap.Ticket, error) {
 
 // FindTicket implements sigap.Tickets.
 func (s *Store) FindTicket(ctx context.Context, office, number string) (sigap.Ticket, error) {
-	row := s.db.QueryRowContext(ctx, s.q(`SELECT `+ticketColumns+` FROM tickets WHERE office = ? AND number = ?`), office, number)
+	row := s.db.QueryRowContext(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE office = $1 AND number = $2`, office, number)
 	t, err := scanTicket(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("ticket %s at %s: %w", number, office, sigap.ErrNotFound)
@@ -102,7 +102,7 @@ func (s *Store) FindTicket(ctx context.Context, office, number string) (sigap.Ti
 
 // AnswerTicket implements sigap.Tickets.
 func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, state sigap.TicketState, at time.Time) error {
-	n, err := s.write(ctx, `UPDATE tickets SET reply = ?, state = ?, updated_at = ? WHERE office = ? AND number = ?`,
+	n, err := s.write(ctx, `UPDATE tickets SET reply = $1, state = $2, updated_at = $3 WHERE office = $4 AND number = $5`,
 		reply, state, ms(at), office, number)
 	if err != nil {
 		return fmt.Errorf("answer ticket %s: %w", number, err)
@@ -116,7 +116,7 @@ func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, 
 // Subscribe implements sigap.Subscriptions.
 func (s *Store) Subscribe(ctx context.Context, office, user, number string, at time.Time) error {
 	_, err := s.write(ctx, `INSERT INTO subscriptions (office, user_id, application_number, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (office, user_id, application_number) DO NOTHING`, office, user, number, ms(at))
+		VALUES ($1, $2, $3, $4) ON CONFLICT (office, user_id, application_number) DO NOTHING`, office, user, number, ms(at))
 	if err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}
@@ -125,7 +125,7 @@ func (s *Store) Subscribe(ctx context.Context, office, user, number string, at t
 
 // Unsubscribe implements sigap.Subscriptions.
 func (s *Store) Unsubscribe(ctx context.Context, office, user string) error {
-	_, err := s.write(ctx, `DELETE FROM subscriptions WHERE office = ? AND user_id = ?`, office, user)
+	_, err := s.write(ctx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2`, office, user)
 	if err != nil {
 		return fmt.Errorf("unsubscribe: %w", err)
 	}
@@ -134,8 +134,8 @@ func (s *Store) Unsubscribe(ctx context.Context, office, user string) error {
 
 // Subscribers implements sigap.Subscriptions.
 func (s *Store) Subscribers(ctx context.Context, office, number string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT user_id FROM subscriptions WHERE office = ? AND application_number = ?
-		ORDER BY user_id`), office, number)
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id FROM subscriptions WHERE office = $1 AND application_number = $2
+		ORDER BY user_id`, office, number)
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: %w", err)
 	}
@@ -153,7 +153,7 @@ func (s *Store) Subscribers(ctx context.Context, office, number string) ([]strin
 
 // FindApplicationAnywhere implements sigap.ApplicationDirectory.
 func (s *Store) FindApplicationAnywhere(ctx context.Context, number string) (sigap.Application, error) {
-	a, err := scanApplication(s.queryRow(ctx, s.db, `SELECT `+applicationColumns+` FROM applications WHERE number = ?`, number))
+	a, err := scanApplication(s.queryRow(ctx, s.db, `SELECT `+applicationColumns+` FROM applications WHERE number = $1`, number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("application: %w", sigap.ErrNotFound)
 	}

@@ -13,7 +13,7 @@ var _ sigap.LookupGuard = (*Store)(nil)
 
 // NumberLocked implements sigap.LookupGuard.
 func (s *Store) NumberLocked(ctx context.Context, office, number string, now time.Time) (bool, error) {
-	locked, err := s.exists(ctx, s.db, `SELECT 1 FROM lookup_locks WHERE office = ? AND number = ? AND locked_at <= ? AND locked_until > ? LIMIT 1`,
+	locked, err := s.exists(ctx, s.db, `SELECT 1 FROM lookup_locks WHERE office = $1 AND number = $2 AND locked_at <= $3 AND locked_until > $4 LIMIT 1`,
 		office, number, ms(now), ms(now))
 	if err != nil {
 		return false, fmt.Errorf("number lock %s: %w", office, err)
@@ -43,15 +43,15 @@ func (s *Store) CountNumberFailure(ctx context.Context, f sigap.NumberFailure, l
 		// SQLite needs the WHERE of an INSERT … SELECT before ON CONFLICT;
 		// PostgreSQL needs the types of a SELECT's bare parameters.
 		if _, err := s.exec(ctx, q, `INSERT INTO lookup_failures (office, number, message_id, at, expires_at)
-			SELECT ?, ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
-			WHERE EXISTS (SELECT 1 FROM applications WHERE number = ? AND office = ?)
+			SELECT $1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT)
+			WHERE EXISTS (SELECT 1 FROM applications WHERE number = $6 AND office = $7)
 			ON CONFLICT DO NOTHING`,
 			f.Office, f.Number, id, at, until, f.Number, f.Office); err != nil {
 			return err
 		}
 		res, err := s.exec(ctx, q, `INSERT INTO lookup_locks (office, number, locked_at, locked_until)
-			SELECT ?, ?, CAST(? AS BIGINT), CAST(? AS BIGINT)
-			WHERE (SELECT COUNT(*) FROM lookup_failures WHERE office = ? AND number = ? AND expires_at > ?) >= ?
+			SELECT $1, $2, CAST($3 AS BIGINT), CAST($4 AS BIGINT)
+			WHERE (SELECT COUNT(*) FROM lookup_failures WHERE office = $5 AND number = $6 AND expires_at > $7) >= $8
 			ON CONFLICT (office, number) DO UPDATE SET locked_at = excluded.locked_at, locked_until = excluded.locked_until
 			WHERE lookup_locks.locked_until <= excluded.locked_at`,
 			f.Office, f.Number, at, until, f.Office, f.Number, at, lim.Max)

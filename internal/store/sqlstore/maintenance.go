@@ -16,18 +16,18 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 			query string
 			arg   int64
 		}{
-			{`DELETE FROM inbound_messages WHERE state = 'done' AND received_at < ?`, ms(inboundBefore)},
-			{`DELETE FROM outbox WHERE state <> 'pending' AND created_at < ?`, ms(outboxBefore)},
-			{`DELETE FROM message_statuses WHERE at < ?`, ms(outboxBefore)},
-			{`DELETE FROM channel_errors WHERE at < ?`, ms(outboxBefore)},
-			{`DELETE FROM send_budget WHERE second < ?`, inboundBefore.Unix()},
+			{`DELETE FROM inbound_messages WHERE state = 'done' AND received_at < $1`, ms(inboundBefore)},
+			{`DELETE FROM outbox WHERE state <> 'pending' AND created_at < $1`, ms(outboxBefore)},
+			{`DELETE FROM message_statuses WHERE at < $1`, ms(outboxBefore)},
+			{`DELETE FROM channel_errors WHERE at < $1`, ms(outboxBefore)},
+			{`DELETE FROM send_budget WHERE second < $1`, inboundBefore.Unix()},
 			// Look-up failures and locks (sigap.LookupGuard) that ended:
 			// nothing reads them then. Kept no longer than the messages
 			// that gave the birth dates.
-			{`DELETE FROM lookup_failures WHERE expires_at <= ?`, ms(inboundBefore)},
-			{`DELETE FROM lookup_locks WHERE locked_until <= ?`, ms(inboundBefore)},
+			{`DELETE FROM lookup_failures WHERE expires_at <= $1`, ms(inboundBefore)},
+			{`DELETE FROM lookup_locks WHERE locked_until <= $1`, ms(inboundBefore)},
 		} {
-			res, err := tx.ExecContext(ctx, s.q(q.query), q.arg)
+			res, err := tx.ExecContext(ctx, q.query, q.arg)
 			if err != nil {
 				return fmt.Errorf("prune: %w", err)
 			}
@@ -42,9 +42,9 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 // TryLease implements sigap.Maintenance: the lease is taken when free or
 // expired, and renewed by its holder.
 func (s *Store) TryLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error) {
-	n, err := s.write(ctx, `INSERT INTO job_leases (name, holder, leased_until) VALUES (?, ?, ?)
+	n, err := s.write(ctx, `INSERT INTO job_leases (name, holder, leased_until) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, leased_until = excluded.leased_until
-		WHERE job_leases.holder = excluded.holder OR job_leases.leased_until <= ?`, name, holder, ms(until), ms(now))
+		WHERE job_leases.holder = excluded.holder OR job_leases.leased_until <= $4`, name, holder, ms(until), ms(now))
 	if err != nil {
 		return false, fmt.Errorf("lease %s: %w", name, err)
 	}
@@ -85,9 +85,9 @@ func (s *Store) TakeSendSlots(ctx context.Context, phoneNumberID string, perSeco
 		if k < 1 || k > perSecond {
 			continue
 		}
-		took, err := s.write(ctx, `INSERT INTO send_budget (phone_number_id, second, used) VALUES (?, ?, ?)
-			ON CONFLICT (phone_number_id, second) DO UPDATE SET used = send_budget.used + ?
-			WHERE send_budget.used + ? <= ?`, phoneNumberID, now.Unix(), k, k, k, perSecond)
+		took, err := s.write(ctx, `INSERT INTO send_budget (phone_number_id, second, used) VALUES ($1, $2, $3)
+			ON CONFLICT (phone_number_id, second) DO UPDATE SET used = send_budget.used + $4
+			WHERE send_budget.used + $5 <= $6`, phoneNumberID, now.Unix(), k, k, k, perSecond)
 		if err != nil {
 			return 0, fmt.Errorf("send budget: %w", err)
 		}

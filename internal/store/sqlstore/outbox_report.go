@@ -26,8 +26,8 @@ func (s *Store) ListOutbound(ctx context.Context, q sigap.OutboxQuery) ([]sigap.
 	)
 	for _, c := range []struct{ column, value string }{{"office", q.Office}, {"recipient", q.To}} {
 		if c.value != "" {
-			where = append(where, c.column+" = ?")
 			args = append(args, c.value)
+			where = append(where, c.column+" = "+params(len(args), 1))
 		}
 	}
 	if q.State != "" {
@@ -40,9 +40,9 @@ func (s *Store) ListOutbound(ctx context.Context, q sigap.OutboxQuery) ([]sigap.
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	query += " ORDER BY id DESC LIMIT ?"
 	args = append(args, q.Limit)
-	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
+	query += " ORDER BY id DESC LIMIT " + params(len(args), 1)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbound: %w", err)
 	}

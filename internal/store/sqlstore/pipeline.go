@@ -50,19 +50,19 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 		save = insertConversationVersion
 	}
 	stmts := []Stmt{
-		{s.engineQuery(senderWaitingQuery), []any{m.Office, m.From}},
-		{s.engineQuery(insertInboundSeq), []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
-		{s.engineQuery(save), saveArgs},
+		{senderWaitingQuery, []any{m.Office, m.From}},
+		{insertInboundSeq, []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
+		{save, saveArgs},
 	}
 	claim := claimable(a.Replies, c)
 	attempts, until := 0, int64(0)
 	if claim {
 		attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
-		stmts = append(stmts, Stmt{s.engineQuery(outboxSending), []any{stamp, a.Replies[0].Office, a.Replies[0].To}})
+		stmts = append(stmts, Stmt{outboxSending, []any{stamp, a.Replies[0].Office, a.Replies[0].To}})
 	}
 	first := len(stmts)
 	for i, r := range a.Replies {
-		stmts = append(stmts, Stmt{s.engineQuery(insertOutboxID), outboxArgs(r, replies[i], now, attempts, until)})
+		stmts = append(stmts, Stmt{insertOutboxID, outboxArgs(r, replies[i], now, attempts, until)})
 	}
 	var (
 		ids    = make([]int64, len(a.Replies))
@@ -149,7 +149,7 @@ type groupOp struct {
 }
 
 // maxGroup bounds a group's work. (Its sent marks go in one statement, of
-// 5 arguments a mark.)
+// 3 arguments a mark.)
 const maxGroup = 64
 
 // groupTimeout bounds a group's transaction, which runs under no caller's
@@ -228,7 +228,7 @@ func (s *Store) runGroup(group []*groupOp) []error {
 	}
 	if len(marks) > 0 {
 		query, args := markSentQuery(marks)
-		all = append(all, Stmt{s.engineQuery(query), args})
+		all = append(all, Stmt{query, args})
 	}
 	committed, err := s.dialect.Pipeline(ctx, s.db, all, func(rows [][][]any) bool {
 		for _, o := range answers {

@@ -41,7 +41,7 @@ func (s *Store) ExportSender(ctx context.Context, waID string) (sigap.SenderData
 
 // scanAll reads every row of query with scan.
 func scanAll[T any](ctx context.Context, s *Store, tx *sql.Tx, query string, scan func(*sql.Rows) (T, error), args ...any) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, s.q(query), args...)
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func scanAll[T any](ctx context.Context, s *Store, tx *sql.Tx, query string, sca
 
 func (s *Store) exportMessages(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.StoredMessage, error) {
 	return scanAll(ctx, s, tx, `SELECT id, office, received_at, state, payload FROM inbound_messages
-		WHERE sender = ? AND sender <> '' ORDER BY seq`, func(rows *sql.Rows) (sigap.StoredMessage, error) {
+		WHERE sender = $1 AND sender <> '' ORDER BY seq`, func(rows *sql.Rows) (sigap.StoredMessage, error) {
 		var (
 			m              sigap.StoredMessage
 			received       int64
@@ -79,7 +79,7 @@ func (s *Store) exportMessages(ctx context.Context, tx *sql.Tx, waID string) ([]
 }
 
 func (s *Store) exportConversations(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.StoredConversation, error) {
-	return scanAll(ctx, s, tx, `SELECT office, state, version, updated_at FROM conversations WHERE user_id = ? ORDER BY office`,
+	return scanAll(ctx, s, tx, `SELECT office, state, version, updated_at FROM conversations WHERE user_id = $1 ORDER BY office`,
 		func(rows *sql.Rows) (sigap.StoredConversation, error) {
 			var (
 				c       sigap.StoredConversation
@@ -98,13 +98,13 @@ func (s *Store) exportConversations(ctx context.Context, tx *sql.Tx, waID string
 }
 
 func (s *Store) exportTickets(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.Ticket, error) {
-	return scanAll(ctx, s, tx, `SELECT `+ticketColumns+` FROM tickets WHERE user_id = ? ORDER BY created_at, office, number`,
+	return scanAll(ctx, s, tx, `SELECT `+ticketColumns+` FROM tickets WHERE user_id = $1 ORDER BY created_at, office, number`,
 		func(rows *sql.Rows) (sigap.Ticket, error) { return scanTicket(rows) }, waID)
 }
 
 func (s *Store) exportSubscriptions(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.Subscription, error) {
 	return scanAll(ctx, s, tx, `SELECT office, user_id, application_number, created_at FROM subscriptions
-		WHERE user_id = ? ORDER BY office, application_number`, func(rows *sql.Rows) (sigap.Subscription, error) {
+		WHERE user_id = $1 ORDER BY office, application_number`, func(rows *sql.Rows) (sigap.Subscription, error) {
 		var (
 			sub     sigap.Subscription
 			created int64
@@ -118,7 +118,7 @@ func (s *Store) exportSubscriptions(ctx context.Context, tx *sql.Tx, waID string
 func (s *Store) exportReplies(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.OutboundMessage, error) {
 	return scanAll(ctx, s, tx, `SELECT id, office, recipient, in_reply_to, payload, state, attempts, created_at,
 		next_attempt_at, last_error, sent_id, window_ends_at, delivery_status, doubtful
-		FROM outbox WHERE recipient = ? ORDER BY id`, func(rows *sql.Rows) (sigap.OutboundMessage, error) {
+		FROM outbox WHERE recipient = $1 ORDER BY id`, func(rows *sql.Rows) (sigap.OutboundMessage, error) {
 		var (
 			m                            sigap.OutboundMessage
 			payload                      string
@@ -138,7 +138,7 @@ func (s *Store) exportReplies(ctx context.Context, tx *sql.Tx, waID string) ([]s
 
 func (s *Store) exportStatuses(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.StatusUpdate, error) {
 	return scanAll(ctx, s, tx, `SELECT wamid, status, at, recipient, error_code, error_title FROM message_statuses
-		WHERE recipient = ? ORDER BY at, wamid, status`, func(rows *sql.Rows) (sigap.StatusUpdate, error) {
+		WHERE recipient = $1 ORDER BY at, wamid, status`, func(rows *sql.Rows) (sigap.StatusUpdate, error) {
 		var (
 			st sigap.StatusUpdate
 			at int64
@@ -162,11 +162,11 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 	err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		r, offices, waiting = sigap.Removed{}, nil, nil
 		var err error
-		if offices, err = s.queryStrings(ctx, tx, `SELECT office FROM conversations WHERE user_id = ?`, waID); err != nil {
+		if offices, err = s.queryStrings(ctx, tx, `SELECT office FROM conversations WHERE user_id = $1`, waID); err != nil {
 			return err
 		}
 		if waiting, err = s.queryStrings(ctx, tx, `SELECT id FROM inbound_messages
-			WHERE sender = ? AND sender <> '' AND state = 'pending'`, waID); err != nil {
+			WHERE sender = $1 AND sender <> '' AND state = 'pending'`, waID); err != nil {
 			return err
 		}
 		for _, st := range []struct {
@@ -174,22 +174,22 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 			query string
 			args  []any
 		}{
-			{&r.Conversations, `DELETE FROM conversations WHERE user_id = ?`, []any{waID}},
-			{&r.Subscriptions, `DELETE FROM subscriptions WHERE user_id = ?`, []any{waID}},
+			{&r.Conversations, `DELETE FROM conversations WHERE user_id = $1`, []any{waID}},
+			{&r.Subscriptions, `DELETE FROM subscriptions WHERE user_id = $1`, []any{waID}},
 			// Kept for the office's counts of feedback, naming nobody; closed,
 			// as nobody can be answered.
-			{&r.Tickets, `UPDATE tickets SET user_id = '', body = '', reply = '', lang = '', state = 'closed', updated_at = ?
-				WHERE user_id = ? AND user_id <> ''`, []any{ms(now), waID}},
-			{&r.Statuses, `DELETE FROM message_statuses WHERE recipient = ? OR wamid IN (SELECT sent_id FROM outbox
-				WHERE recipient = ? AND sent_id <> '')`, []any{waID, waID}},
+			{&r.Tickets, `UPDATE tickets SET user_id = '', body = '', reply = '', lang = '', state = 'closed', updated_at = $1
+				WHERE user_id = $2 AND user_id <> ''`, []any{ms(now), waID}},
+			{&r.Statuses, `DELETE FROM message_statuses WHERE recipient = $1 OR wamid IN (SELECT sent_id FROM outbox
+				WHERE recipient = $2 AND sent_id <> '')`, []any{waID, waID}},
 			// Pending replies too: nothing more is sent to an erased id.
-			{&r.Replies, `DELETE FROM outbox WHERE recipient = ?`, []any{waID}},
+			{&r.Replies, `DELETE FROM outbox WHERE recipient = $1`, []any{waID}},
 			// The id stays as the dedupe record: a redelivery of an erased
 			// message is not answered. A message waiting to be answered is
 			// answered by nobody, so that no new conversation starts from it.
 			{&r.MessageTexts, `UPDATE inbound_messages SET sender = '', payload = '', state = 'done', claimed_until = 0,
-				processed_at = CASE WHEN state = 'pending' THEN ? ELSE processed_at END
-				WHERE sender = ? AND sender <> ''`, []any{ms(now), waID}},
+				processed_at = CASE WHEN state = 'pending' THEN $1 ELSE processed_at END
+				WHERE sender = $2 AND sender <> ''`, []any{ms(now), waID}},
 		} {
 			if *st.n, err = s.execCount(ctx, tx, st.query, st.args...); err != nil {
 				return err
@@ -222,7 +222,7 @@ func (s *Store) erased(waID string, offices, waiting *[]string) func() {
 
 // queryStrings returns the one column of every row of query on q.
 func (s *Store) queryStrings(ctx context.Context, q dbtx, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, s.q(query), args...)
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,10 @@ import (
 // SQLite) or many row locks (on PostgreSQL) for long, however much is due.
 const retentionBatch = 500
 
+// batchLimit ends the sub-selects of the job's statements that pick a
+// batch: " LIMIT 500", made once from retentionBatch.
+var batchLimit = " LIMIT " + strconv.Itoa(retentionBatch)
+
 // finalStagesSQL is sigap.FinalStages as the partial index
 // applications_final (migration 00008) names them: SQLite uses a partial
 // index only for a query that repeats its condition term for term.
@@ -44,34 +48,34 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 	}{
 		{"message texts", func() (sigap.Removed, error) {
 			n, err := s.inBatches(ctx, `UPDATE inbound_messages SET payload = '', sender = ''
-				WHERE seq IN (SELECT seq FROM inbound_messages WHERE sender <> '' AND received_at < ? AND state = 'done' LIMIT {batch})
+				WHERE seq IN (SELECT seq FROM inbound_messages WHERE sender <> '' AND received_at < $1 AND state = 'done'`+batchLimit+`)
 				AND state = 'done'`, before(p.MessageText))
 			return sigap.Removed{MessageTexts: n}, err
 		}},
 		{"messages", func() (sigap.Removed, error) {
-			below, err := s.firstSince(ctx, `SELECT seq FROM inbound_messages WHERE received_at >= ? ORDER BY seq LIMIT 1`,
+			below, err := s.firstSince(ctx, `SELECT seq FROM inbound_messages WHERE received_at >= $1 ORDER BY seq LIMIT 1`,
 				`SELECT coalesce(max(seq), 0) + 1 FROM inbound_messages`, before(p.Messages))
 			if err != nil {
 				return sigap.Removed{}, err
 			}
 			n, err := s.inBatches(ctx, `DELETE FROM inbound_messages
-				WHERE seq IN (SELECT seq FROM inbound_messages WHERE seq < ? AND state = 'done' LIMIT {batch})`, below)
+				WHERE seq IN (SELECT seq FROM inbound_messages WHERE seq < $1 AND state = 'done'`+batchLimit+`)`, below)
 			return sigap.Removed{Messages: n}, err
 		}},
 		{"statuses", func() (sigap.Removed, error) {
 			n, err := s.inBatches(ctx, `DELETE FROM message_statuses
-				WHERE (wamid, status) IN (SELECT wamid, status FROM message_statuses WHERE at < ? LIMIT {batch})`,
+				WHERE (wamid, status) IN (SELECT wamid, status FROM message_statuses WHERE at < $1`+batchLimit+`)`,
 				before(p.Replies))
 			return sigap.Removed{Statuses: n}, err
 		}},
 		{"replies", func() (sigap.Removed, error) {
-			below, err := s.firstSince(ctx, `SELECT id FROM outbox WHERE created_at >= ? ORDER BY id LIMIT 1`,
+			below, err := s.firstSince(ctx, `SELECT id FROM outbox WHERE created_at >= $1 ORDER BY id LIMIT 1`,
 				`SELECT coalesce(max(id), 0) + 1 FROM outbox`, before(p.Replies))
 			if err != nil {
 				return sigap.Removed{}, err
 			}
 			n, err := s.inBatches(ctx, `DELETE FROM outbox
-				WHERE id IN (SELECT id FROM outbox WHERE id < ? AND state <> 'pending' LIMIT {batch})`, below)
+				WHERE id IN (SELECT id FROM outbox WHERE id < $1 AND state <> 'pending'`+batchLimit+`)`, below)
 			return sigap.Removed{Replies: n}, err
 		}},
 		{"test senders", func() (sigap.Removed, error) {
@@ -80,7 +84,7 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 		{"conversations", func() (sigap.Removed, error) {
 			// A conversation with a subscription keeps the choice to be
 			// notified (Conversation.Notify) while the subscription lasts.
-			n, err := s.sweepConversations(ctx, `SELECT office, user_id FROM conversations c WHERE updated_at < ?
+			n, err := s.sweepConversations(ctx, `SELECT office, user_id FROM conversations c WHERE updated_at < $1
 				AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.office = c.office AND s.user_id = c.user_id)`,
 				before(p.Conversations))
 			return sigap.Removed{Conversations: n}, err
@@ -89,9 +93,8 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 			// Checked again outside the batch: staff may change a ticket
 			// meanwhile (PostgreSQL re-reads a row it waited for).
 			n, err := s.inBatches(ctx, `DELETE FROM tickets
-				WHERE (office, number) IN (SELECT office, number FROM tickets WHERE state <> 'open' AND updated_at < ? LIMIT {batch})
-				AND state <> 'open' AND updated_at < ?`,
-				before(p.Tickets), before(p.Tickets))
+				WHERE (office, number) IN (SELECT office, number FROM tickets WHERE state <> 'open' AND updated_at < $1`+batchLimit+`)
+				AND state <> 'open' AND updated_at < $1`, before(p.Tickets))
 			return sigap.Removed{Tickets: n}, err
 		}},
 		{"applications", func() (sigap.Removed, error) {
@@ -102,13 +105,13 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 			// Those past their period, those whose application has been in
 			// a final stage for a while, and those whose application is gone.
 			n, err := s.sweepSubscriptions(ctx, `SELECT s.office, s.user_id, s.application_number FROM subscriptions s
-				WHERE s.created_at < ? OR NOT EXISTS (SELECT 1 FROM applications a WHERE a.number = s.application_number
-					AND NOT (a.`+finalStagesSQL+` AND a.stage_at < ?))`,
+				WHERE s.created_at < $1 OR NOT EXISTS (SELECT 1 FROM applications a WHERE a.number = s.application_number
+					AND NOT (a.`+finalStagesSQL+` AND a.stage_at < $2))`,
 				before(p.Subscriptions), before(sigap.FinishedSubscription))
 			return sigap.Removed{Subscriptions: n}, err
 		}},
 		{"runs", func() (sigap.Removed, error) {
-			n, err := s.inBatches(ctx, `DELETE FROM retention_runs WHERE id IN (SELECT id FROM retention_runs WHERE at < ? LIMIT {batch})`,
+			n, err := s.inBatches(ctx, `DELETE FROM retention_runs WHERE id IN (SELECT id FROM retention_runs WHERE at < $1`+batchLimit+`)`,
 				before(p.Runs))
 			return sigap.Removed{Runs: n}, err
 		}},
@@ -152,11 +155,10 @@ func (s *Store) firstSince(ctx context.Context, first, past string, since int64)
 	return key, nil
 }
 
-// inBatches runs query, which changes at most the rows its {batch} limit
+// inBatches runs query, which changes at most the rows its batchLimit
 // selects, until it changes fewer, each run a write of its own, and
 // returns the rows changed.
 func (s *Store) inBatches(ctx context.Context, query string, args ...any) (int64, error) {
-	query = strings.ReplaceAll(query, "{batch}", strconv.Itoa(retentionBatch))
 	var total int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -178,7 +180,7 @@ func (s *Store) inBatches(ctx context.Context, query string, args ...any) (int64
 // conditions that no index serves: the table is read once, instead of once
 // per batch.
 func (s *Store) sweep(ctx context.Context, sel string, args []any, cols int, remove func(keys [][]string) error) error {
-	rows, err := s.db.QueryContext(ctx, s.q(sel), args...)
+	rows, err := s.db.QueryContext(ctx, sel, args...)
 	if err != nil {
 		return err
 	}
@@ -219,7 +221,7 @@ func (s *Store) sweepConversations(ctx context.Context, sel string, before int64
 			n = 0
 			for _, k := range keys {
 				// Checked again: a message may have come meanwhile.
-				res, err := s.exec(ctx, tx, `DELETE FROM conversations WHERE office = ? AND user_id = ? AND updated_at < ?`,
+				res, err := s.exec(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
 					k[0], k[1], before)
 				if err != nil {
 					return err
@@ -262,7 +264,7 @@ func (s *Store) sweepSubscriptions(ctx context.Context, sel string, args ...any)
 		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			n = 0
 			for _, k := range keys {
-				res, err := s.exec(ctx, tx, `DELETE FROM subscriptions WHERE office = ? AND user_id = ? AND application_number = ?`,
+				res, err := s.exec(ctx, tx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2 AND application_number = $3`,
 					k[0], k[1], k[2])
 				if err != nil {
 					return err
@@ -287,14 +289,14 @@ func (s *Store) sweepSubscriptions(ctx context.Context, sel string, args ...any)
 // before, with everything stored for them.
 func (s *Store) removeTestSenders(ctx context.Context, before int64) (sigap.Removed, error) {
 	var total sigap.Removed
-	err := s.sweep(ctx, `SELECT office, user_id FROM conversations WHERE `+testSenderSQL+` AND updated_at < ?`,
+	err := s.sweep(ctx, `SELECT office, user_id FROM conversations WHERE `+testSenderSQL+` AND updated_at < $1`,
 		[]any{before}, 2, func(keys [][]string) error {
 			var r sigap.Removed
 			err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
 				r = sigap.Removed{}
 				for _, k := range keys {
 					office, user := k[0], k[1]
-					n, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = ? AND user_id = ? AND updated_at < ?`,
+					n, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
 						office, user, before)
 					if err != nil {
 						return err
@@ -332,12 +334,12 @@ func (s *Store) removeSenderAt(ctx context.Context, q dbtx, office, user string)
 		query string
 		args  []any
 	}{
-		{&r.Tickets, `DELETE FROM tickets WHERE user_id = ? AND office = ?`, []any{user, office}},
-		{&r.Subscriptions, `DELETE FROM subscriptions WHERE office = ? AND user_id = ?`, []any{office, user}},
+		{&r.Tickets, `DELETE FROM tickets WHERE user_id = $1 AND office = $2`, []any{user, office}},
+		{&r.Subscriptions, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2`, []any{office, user}},
 		{&r.Statuses, `DELETE FROM message_statuses WHERE wamid IN (SELECT sent_id FROM outbox
-			WHERE recipient = ? AND office = ? AND sent_id <> '')`, []any{user, office}},
-		{&r.Replies, `DELETE FROM outbox WHERE recipient = ? AND office = ?`, []any{user, office}},
-		{&r.Messages, `DELETE FROM inbound_messages WHERE sender = ? AND sender <> '' AND office = ?`, []any{user, office}},
+			WHERE recipient = $1 AND office = $2 AND sent_id <> '')`, []any{user, office}},
+		{&r.Replies, `DELETE FROM outbox WHERE recipient = $1 AND office = $2`, []any{user, office}},
+		{&r.Messages, `DELETE FROM inbound_messages WHERE sender = $1 AND sender <> '' AND office = $2`, []any{user, office}},
 	} {
 		if *st.n, err = s.execCount(ctx, q, st.query, st.args...); err != nil {
 			return r, err
@@ -366,8 +368,8 @@ func (s *Store) removeFinishedApplications(ctx context.Context, before int64) (a
 		var batch int
 		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			a, st, batch = 0, 0, 0
-			rows, err := s.query(ctx, tx, `SELECT number FROM applications WHERE `+finalStagesSQL+` AND stage_at < ?
-				ORDER BY stage_at LIMIT ? {skip_locked}`, before, retentionBatch)
+			rows, err := s.query(ctx, tx, `SELECT number FROM applications WHERE `+finalStagesSQL+` AND stage_at < $1
+				ORDER BY stage_at LIMIT $2`+s.dialect.SkipLocked, before, retentionBatch)
 			if err != nil {
 				return err
 			}
@@ -388,15 +390,15 @@ func (s *Store) removeFinishedApplications(ctx context.Context, before int64) (a
 				return nil
 			}
 			// Not prepared: the number of placeholders varies.
-			in := placeholders(len(numbers))
-			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM application_stages WHERE number IN (`+in+`)`), numbers...)
+			in := params(1, len(numbers))
+			res, err := tx.ExecContext(ctx, `DELETE FROM application_stages WHERE number IN (`+in+`)`, numbers...)
 			if err == nil {
 				st, err = res.RowsAffected()
 			}
 			if err != nil {
 				return err
 			}
-			res, err = tx.ExecContext(ctx, s.q(`DELETE FROM applications WHERE number IN (`+in+`)`), numbers...)
+			res, err = tx.ExecContext(ctx, `DELETE FROM applications WHERE number IN (`+in+`)`, numbers...)
 			if err == nil {
 				a, err = res.RowsAffected()
 			}
@@ -412,9 +414,18 @@ func (s *Store) removeFinishedApplications(ctx context.Context, before int64) (a
 	}
 }
 
-// placeholders returns "?, ?, …", n of them.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+// params returns "$from, $from+1, …", n placeholders in all, for a
+// statement whose number of arguments varies.
+func params(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(from + i))
+	}
+	return b.String()
 }
 
 // recordRun stores the record of a run or an erasure.
@@ -423,7 +434,7 @@ func (s *Store) recordRun(ctx context.Context, q dbtx, run sigap.RetentionRun) e
 	if err != nil {
 		return fmt.Errorf("record run: %w", err)
 	}
-	_, err = s.exec(ctx, q, `INSERT INTO retention_runs (at, holder, what, subject, total, counts) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, q, `INSERT INTO retention_runs (at, holder, what, subject, total, counts) VALUES ($1, $2, $3, $4, $5, $6)`,
 		ms(run.At), run.Holder, run.What, run.Subject, run.Removed.Total(), string(counts))
 	if err != nil {
 		return fmt.Errorf("record run: %w", err)
@@ -433,8 +444,8 @@ func (s *Store) recordRun(ctx context.Context, q dbtx, run sigap.RetentionRun) e
 
 // RetentionRuns implements sigap.Retention.
 func (s *Store) RetentionRuns(ctx context.Context, limit int) ([]sigap.RetentionRun, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT id, at, holder, what, subject, counts FROM retention_runs
-		ORDER BY at DESC, id DESC LIMIT ?`), limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, holder, what, subject, counts FROM retention_runs
+		ORDER BY at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("retention runs: %w", err)
 	}

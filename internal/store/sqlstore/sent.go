@@ -58,26 +58,30 @@ func (s *Store) storeSent(ctx context.Context, batch []*sentMark) error {
 func markSentQuery(batch []*sentMark) (string, []any) {
 	if len(batch) == 1 {
 		o := batch[0]
-		return `UPDATE outbox SET state = 'sent', sent_id = ?, sent_at = ?, claimed_until = 0, last_error = '' WHERE id = ?`,
+		return `UPDATE outbox SET state = 'sent', sent_id = $1, sent_at = $2, claimed_until = 0, last_error = '' WHERE id = $3`,
 			[]any{o.sentID, o.at, o.id}
 	}
+	// Mark i's id, sent id and time are $3i+1, $3i+2 and $3i+3.
 	var b strings.Builder
-	args := make([]any, 0, 5*len(batch))
-	b.WriteString(`UPDATE outbox SET state = 'sent', claimed_until = 0, last_error = '', sent_id = CASE id`)
+	args := make([]any, 0, 3*len(batch))
 	for _, o := range batch {
-		b.WriteString(` WHEN ? THEN CAST(? AS TEXT)`)
-		args = append(args, o.id, o.sentID)
+		args = append(args, o.id, o.sentID, o.at)
+	}
+	b.WriteString(`UPDATE outbox SET state = 'sent', claimed_until = 0, last_error = '', sent_id = CASE id`)
+	for i := range batch {
+		fmt.Fprintf(&b, ` WHEN $%d THEN CAST($%d AS TEXT)`, 3*i+1, 3*i+2)
 	}
 	b.WriteString(` END, sent_at = CASE id`)
-	for _, o := range batch {
-		b.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
-		args = append(args, o.id, o.at)
+	for i := range batch {
+		fmt.Fprintf(&b, ` WHEN $%d THEN CAST($%d AS BIGINT)`, 3*i+1, 3*i+3)
 	}
-	b.WriteString(` END WHERE id IN (?`)
-	b.WriteString(strings.Repeat(`, ?`, len(batch)-1))
+	b.WriteString(` END WHERE id IN (`)
+	for i := range batch {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, `$%d`, 3*i+1)
+	}
 	b.WriteString(`)`)
-	for _, o := range batch {
-		args = append(args, o.id)
-	}
 	return b.String(), args
 }

@@ -1,6 +1,8 @@
-// Package sqlstore implements sigap.Store with one set of SQL queries for
-// every engine. Where the engines differ (placeholders, row locking) the
-// Dialect says how, so a query is written once.
+// Package sqlstore implements sigap.Store with one set of SQL queries and
+// one set of migrations for every engine. Queries are written once, with
+// $1, $2, … placeholders that both engines take as written; where the
+// engines differ (row locking, types in the migrations) the Dialect says
+// how (dialect.go). No query text is changed for an engine at run time.
 package sqlstore
 
 import (
@@ -9,8 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,7 +27,6 @@ type Store struct {
 	// keeps its own cache of prepared statements per connection.)
 	prepare bool
 	stmts   sync.Map // query → *sql.Stmt, when prepare
-	queries sync.Map // query → the query for the engine, when not prepare
 	// convs caches conversations where this process is the only writer
 	// (SQLite); nil elsewhere. Everything that writes a conversation must
 	// put it there once committed (see convSave.after).
@@ -111,27 +110,6 @@ func (s *Store) Ready(ctx context.Context) error {
 	return nil
 }
 
-// q rewrites a query, written with ? placeholders and a {skip_locked}
-// marker, for the store's engine.
-func (s *Store) q(query string) string {
-	query = strings.ReplaceAll(query, "{skip_locked}", s.dialect.SkipLocked)
-	if s.dialect.Name != "postgres" {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(query); i++ {
-		if query[i] == '?' {
-			n++
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
-			continue
-		}
-		b.WriteByte(query[i])
-	}
-	return b.String()
-}
-
 func ms(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -207,14 +185,13 @@ func (s *Store) write(ctx context.Context, query string, args ...any) (int64, er
 	return n, err
 }
 
-// prepared returns query (written with ? placeholders) prepared once for
-// the store's life: the engine parses and plans it once per connection
+// prepared returns query prepared once for the store's life: the engine parses and plans it once per connection
 // instead of once per call.
 func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := s.stmts.Load(query); ok {
 		return st.(*sql.Stmt), nil
 	}
-	st, err := s.db.PrepareContext(ctx, s.q(query))
+	st, err := s.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -225,16 +202,6 @@ func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// engineQuery returns s.q(query), rewritten once.
-func (s *Store) engineQuery(query string) string {
-	if q, ok := s.queries.Load(query); ok {
-		return q.(string)
-	}
-	q := s.q(query)
-	s.queries.Store(query, q)
-	return q
-}
-
 // stmt returns query prepared for q, or nil where it is not prepared (see
 // Store.prepare) or cannot be (the engine then reports why when it is run).
 func (s *Store) stmt(ctx context.Context, q dbtx, query string) *sql.Stmt {
@@ -243,7 +210,7 @@ func (s *Store) stmt(ctx context.Context, q dbtx, query string) *sql.Stmt {
 	}
 	tx, inTx := q.(*sql.Tx)
 	if inTx && s.w != nil {
-		if st := s.w.stmt(ctx, tx, s.engineQuery(query)); st != nil {
+		if st := s.w.stmt(ctx, tx, query); st != nil {
 			return st
 		}
 	}
@@ -262,7 +229,7 @@ func (s *Store) exec(ctx context.Context, q dbtx, query string, args ...any) (sq
 	if st := s.stmt(ctx, q, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return q.ExecContext(ctx, s.engineQuery(query), args...)
+	return q.ExecContext(ctx, query, args...)
 }
 
 // queryRow runs a query on q, prepared where that helps.
@@ -270,7 +237,7 @@ func (s *Store) queryRow(ctx context.Context, q dbtx, query string, args ...any)
 	if st := s.stmt(ctx, q, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return q.QueryRowContext(ctx, s.engineQuery(query), args...)
+	return q.QueryRowContext(ctx, query, args...)
 }
 
 // query runs a query on q, prepared where that helps.
@@ -278,7 +245,7 @@ func (s *Store) query(ctx context.Context, q dbtx, query string, args ...any) (*
 	if st := s.stmt(ctx, q, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return q.QueryContext(ctx, s.engineQuery(query), args...)
+	return q.QueryContext(ctx, query, args...)
 }
 
 // ---- applications
@@ -307,7 +274,7 @@ func scanApplication(row interface{ Scan(...any) error }) (sigap.Application, er
 
 // FindApplication implements sigap.Applications.
 func (s *Store) FindApplication(ctx context.Context, office, number string) (sigap.Application, error) {
-	row := s.queryRow(ctx, s.db, `SELECT `+applicationColumns+` FROM applications WHERE number = ? AND office = ?`, number, office)
+	row := s.queryRow(ctx, s.db, `SELECT `+applicationColumns+` FROM applications WHERE number = $1 AND office = $2`, number, office)
 	a, err := scanApplication(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("application at %s: %w", office, sigap.ErrNotFound)
@@ -326,7 +293,7 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 	result := sigap.Unchanged
 	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		result = sigap.Unchanged
-		row := tx.QueryRowContext(ctx, s.q(`SELECT `+applicationColumns+` FROM applications WHERE number = ?`), a.Number)
+		row := tx.QueryRowContext(ctx, `SELECT `+applicationColumns+` FROM applications WHERE number = $1`, a.Number)
 		old, err := scanApplication(row)
 		if err == nil {
 			if err := sigap.CheckOfficeMove(old, a, opts); err != nil {
@@ -336,8 +303,8 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			result = sigap.Inserted
-			_, err = tx.ExecContext(ctx, s.q(`INSERT INTO applications (`+applicationColumns+`, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			_, err = tx.ExecContext(ctx, `INSERT INTO applications (`+applicationColumns+`, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 				a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage,
 				ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, time.Now().UnixMilli())
 			if err != nil {
@@ -352,9 +319,9 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 			// The office and stage_at read above are in the WHERE, so that a
 			// concurrent writer (PostgreSQL) cannot slip a move or a newer
 			// stage in between the checks and this write.
-			res, err := tx.ExecContext(ctx, s.q(`UPDATE applications SET office = ?, applicant_name = ?, birth_date = ?,
-				passport_type = ?, stage = ?, stage_at = ?, billing_code = ?, billing_expires_at = ?, note = ?, updated_at = ?
-				WHERE number = ? AND office = ? AND stage_at = ?`),
+			res, err := tx.ExecContext(ctx, `UPDATE applications SET office = $1, applicant_name = $2, birth_date = $3,
+				passport_type = $4, stage = $5, stage_at = $6, billing_code = $7, billing_expires_at = $8, note = $9, updated_at = $10
+				WHERE number = $11 AND office = $12 AND stage_at = $13`,
 				a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage, ms(a.StageAt),
 				a.BillingCode, ms(a.BillingExpiresAt), a.Note, time.Now().UnixMilli(), a.Number, old.Office, ms(old.StageAt))
 			if err != nil {
@@ -366,8 +333,8 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 				return fmt.Errorf("update application: %w: changed by another writer meanwhile", sigap.ErrUnavailable)
 			}
 		}
-		_, err = tx.ExecContext(ctx, s.q(`INSERT INTO application_stages (number, stage, stage_at, note) VALUES (?, ?, ?, ?)
-			ON CONFLICT (number, stage_at, stage) DO NOTHING`), a.Number, a.Stage, ms(a.StageAt), a.Note)
+		_, err = tx.ExecContext(ctx, `INSERT INTO application_stages (number, stage, stage_at, note) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (number, stage_at, stage) DO NOTHING`, a.Number, a.Stage, ms(a.StageAt), a.Note)
 		if err != nil {
 			return fmt.Errorf("record stage: %w", err)
 		}
@@ -388,8 +355,8 @@ func sameApplication(x, y sigap.Application) bool {
 
 // ApplicationHistory implements sigap.Applications.
 func (s *Store) ApplicationHistory(ctx context.Context, number string) ([]sigap.StageChange, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT stage, stage_at, note FROM application_stages
-		WHERE number = ? ORDER BY stage_at, stage`), number)
+	rows, err := s.db.QueryContext(ctx, `SELECT stage, stage_at, note FROM application_stages
+		WHERE number = $1 ORDER BY stage_at, stage`, number)
 	if err != nil {
 		return nil, fmt.Errorf("application history: %w", err)
 	}
@@ -412,7 +379,7 @@ func (s *Store) ApplicationHistory(ctx context.Context, number string) ([]sigap.
 // CountApplications implements sigap.Applications; an empty office counts all.
 func (s *Store) CountApplications(ctx context.Context, office string) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM applications WHERE ? = '' OR office = ?`), office, office).Scan(&n)
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM applications WHERE $1 = '' OR office = $2`, office, office).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count applications: %w", err)
 	}
@@ -426,7 +393,7 @@ func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Co
 	c := sigap.Conversation{Office: office, User: user}
 	state, version, cached := s.convs.get(office, user)
 	if !cached {
-		err := s.queryRow(ctx, s.db, `SELECT state, version FROM conversations WHERE office = ? AND user_id = ?`,
+		err := s.queryRow(ctx, s.db, `SELECT state, version FROM conversations WHERE office = $1 AND user_id = $2`,
 			office, user).Scan(&state, &version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, nil
@@ -495,7 +462,7 @@ func (cs *convSave) save(ctx context.Context, q dbtx) error {
 	)
 	switch {
 	case !cs.checked:
-		err = s.queryRow(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
+		err = s.queryRow(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES ($1, $2, $3, $4, 1)
 			ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
 				version = conversations.version + 1
 			RETURNING version`, c.Office, c.User, string(cs.state), now).Scan(&version)
@@ -644,8 +611,8 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 					// The turn read a conversation that has changed since:
 					// the message waits to be answered from the new one.
 					answer = false
-					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = ?,
-						claimed_until = ? WHERE id = ?`, waitAttempts, waitUntil, m.ID); err != nil {
+					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = $1,
+						claimed_until = $2 WHERE id = $3`, waitAttempts, waitUntil, m.ID); err != nil {
 						return fmt.Errorf("store message %s: %w", m.ID, err)
 					}
 				case err != nil:
@@ -676,7 +643,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			}
 		}
 		for _, e := range d.Errors {
-			_, err := s.exec(ctx, q, `INSERT INTO channel_errors (office, at, code, title, details) VALUES (?, ?, ?, ?, ?)`,
+			_, err := s.exec(ctx, q, `INSERT INTO channel_errors (office, at, code, title, details) VALUES ($1, $2, $3, $4, $5)`,
 				e.Office, ms(e.At), e.Code, e.Title, e.Details)
 			if err != nil {
 				return fmt.Errorf("store channel error: %w", err)
@@ -733,21 +700,21 @@ func (s *Store) senderWaiting(ctx context.Context, q dbtx, office, sender string
 // transaction that runs them one by one and the one that sends them
 // together (see answerAtOnce).
 const (
-	senderWaitingQuery = `SELECT 1 FROM inbound_messages WHERE office = ? AND sender = ? AND state = 'pending' LIMIT 1`
+	senderWaitingQuery = `SELECT 1 FROM inbound_messages WHERE office = $1 AND sender = $2 AND state = 'pending' LIMIT 1`
 	insertInbound      = `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
-		claimed_until, state, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+		claimed_until, state, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`
 	// NULL: no reply to the recipient waiting; 0: one not being sent;
 	// 1: all being sent.
-	outboxSending = `SELECT MIN(CASE WHEN claimed_until > ? THEN 1 ELSE 0 END) FROM outbox
-		WHERE office = ? AND recipient = ? AND state = 'pending'`
+	outboxSending = `SELECT MIN(CASE WHEN claimed_until > $1 THEN 1 ELSE 0 END) FROM outbox
+		WHERE office = $2 AND recipient = $3 AND state = 'pending'`
 	insertOutbox = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at,
-		attempts, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		attempts, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	insertOutboxID = insertOutbox + ` RETURNING id`
 	// A checked conversation save: the first one, and one over a version.
-	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES (?, ?, ?, ?, 1)
+	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES ($1, $2, $3, $4, 1)
 		ON CONFLICT (office, user_id) DO NOTHING`
-	updateConversation = `UPDATE conversations SET state = ?, updated_at = ?, version = ?
-		WHERE office = ? AND user_id = ? AND version = ?`
+	updateConversation = `UPDATE conversations SET state = $1, updated_at = $2, version = $3
+		WHERE office = $4 AND user_id = $5 AND version = $6`
 	// The same, reporting what they stored, for the statements sent
 	// together, which cannot be asked how many rows they changed.
 	insertInboundSeq          = insertInbound + ` RETURNING seq`
@@ -767,15 +734,15 @@ func (s *Store) exists(ctx context.Context, q dbtx, query string, args ...any) (
 
 func (s *Store) saveStatus(ctx context.Context, q dbtx, st sigap.StatusUpdate) error {
 	_, err := s.exec(ctx, q, `INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_title)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (wamid, status) DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (wamid, status) DO NOTHING`,
 		st.MessageID, st.Status, ms(st.At), st.Recipient, st.ErrorCode, st.ErrorTitle)
 	if err != nil {
 		return fmt.Errorf("store status of %s: %w", st.MessageID, err)
 	}
 	// Statuses arrive out of order: only a higher rank moves the message on.
 	rank := sigap.StatusRank(st.Status)
-	_, err = s.exec(ctx, q, `UPDATE outbox SET delivery_status = ?, status_rank = ?
-		WHERE sent_id = ? AND status_rank < ?`, st.Status, rank, st.MessageID, rank)
+	_, err = s.exec(ctx, q, `UPDATE outbox SET delivery_status = $1, status_rank = $2
+		WHERE sent_id = $3 AND status_rank < $4`, st.Status, rank, st.MessageID, rank)
 	if err != nil {
 		return fmt.Errorf("record status of %s: %w", st.MessageID, err)
 	}
@@ -795,11 +762,11 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 	var got []claimed
 	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
 		got = got[:0]
-		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
-		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= ?
+		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1
+		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= $2
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.office = m.office AND o.sender = m.sender
 				AND o.state = 'pending' AND o.seq < m.seq)
-			ORDER BY m.seq LIMIT ? {skip_locked})
+			ORDER BY m.seq LIMIT $3`+s.dialect.SkipLocked+`)
 		RETURNING seq, attempts, payload`, ms(now.Add(lease)), ms(now), limit)
 		if err != nil {
 			return err
@@ -832,7 +799,7 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 
 // RetryInbound implements sigap.Inbox.
 func (s *Store) RetryInbound(ctx context.Context, id string, retryAt time.Time) error {
-	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = ? WHERE id = ? AND state = 'pending'`, ms(retryAt), id)
+	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = $1 WHERE id = $2 AND state = 'pending'`, ms(retryAt), id)
 	if err != nil {
 		return fmt.Errorf("retry inbound %s: %w", id, err)
 	}
@@ -860,7 +827,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 	err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		done, nextPayload = sigap.Completed{}, ""
 		now := time.Now()
-		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = ? WHERE id = ? AND state = 'pending'`, ms(now), id)
+		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = $1 WHERE id = $2 AND state = 'pending'`, ms(now), id)
 		if err != nil {
 			return fmt.Errorf("mark processed: %w", err)
 		}
@@ -883,7 +850,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 				attempts          int
 			)
 			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload FROM inbound_messages
-				WHERE office = ? AND sender = ? AND state = 'pending' ORDER BY seq LIMIT 1`,
+				WHERE office = $1 AND sender = $2 AND state = 'pending' ORDER BY seq LIMIT 1`,
 				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &nextPayload)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
@@ -895,8 +862,8 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			default:
 				// Conditional: on PostgreSQL a replica's ClaimInbound may
 				// take it at the same moment.
-				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = ?, attempts = attempts + 1
-					WHERE seq = ? AND state = 'pending' AND claimed_until = ?`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil)
+				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1
+					WHERE seq = $2 AND state = 'pending' AND claimed_until = $3`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil)
 				if err != nil {
 					return fmt.Errorf("claim next message: %w", err)
 				}
@@ -1034,12 +1001,12 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
 		out = out[:0]
 		clear(payloads)
-		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
+		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
 			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
-		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= ? AND m.claimed_until <= ?
+		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= $2 AND m.claimed_until <= $3
 			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.office = m.office AND o.recipient = m.recipient
 				AND o.state = 'pending' AND o.id < m.id)
-			ORDER BY m.id LIMIT ? {skip_locked})
+			ORDER BY m.id LIMIT $4`+s.dialect.SkipLocked+`)
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
 			window_ends_at, doubtful`,
 			ms(now.Add(lease)), ms(now), ms(now), limit)
@@ -1106,7 +1073,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		)
 		err := s.queryRow(ctx, q, `SELECT id, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error, window_ends_at,
 				doubtful, claimed_until
-			FROM outbox WHERE office = ? AND recipient = ? AND state = 'pending' ORDER BY id LIMIT 1`, m.Office, m.To).
+			FROM outbox WHERE office = $1 AND recipient = $2 AND state = 'pending' ORDER BY id LIMIT 1`, m.Office, m.To).
 			Scan(&n.ID, &n.InReplyTo, &payload, &n.Attempts, &created, &nextAttempt, &n.LastError, &window, &n.Doubtful, &claimedUntil)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
@@ -1118,9 +1085,9 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 			return nil // being sent, or waiting to be retried
 		}
 		until := ms(now.Add(lease))
-		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1,
+		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
 				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
-			WHERE id = ? AND state = 'pending' AND claimed_until = ?`, until, n.ID, claimedUntil)
+			WHERE id = $2 AND state = 'pending' AND claimed_until = $3`, until, n.ID, claimedUntil)
 		if err != nil {
 			return fmt.Errorf("claim next reply: %w", err)
 		}
@@ -1151,7 +1118,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 
 // Release implements sigap.Outbox.
 func (s *Store) Release(ctx context.Context, m sigap.OutboundMessage) error {
-	_, err := s.write(ctx, `UPDATE outbox SET claimed_until = 0 WHERE id = ? AND state = 'pending' AND claimed_until = ?`,
+	_, err := s.write(ctx, `UPDATE outbox SET claimed_until = 0 WHERE id = $1 AND state = 'pending' AND claimed_until = $2`,
 		m.ID, ms(m.LeaseEnds))
 	if err != nil {
 		return fmt.Errorf("release outbound %d: %w", m.ID, err)
@@ -1161,7 +1128,7 @@ func (s *Store) Release(ctx context.Context, m sigap.OutboundMessage) error {
 
 // MarkRetry implements sigap.Outbox.
 func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error {
-	_, err := s.write(ctx, `UPDATE outbox SET next_attempt_at = ?, claimed_until = 0, last_error = ? WHERE id = ?`,
+	_, err := s.write(ctx, `UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3`,
 		ms(retryAt), reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d for retry: %w", id, err)
@@ -1171,7 +1138,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt 
 
 // MarkFailed implements sigap.Outbox.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	_, err := s.write(ctx, `UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = ? WHERE id = ?`, reason, id)
+	_, err := s.write(ctx, `UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = $1 WHERE id = $2`, reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d failed: %w", id, err)
 	}

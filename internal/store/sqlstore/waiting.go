@@ -131,8 +131,8 @@ func (s *Store) ConversationIfIdle(ctx context.Context, office, sender string) (
 		version sql.NullInt64
 	)
 	err := s.queryRow(ctx, s.db, `SELECT EXISTS (`+senderWaitingQuery+`), c.state, c.version
-		FROM (SELECT 1) AS one LEFT JOIN conversations c ON c.office = ? AND c.user_id = ?`,
-		office, sender, office, sender).Scan(&waiting, &state, &version)
+		FROM (SELECT 1) AS one LEFT JOIN conversations c ON c.office = $1 AND c.user_id = $2`,
+		office, sender).Scan(&waiting, &state, &version)
 	if err != nil {
 		return sigap.Conversation{}, false, fmt.Errorf("read conversation: %w", err)
 	}

@@ -27,7 +27,7 @@ func TestWriterStatementsAreInItsTransaction(t *testing.T) {
 	ctx := context.Background()
 	insert := func(x int, fail error) error {
 		return s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			if _, err := s.exec(ctx, tx, `INSERT INTO t (x) VALUES (?)`, x); err != nil {
+			if _, err := s.exec(ctx, tx, `INSERT INTO t (x) VALUES ($1)`, x); err != nil {
 				return err
 			}
 			return fail
