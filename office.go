@@ -1,6 +1,9 @@
 package sigap
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Office is one passport office with its own WhatsApp number. Offices come
 // from the offices file, not from the database; every stored row carries the
@@ -8,6 +11,9 @@ import "time"
 type Office struct {
 	Code string
 	Name string
+	// Channel names the transport the office is reached by (the offices
+	// file's channel:, DefaultChannel when it names none).
+	Channel string
 
 	// PhoneNumberID is the Cloud API phone number id that deliveries name in
 	// metadata.phone_number_id and that replies are sent from.
@@ -51,6 +57,10 @@ type Office struct {
 	// which (after the birth date check) instead of "not found".
 	NameHandlingOffice bool
 }
+
+// ChannelName is the office's channel: Channel, or DefaultChannel if it
+// names none.
+func (o Office) ChannelName() string { return cmp.Or(o.Channel, DefaultChannel) }
 
 // Template names an approved WhatsApp message template.
 type Template struct {

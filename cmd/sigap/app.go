@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/sigap-id/sigap"
@@ -32,6 +34,23 @@ type app struct {
 	engine     string // "sqlite" or "postgres"
 	// metrics count what the processor's parts report; nil counts nothing.
 	metrics *metrics.Metrics
+	// channels are the transports an office may name (the offices file's
+	// channel:), by name. Only here does SIGAP know them.
+	channels map[string]sigap.Channel
+}
+
+// newChannels makes the channels an office may name. A second transport
+// is a package of its own and a line here.
+func newChannels(env config.Env, log *slog.Logger) map[string]sigap.Channel {
+	return map[string]sigap.Channel{
+		whatsapp.ChannelName: &whatsapp.Channel{Client: whatsapp.NewClient(env.GraphURL, env.APIVersion), Token: env.AccessToken, Log: log},
+	}
+}
+
+// channel finds a channel by name.
+func (a *app) channel(name string) (sigap.Channel, bool) {
+	ch, ok := a.channels[name]
+	return ch, ok
 }
 
 func newLogger(env config.Env, w io.Writer) (*slog.Logger, error) {
@@ -67,18 +86,18 @@ const (
 var errNoOffices = errors.New("SIGAP_OFFICES is not set: set it to your offices file, or run with --demo to use the demo offices")
 
 // loadOffices applies the rule; nil offices mean none were read.
-func loadOffices(env config.Env, getenv func(string) string, log *slog.Logger, rule officesRule) (*config.Offices, error) {
+func loadOffices(env config.Env, getenv func(string) string, log *slog.Logger, rule officesRule, channels []string) (*config.Offices, error) {
 	switch {
 	case rule == officesUnused:
 		return nil, nil
 	case env.OfficesPath != "":
-		return config.LoadOffices(env.OfficesPath, getenv)
+		return config.LoadOffices(env.OfficesPath, getenv, channels...)
 	case rule == officesRequired:
 		return nil, errNoOffices
 	case rule == officesIfSet:
 		return nil, nil
 	}
-	o, err := config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv)
+	o, err := config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv, channels...)
 	if err != nil {
 		return nil, err
 	}
@@ -107,8 +126,8 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 		return nil, err
 	}
 	slog.SetDefault(log)
-	a := &app{env: env, log: log}
-	if a.offices, err = loadOffices(env, getenv, log, rule); err != nil {
+	a := &app{env: env, log: log, channels: newChannels(env, log)}
+	if a.offices, err = loadOffices(env, getenv, log, rule, slices.Sorted(maps.Keys(a.channels))); err != nil {
 		return nil, err
 	}
 	db, err := config.ParseDatabase(env.Database)
@@ -149,7 +168,7 @@ func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 		Offices: a.offices.ByCode, Retention: a.env.Retention,
 	}, nil)
 	o.Store, o.Offices, o.Log = a.store, a.offices.ByCode, a.log
-	o.Split = whatsapp.SplitReply
+	o.Channels = a.channel
 	return gateway.NewProcessor(o), nil
 }
 

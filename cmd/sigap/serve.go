@@ -90,8 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.env.AccessToken == "" && !anyOfficeToken(a.offices.List()) {
 		log.Warn("WHATSAPP_ACCESS_TOKEN is not set: sending to WhatsApp is disabled; replies wait in the outbox")
 	} else {
-		ch := &whatsapp.Channel{Client: whatsapp.NewClient(a.env.GraphURL, a.env.APIVersion), Token: a.env.AccessToken, Log: log}
-		so := outbox.Options{Outbox: a.store, Channel: ch, Offices: a.offices.ByCode, Log: log, Metrics: met, Lease: a.env.OutboxLease}
+		so := outbox.Options{Outbox: a.store, Channels: a.channel, Offices: a.offices.ByCode, Log: log, Metrics: met, Lease: a.env.OutboxLease}
 		if a.engine == "postgres" {
 			// Replicas share each number's budget instead of multiplying it.
 			so.Limiter = &outbox.SharedLimiter{Slots: a.store, Now: time.Now}
@@ -100,19 +99,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// Replies are claimed for the sender where they are stored and
 		// handed to it; those left queued behind earlier ones, it claims.
 		procOpts.Outbox, procOpts.OutboxLease = sender, sender.Options().Lease
-		procOpts.Received = func(office sigap.Office, m sigap.InboundMessage) {
-			if !office.MarkRead {
-				return
-			}
-			// Best effort: a lost read receipt harms nobody.
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				if err := ch.MarkRead(ctx, office, m.ID); err != nil {
-					log.Debug("mark read", "office", office.Code, "err", err)
-				}
-			}()
-		}
+		procOpts.MarkRead = true
 	}
 	proc, err := a.processorWith(procOpts)
 	if err != nil {

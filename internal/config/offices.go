@@ -30,6 +30,7 @@ import (
 type officeEntry struct {
 	Code     string `yaml:"code"`
 	Name     string `yaml:"name"`
+	Channel  string `yaml:"channel"`
 	WhatsApp struct {
 		PhoneNumberID     string         `yaml:"phone_number_id"`
 		DisplayNumber     string         `yaml:"display_number"`
@@ -87,13 +88,15 @@ func (o *Offices) ByPhoneNumberID(id string) (sigap.Office, bool) {
 	return o.list[i], true
 }
 
-// LoadOffices reads and validates an offices file.
-func LoadOffices(path string, getenv func(string) string) (*Offices, error) {
+// LoadOffices reads and validates an offices file. channels are the
+// channels an office may name (channel:); none given means the Cloud API
+// (sigap.DefaultChannel) alone.
+func LoadOffices(path string, getenv func(string) string, channels ...string) (*Offices, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("offices file: %w", err)
 	}
-	return ParseOffices(path, data, getenv)
+	return ParseOffices(path, data, getenv, channels...)
 }
 
 // problem is one mistake in an offices file, at the line of the field it
@@ -103,10 +106,13 @@ type problem struct {
 	msg  string
 }
 
-// ParseOffices validates an offices file's contents; name is used in errors.
-// Every problem is reported at once, each with its field's line, in line
-// order, so that one run finds them all.
-func ParseOffices(name string, data []byte, getenv func(string) string) (*Offices, error) {
+// ParseOffices validates an offices file's contents; name is used in errors,
+// channels as in LoadOffices. Every problem is reported at once, each with
+// its field's line, in line order, so that one run finds them all.
+func ParseOffices(name string, data []byte, getenv func(string) string, channels ...string) (*Offices, error) {
+	if len(channels) == 0 {
+		channels = []string{sigap.DefaultChannel}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("offices file %s: %w", name, err)
@@ -119,7 +125,7 @@ func ParseOffices(name string, data []byte, getenv func(string) string) (*Office
 	codeAt, phoneAt := map[string]int{}, map[string]int{} // the line each was first seen on
 	phoneOf := map[string]string{}
 	for _, node := range list {
-		office, ps := parseOffice(node, getenv)
+		office, ps := parseOffice(node, getenv, channels)
 		problems = append(problems, ps...)
 		valid := len(ps) == 0
 		// Codes and numbers used twice are found whatever else is wrong.
@@ -216,7 +222,7 @@ func officesList(doc *yaml.Node) ([]*yaml.Node, []problem) {
 // parseOffice decodes and checks one office. A field that cannot be read,
 // or holds an unknown field, is reported once for that, not again for the
 // value the decoder left empty.
-func parseOffice(node *yaml.Node, getenv func(string) string) (sigap.Office, []problem) {
+func parseOffice(node *yaml.Node, getenv func(string) string, channels []string) (sigap.Office, []problem) {
 	if node.Kind != yaml.MappingNode {
 		return sigap.Office{}, []problem{{node.Line, "an office is a set of fields (code:, name:, whatsapp: ...) starting with \"- \""}}
 	}
@@ -244,7 +250,7 @@ func parseOffice(node *yaml.Node, getenv func(string) string) (sigap.Office, []p
 		undecoded[p.line] = true
 	}
 	problems = append(problems, unknown...)
-	office, checks := e.office(getenv)
+	office, checks := e.office(getenv, channels)
 	checks = append(checks, e.conversation(&office)...)
 	for _, c := range checks {
 		line, val := field(node, c.path...)
@@ -362,7 +368,7 @@ type check struct {
 	msg  string
 }
 
-func (e officeEntry) office(getenv func(string) string) (sigap.Office, []check) {
+func (e officeEntry) office(getenv func(string) string, channels []string) (sigap.Office, []check) {
 	var checks []check
 	bad := func(path, format string, args ...any) {
 		checks = append(checks, check{strings.Split(path, "."), fmt.Sprintf(format, args...)})
@@ -383,6 +389,10 @@ func (e officeEntry) office(getenv func(string) string) (sigap.Office, []check) 
 	}
 	if o.Name == "" {
 		bad("name", "name is required")
+	}
+	o.Channel = cmp.Or(strings.TrimSpace(e.Channel), sigap.DefaultChannel)
+	if !slices.Contains(channels, o.Channel) {
+		bad("channel", "channel %q is not known (want %s)", o.Channel, strings.Join(channels, " or "))
 	}
 	switch {
 	case o.PhoneNumberID == "":

@@ -65,12 +65,15 @@ type Options struct {
 	Outbox      Outbox
 	OutboxLease time.Duration
 
-	// Split cuts a reply that is too long for the channel into several;
-	// default: replies are stored as they are.
-	Split func(sigap.Reply) []sigap.Reply
-	// Received, when set, is called before a message is answered (to mark
-	// it read and show the typing indicator); it must not block.
-	Received func(office sigap.Office, m sigap.InboundMessage)
+	// Channels finds a channel by name: each office's replies are split
+	// by the rule of the channel it names (sigap.Office.Channel), and its
+	// messages marked read through it. Default: none, and replies are
+	// stored as they are.
+	Channels func(name string) (sigap.Channel, bool)
+	// MarkRead has each message marked read (and the typing indicator
+	// shown) through its office's channel before it is answered, where
+	// the channel and the office do that; best effort, in the background.
+	MarkRead bool
 
 	// Lease is how long a claimed message is reserved for this processor; a
 	// message whose processor died is taken up again after it (default a
@@ -110,8 +113,8 @@ func NewProcessor(o Options) *Processor {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Split == nil {
-		o.Split = func(r sigap.Reply) []sigap.Reply { return []sigap.Reply{r} }
+	if o.Channels == nil {
+		o.Channels = func(string) (sigap.Channel, bool) { return nil, false }
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -145,11 +148,9 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 	if err != nil {
 		return 0, err
 	}
-	if p.o.Received != nil {
-		for _, m := range saved.Answered {
-			if office, ok := p.o.Offices(m.Office); ok {
-				p.o.Received(office, m)
-			}
+	for _, m := range saved.Answered {
+		if office, ok := p.o.Offices(m.Office); ok {
+			p.markRead(office, m)
 		}
 	}
 	p.handOver(saved.Replies, saved.Queued)
@@ -215,7 +216,7 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		if answers == nil {
 			answers = make([]*sigap.Answer, len(msgs))
 		}
-		a := &sigap.Answer{Conv: conv, Replies: p.outbound(m, replies)}
+		a := &sigap.Answer{Conv: conv, Replies: p.outbound(office, m, replies)}
 		if len(a.Replies) > 0 && p.o.Outbox != nil {
 			a.Behind = p.o.Outbox.Sending(m.Office, m.From)
 		}
@@ -261,16 +262,40 @@ func (p *Processor) handOver(claimed, queued []sigap.OutboundMessage) {
 }
 
 // outbound makes the replies to m into outbox messages, split to fit the
-// channel.
-func (p *Processor) outbound(m sigap.InboundMessage, replies []sigap.Reply) []sigap.OutboundMessage {
+// office's channel.
+func (p *Processor) outbound(office sigap.Office, m sigap.InboundMessage, replies []sigap.Reply) []sigap.OutboundMessage {
+	split := func(r sigap.Reply) []sigap.Reply { return []sigap.Reply{r} }
+	if ch, ok := p.o.Channels(office.ChannelName()); ok {
+		split = ch.Split
+	}
 	var out []sigap.OutboundMessage
 	for _, r := range replies {
-		for _, part := range p.o.Split(r) {
+		for _, part := range split(r) {
 			out = append(out, sigap.OutboundMessage{Office: m.Office, To: m.From, InReplyTo: m.ID, Reply: part,
 				WindowEndsAt: m.At.Add(sigap.CustomerServiceWindow)})
 		}
 	}
 	return out
+}
+
+// markRead has m marked read through its office's channel, if asked to,
+// in the background: a lost read receipt harms nobody, and the answer
+// does not wait for it.
+func (p *Processor) markRead(office sigap.Office, m sigap.InboundMessage) {
+	if !p.o.MarkRead {
+		return
+	}
+	ch, ok := p.o.Channels(office.ChannelName())
+	if !ok {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := ch.MarkRead(ctx, office, m); err != nil {
+			p.o.Log.Debug("mark read", "office", office.Code, "err", err)
+		}
+	}()
 }
 
 // takeOffered returns the oldest message handed over whose claim has not
@@ -305,7 +330,7 @@ func (p *Processor) Run(ctx context.Context) {
 	// started is caught whenever it happens, not only when a message
 	// finds it.
 	p.o.Log.Debug("processor started", "workers", p.o.Workers, "lease", p.o.Lease,
-		"hand_over", p.o.Outbox != nil, "mark_read", p.o.Received != nil)
+		"hand_over", p.o.Outbox != nil, "mark_read", p.o.MarkRead)
 	workers := max(p.o.Workers, 1)
 	var (
 		pool = worker.NewPool(workers)
@@ -433,8 +458,8 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		p.o.Log.Warn("message for an unknown office dropped", "office", m.Office, "wamid", m.ID)
 		return nil, p.o.Store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: m.Office, User: m.From}, nil)
 	}
-	if p.o.Received != nil && m.Attempts == 1 {
-		p.o.Received(office, m)
+	if m.Attempts == 1 {
+		p.markRead(office, m)
 	}
 	replies, conv, err := p.Turn(ctx, office, m)
 	if err != nil {
@@ -448,7 +473,7 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		}
 		replies = []sigap.Reply{p.o.Bot.Apology(conv.Lang)}
 	}
-	out := p.outbound(m, replies)
+	out := p.outbound(office, m, replies)
 	done, err := p.o.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
 	if err != nil {
 		return nil, err

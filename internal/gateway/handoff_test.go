@@ -144,6 +144,24 @@ func (f *fakeOutbox) Sending(office, to string) bool {
 	return f.sending != nil && f.sending(office, to)
 }
 
+// readChannel is a channel that only marks messages read, by calling
+// itself.
+type readChannel func(sigap.InboundMessage)
+
+func (readChannel) Split(r sigap.Reply) []sigap.Reply { return []sigap.Reply{r} }
+func (readChannel) Prepare(_ sigap.Office, m sigap.OutboundMessage, _ time.Time) (sigap.OutboundMessage, error) {
+	return m, nil
+}
+func (readChannel) Budget(sigap.Office) (string, int) { return "", 1 }
+func (readChannel) Send(context.Context, sigap.Office, sigap.OutboundMessage) (string, error) {
+	return "", errors.New("not a sending channel")
+}
+func (readChannel) Classify(error, int) sigap.SendFailure { return sigap.SendFailure{Permanent: true} }
+func (f readChannel) MarkRead(_ context.Context, _ sigap.Office, m sigap.InboundMessage) error {
+	f(m)
+	return nil
+}
+
 // hoRun runs p until the returned stop is called (or the test ends); stop
 // returns once Run has, its workers done.
 func hoRun(t *testing.T, p *gateway.Processor) (stop func()) {
@@ -627,10 +645,13 @@ func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 	}
 	s, p, _ := hoSetup(t, bot, func(o *gateway.Options) {
 		o.Outbox, o.OutboxLease = ob, time.Minute
-		o.Received = func(_ sigap.Office, m sigap.InboundMessage) {
-			mu.Lock()
-			defer mu.Unlock()
-			received = append(received, m.ID)
+		o.MarkRead = true
+		o.Channels = func(string) (sigap.Channel, bool) {
+			return readChannel(func(m sigap.InboundMessage) {
+				mu.Lock()
+				defer mu.Unlock()
+				received = append(received, m.ID)
+			}), true
 		}
 	})
 	ctx := context.Background()
@@ -649,8 +670,11 @@ func TestSaveDeliveryAnswersOnArrival(t *testing.T) {
 	if want := []string{"jakpus/628111"}; !slices.Equal(expected, want) {
 		t.Errorf("Sending asked about %q, want %q", expected, want)
 	}
+	mu.Unlock()
+	hoWaitFor(t, "the read receipt", func() bool { mu.Lock(); defer mu.Unlock(); return len(received) > 0 })
+	mu.Lock()
 	if want := []string{"wamid.halo"}; !slices.Equal(received, want) {
-		t.Errorf("Received called for %q, want %q", received, want)
+		t.Errorf("marked read %q, want %q", received, want)
 	}
 	mu.Unlock()
 	if ids := s.claimedByClaimInbound(); len(ids) != 0 {

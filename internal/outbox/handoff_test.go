@@ -114,7 +114,7 @@ func hoSetup(t *testing.T, opts ...func(*outbox.Options)) (*hoOutbox, *graphtest
 	log := slog.New(slog.DiscardHandler)
 	ch := &whatsapp.Channel{Client: whatsapp.NewClient(graph.URL, "v23.0"), Token: "token", Log: log}
 	offices := func(code string) (sigap.Office, bool) { return hoOffice, code == hoOffice.Code }
-	o := outbox.Options{Outbox: ob, Channel: ch, Offices: offices, Log: log, Now: time.Now, Poll: time.Minute}
+	o := outbox.Options{Outbox: ob, Channels: func(string) (sigap.Channel, bool) { return ch, true }, Offices: offices, Log: log, Now: time.Now, Poll: time.Minute}
 	for _, opt := range opts {
 		opt(&o)
 	}

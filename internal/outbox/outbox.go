@@ -6,7 +6,6 @@ package outbox
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -17,34 +16,21 @@ import (
 	"github.com/sigap-id/sigap/internal/worker"
 )
 
-// Channel delivers one message, returning the channel's id for it.
-type Channel interface {
-	Send(ctx context.Context, office sigap.Office, m sigap.OutboundMessage) (string, error)
-}
-
 // Limiter spends a phone number's send budget; Wait returns when one more
 // message may go.
 type Limiter interface {
 	Wait(ctx context.Context, phoneNumberID string, perSecond int) error
 }
 
-// Errors from a channel may say more about themselves:
-type (
-	permanent     interface{ Permanent() bool }     // no retry can fix it
-	operatorAlert interface{ NeedsOperator() bool } // a person must
-	retryAfter    interface {
-		RetryAfter(attempt int) time.Duration
-	} // the channel's advice
-	errorCode interface{ ErrorCode() int } // for metrics
-)
-
 // Options are what a Sender is made of; NewSender fills in the zero ones
 // with the usual settings. Everything is given here, before Run starts any
 // goroutine, and nothing changes after.
 type Options struct {
-	Outbox  sigap.Outbox
-	Channel Channel
-	Offices func(code string) (sigap.Office, bool)
+	Outbox sigap.Outbox
+	// Channels finds a channel by name: each office's replies go through
+	// the one it names (sigap.Office.Channel).
+	Channels func(name string) (sigap.Channel, bool)
+	Offices  func(code string) (sigap.Office, bool)
 	// Limiter spends each number's send budget (default: this process's
 	// own, NewLocalLimiter).
 	Limiter Limiter
@@ -179,7 +165,7 @@ func (s *Sender) HasRoom() bool {
 func (s *Sender) Run(ctx context.Context) {
 	// Read here, at once, so that under -race a part wired in after Run
 	// started is caught whenever it happens.
-	s.o.Log.Debug("sender started", "workers", s.o.Workers, "lease", s.o.Lease, "channel", s.o.Channel != nil)
+	s.o.Log.Debug("sender started", "workers", s.o.Workers, "lease", s.o.Lease, "channels", s.o.Channels != nil)
 	pool := worker.NewPool(s.o.Workers)
 	defer pool.Wait()
 	done := make(chan struct{}, 1) // a worker finished
@@ -394,16 +380,17 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		s.o.Metrics.Send(m.Office, "failed", 0, 0)
 		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
 	}
+	ch, ok := s.o.Channels(office.ChannelName())
+	if !ok {
+		log().Error("reply for an office whose channel is not known; not sent", "channel", office.ChannelName())
+		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "channel "+office.ChannelName()+" is not known")
+	}
 	now := s.o.Now()
-	if !m.WindowEndsAt.IsZero() && now.After(m.WindowEndsAt) {
-		// A free-form message now would fail with 131047.
-		if office.ReplyTemplate.Name == "" {
-			log().Warn("reply outside the 24-hour window and no reply_template configured; not sent")
-			s.o.Metrics.Send(m.Office, "failed", 131047, 0)
-			return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "outside the 24-hour customer service window; no reply_template configured")
-		}
-		t := office.ReplyTemplate
-		m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
+	m, err = ch.Prepare(office, m, now)
+	if err != nil {
+		// Nothing was sent: what can never be sent, such as free text
+		// outside WhatsApp's 24-hour window, is failed without trying.
+		return nil, false, s.failed(ctx, m, ch.Classify(err, m.Attempts), err, 0, log)
 	}
 	budgetCtx := ctx
 	if !m.LeaseEnds.IsZero() {
@@ -414,11 +401,12 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		budgetCtx, cancel = context.WithDeadline(ctx, m.LeaseEnds.Add(-s.o.Lease/4))
 		defer cancel()
 	}
-	if err := s.o.Limiter.Wait(budgetCtx, office.PhoneNumberID, office.MessagesPerSecond); err != nil {
+	key, perSecond := ch.Budget(office)
+	if err := s.o.Limiter.Wait(budgetCtx, key, perSecond); err != nil {
 		return nil, true, s.o.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
 	}
 	start := time.Now()
-	id, err := s.o.Channel.Send(ctx, office, m)
+	id, err := ch.Send(ctx, office, m)
 	took := time.Since(start)
 	if err == nil {
 		if s.o.Log.Enabled(ctx, slog.LevelDebug) {
@@ -433,37 +421,33 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		}
 		return nil, false, s.o.Outbox.MarkSent(ctx, m.ID, id, s.o.Now())
 	}
-	code := 0
-	var ec errorCode
-	if errors.As(err, &ec) {
-		code = ec.ErrorCode()
-	}
-	var perm permanent
-	if errors.As(err, &perm) && perm.Permanent() {
-		var alert operatorAlert
-		if errors.As(err, &alert) && alert.NeedsOperator() {
-			log().Error("ALERT: sending needs an operator (token, policy or account)", "err", err)
-		} else {
-			log().Warn("reply cannot be sent", "err", err)
-		}
-		s.o.Metrics.Send(m.Office, "failed", code, took)
-		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, err.Error())
+	f := ch.Classify(err, m.Attempts)
+	if f.Permanent {
+		return nil, false, s.failed(ctx, m, f, err, took, log)
 	}
 	if m.Attempts >= s.o.MaxAttempts {
 		log().Error("reply not sent after every attempt", "err", err)
-		s.o.Metrics.Send(m.Office, "failed", code, took)
+		s.o.Metrics.Send(m.Office, "failed", f.Code, took)
 		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, err.Error())
 	}
-	wait := time.Duration(0)
-	var advice retryAfter
-	if errors.As(err, &advice) {
-		wait = advice.RetryAfter(m.Attempts)
-	}
+	wait := f.RetryAfter
 	if wait == 0 {
 		wait = s.o.Backoff(m.Attempts)
 	}
 	retry := s.o.Now().Add(wait)
 	log().Warn("reply not sent; will retry", "err", err, "retry_at", retry)
-	s.o.Metrics.Send(m.Office, "retry", code, took)
+	s.o.Metrics.Send(m.Office, "retry", f.Code, took)
 	return nil, true, s.o.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
+}
+
+// failed records m as failed for good, for the reason f says, raising an
+// alert when a person must act.
+func (s *Sender) failed(ctx context.Context, m sigap.OutboundMessage, f sigap.SendFailure, err error, took time.Duration, log func() *slog.Logger) error {
+	if f.NeedsOperator {
+		log().Error("ALERT: sending needs an operator (token, policy or account)", "err", err)
+	} else {
+		log().Warn("reply cannot be sent", "err", err)
+	}
+	s.o.Metrics.Send(m.Office, "failed", f.Code, took)
+	return s.o.Outbox.MarkFailed(ctx, m.ID, err.Error())
 }

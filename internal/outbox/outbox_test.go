@@ -39,7 +39,7 @@ func setup(t *testing.T, opts ...func(*outbox.Options)) (*sqlstore.Store, *graph
 	// A clock that drain moves on, so retries come due without sleeping.
 	// It starts a minute ahead, so that what the store enqueues now is due.
 	clock := time.Now().Add(time.Minute)
-	o := outbox.Options{Outbox: s, Channel: ch, Offices: offices, Log: log,
+	o := outbox.Options{Outbox: s, Channels: func(string) (sigap.Channel, bool) { return ch, true }, Offices: offices, Log: log,
 		Now: func() time.Time { return clock }, Backoff: func(int) time.Duration { return time.Second }}
 	for _, opt := range opts {
 		opt(&o)

@@ -6,12 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/sigap-id/sigap"
 )
 
 // Client sends messages through the Graph API.
@@ -176,34 +173,4 @@ func (c *Client) do(ctx context.Context, phoneNumberID, token string, m Outgoing
 		return nil, &APIError{HTTPStatus: resp.StatusCode, Code: -1, Message: "unreadable response: " + string(raw)}
 	}
 	return &sr, nil
-}
-
-// Channel sends outbox messages from each office's phone number.
-type Channel struct {
-	Client *Client
-	// Token is WHATSAPP_ACCESS_TOKEN, used where an office names none.
-	Token string
-	Log   *slog.Logger
-}
-
-// Send renders the reply for the Cloud API and sends it.
-func (c *Channel) Send(ctx context.Context, office sigap.Office, m sigap.OutboundMessage) (string, error) {
-	out, err := Render(m.To, m.Reply)
-	if err != nil {
-		// The fallback went out instead; the list needs fixing in content.
-		c.Log.Warn("reply sent in its plain form", "office", office.Code, "reason", err)
-	}
-	return c.Client.Send(ctx, office.PhoneNumberID, c.token(office), out)
-}
-
-func (c *Channel) token(office sigap.Office) string {
-	if office.AccessToken != "" {
-		return office.AccessToken
-	}
-	return c.Token
-}
-
-// MarkRead marks an inbound message read and shows the typing indicator.
-func (c *Channel) MarkRead(ctx context.Context, office sigap.Office, wamid string) error {
-	return c.Client.Post(ctx, office.PhoneNumberID, c.token(office), ReadReceipt(wamid, true))
 }

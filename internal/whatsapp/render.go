@@ -236,16 +236,3 @@ func isPhoneNumber(id string) bool {
 	}
 	return true
 }
-
-// SplitReply cuts a text reply longer than the Cloud API takes into several
-// replies, so that nothing is lost to truncation.
-func SplitReply(r sigap.Reply) []sigap.Reply {
-	if r.List != nil || r.Location != nil || r.Template != nil || utf8.RuneCountInString(r.Text) <= MaxTextRunes {
-		return []sigap.Reply{r}
-	}
-	var out []sigap.Reply
-	for _, part := range SplitText(r.Text, MaxTextRunes) {
-		out = append(out, sigap.Reply{Text: part})
-	}
-	return out
-}
