@@ -7,7 +7,8 @@ package sigap
 import "errors"
 
 // Error kinds shared by every layer. Wrap them with %w and test with
-// errors.Is; the HTTP layer maps them to status codes in one place.
+// errors.Is; the HTTP layer maps them to status codes in one place
+// (internal/web, statusFor).
 var (
 	ErrNotFound    = errors.New("not found")
 	ErrInvalid     = errors.New("invalid")

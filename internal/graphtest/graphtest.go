@@ -1,7 +1,9 @@
 // Package graphtest is a stand-in for Meta's Graph API on 127.0.0.1. It
 // speaks the Cloud API's send protocol over real HTTP, records what it
-// receives, and can be told to fail, so tests and the load tool can check
-// what SIGAP sends without reaching Meta.
+// receives, and can be told to fail, so that tests can check what SIGAP
+// sends without reaching Meta. (The load tool, cmd/sigap-bench, has a
+// stand-in of its own, made for speed: it records per applicant, not every
+// request.)
 package graphtest
 
 import (

@@ -186,7 +186,7 @@ func (s *Simulator) message(w http.ResponseWriter, r *http.Request) {
 	replies, err := s.Chat(r.Context(), office, msg)
 	if err != nil {
 		s.Log.Error("simulator", "office", office.Code, "err", err)
-		simError(w, http.StatusServiceUnavailable, "the bot cannot answer right now")
+		simError(w, statusFor(err), "the bot cannot answer right now")
 		return
 	}
 	if replies == nil {
