@@ -285,8 +285,8 @@ func seedDemo(ctx context.Context, a *app) ([]web.Hint, error) {
 // collections, unless GOGC says otherwise. The gateway keeps little in
 // memory (a few megabytes live under load) and allocates per message, so
 // with Go's default (twice what is live) it collects more than ten times a
-// second, each time also shrinking the stacks its workers then grow again:
-// 8–10% fewer replies a second in the load tool. Five times a small heap is
+// second, each time also shrinking the stacks its workers then grow again
+// (measured in docs/performance.md, stage F). Five times a small heap is
 // still tens of megabytes; GOMEMLIMIT bounds it where memory is tight.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
