@@ -341,8 +341,18 @@ func undouble(w string) (string, bool) {
 }
 
 // scores returns each intent's score for the rewritten words.
-func (lx *lexicon) scores(words []string) []int {
-	sc := make([]int, len(lx.intents))
+func (lx *lexicon) scores(words []string) []int { return lx.scoresIn(words, nil) }
+
+// scoresIn is scores written into buf when it has room, so that a caller
+// can keep them on its stack.
+func (lx *lexicon) scoresIn(words []string, buf []int) []int {
+	var sc []int
+	if n := len(lx.intents); cap(buf) >= n {
+		sc = buf[:n]
+		clear(sc)
+	} else {
+		sc = make([]int, n)
+	}
 	for i, w := range words {
 		if slices.Contains(words[:i], w) {
 			continue // its cues are counted

@@ -67,3 +67,19 @@ func TestScoresLookAtEveryCue(t *testing.T) {
 		}
 	}
 }
+
+// TestScoresOnStack: read keeps the scores of lexicon.yaml's intents on
+// its stack (maxIntents), so scoring a message allocates nothing.
+func TestScoresOnStack(t *testing.T) {
+	lx := defaultLexicon
+	if n := len(lx.intents); n > maxIntents {
+		t.Fatalf("%d intents; read keeps %d scores on its stack: raise maxIntents", n, maxIntents)
+	}
+	words := lx.canonical(normalize("syarat dan biaya bikin paspor anak apa aja"))
+	if n := testing.AllocsPerRun(100, func() {
+		var buf [maxIntents]int
+		lx.scoresIn(words, buf[:])
+	}); n != 0 {
+		t.Errorf("scoresIn allocates %v times", n)
+	}
+}

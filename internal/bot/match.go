@@ -106,7 +106,8 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 	// whole would only cost time (each unknown word is checked for typos).
 	var memo typos
 	r.words = lx.rewrite(ws[:min(len(ws), maxReadWords)], &memo)
-	sc := lx.scores(r.words)
+	var buf [maxIntents]int
+	sc := lx.scoresIn(r.words, buf[:])
 
 	cmdEnd := -1
 	if intent, n := kw.at(ws, 0, len(ws) == 1); n == len(ws) {
@@ -179,6 +180,10 @@ func (r reading) wayOut() bool {
 
 // openingBonus is what a keyword opening a message adds to its intent.
 const openingBonus = 3
+
+// maxIntents is how many intents' scores read keeps on its stack; a
+// lexicon with more works, with an allocation per message.
+const maxIntents = 64
 
 // maxReadWords is how many words of a message are weighed.
 const maxReadWords = 80

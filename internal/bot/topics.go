@@ -1,8 +1,8 @@
 package bot
 
 import (
+	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // A message may ask about two services at once ("syarat dan biaya bikin
@@ -28,9 +28,15 @@ const topicScore = 3
 // segment is a clause: the rewritten words between punctuation marks or
 // conjunctions.
 type segment struct {
-	words    []string
-	question bool // it is asked: a '?' ends it or a question word is in it
-	joined   bool // a conjunction, not punctuation, comes before it
+	words  []string
+	marked bool // a '?' ends it
+	joined bool // a conjunction, not punctuation, comes before it
+}
+
+// asked reports whether s is a question: a '?' ends it or a question
+// word is in it.
+func (lx *lexicon) asked(s segment) bool {
+	return s.marked || slices.ContainsFunc(s.words, func(w string) bool { return lx.questions[w] })
 }
 
 // conjSigns are the signs written for "and" ("syarat & biaya").
@@ -40,20 +46,18 @@ var conjSigns = strings.NewReplacer("&", " dan ", "+", " dan ")
 // words what read made of them; memo holds the typos already looked up.
 func (lx *lexicon) segments(text string, ws []word, words []string, memo *typos) []segment {
 	var out []segment
-	clause := func(words []string, asked bool) {
-		start, question, joined := 0, false, false
+	clause := func(words []string, marked bool) {
+		start, joined := 0, false
 		flush := func(end int) {
 			if end > start {
-				out = append(out, segment{words: words[start:end:end], question: question || asked, joined: joined})
+				out = append(out, segment{words: words[start:end:end], marked: marked, joined: joined})
 			}
 		}
 		for i, w := range words {
 			if lx.conjunctions[w] {
 				flush(i)
-				start, question, joined = i+1, false, true
-				continue
+				start, joined = i+1, true
 			}
-			question = question || lx.questions[w]
 		}
 		flush(len(words))
 	}
@@ -61,11 +65,11 @@ func (lx *lexicon) segments(text string, ws []word, words []string, memo *typos)
 	// in it (no word spans a mark), unless '&' or '+' add a "dan".
 	signs := strings.ContainsAny(text, "&+")
 	next := 0 // the first word of ws not in a piece yet
-	piece := func(start, end int, asked bool) {
+	piece := func(start, end int, marked bool) {
 		if signs {
 			pws := normalize(conjSigns.Replace(text[start:end]))
 			if len(pws) > 0 {
-				clause(lx.rewrite(pws[:min(len(pws), maxReadWords)], memo), asked)
+				clause(lx.rewrite(pws[:min(len(pws), maxReadWords)], memo), marked)
 			}
 			return
 		}
@@ -76,16 +80,22 @@ func (lx *lexicon) segments(text string, ws []word, words []string, memo *typos)
 		switch pws := ws[first:next]; {
 		case len(pws) == 0:
 		case len(pws) == len(ws): // the whole message: read already
-			clause(words, asked)
+			clause(words, marked)
 		default:
-			clause(lx.rewrite(pws[:min(len(pws), maxReadWords)], memo), asked)
+			clause(lx.rewrite(pws[:min(len(pws), maxReadWords)], memo), marked)
 		}
 	}
 	start := 0
-	for i, r := range text {
-		if strings.ContainsRune(",;!?\n", r) || r == '.' && !digitAround(text, i) {
-			piece(start, i, r == '?')
-			start = i + utf8.RuneLen(r)
+	for i := 0; i < len(text); i++ { // the marks are ASCII: no rune ends in one of their bytes
+		switch c := text[i]; c {
+		case '.':
+			if digitAround(text, i) {
+				continue
+			}
+			fallthrough
+		case ',', ';', '!', '?', '\n':
+			piece(start, i, c == '?')
+			start = i + 1
 		}
 	}
 	piece(start, len(text), false)
@@ -100,9 +110,9 @@ func digitAround(s string, i int) bool {
 
 // topics reads text clause by clause, given its words (ws, and words as
 // read rewrote them), the scores of the whole message (whole) and the
-// intent it was read as (w). It returns the
-// intent to answer instead of w and, when two are asked, the second
-// (-1 for none); ok is false when the clauses change nothing.
+// intent it was read as (w). It returns the intent to answer instead of w
+// and, when two are asked, the second (-1 for none); ok is false when the
+// clauses change nothing.
 func (lx *lexicon) topics(text string, ws []word, words []string, whole []int, w int, memo *typos) (first, second int, ok bool) {
 	if w < 0 || !lx.intents[w].topic && !lx.refinedFromTopic(w) {
 		return 0, 0, false
@@ -116,13 +126,14 @@ func (lx *lexicon) topics(text string, ws []word, words []string, whole []int, w
 		question, joined bool
 	}
 	var found []topic
+	var buf [maxIntents]int
 	for _, s := range segs {
-		sc := lx.scores(s.words)
+		sc := lx.scoresIn(s.words, buf[:])
 		b := lx.best(sc)
 		if b < 0 || !lx.intents[b].topic || sc[b] < topicScore {
 			continue
 		}
-		t := topic{lx.refined(b, whole), sc[b], s.question, s.joined}
+		t := topic{lx.refined(b, whole), sc[b], lx.asked(s), s.joined}
 		if i := indexFunc(len(found), func(i int) bool { return found[i].intent == t.intent }); i >= 0 {
 			found[i].question = found[i].question || t.question
 			found[i].score = max(found[i].score, t.score)
