@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/bot"
@@ -37,6 +38,8 @@ type app struct {
 	// channels are the transports an office may name (the offices file's
 	// channel:), by name. Only here does SIGAP know them.
 	channels map[string]sigap.Channel
+	// now is the one clock: the store's and the gateway's.
+	now func() time.Time
 }
 
 // newChannels makes the channels an office may name. A second transport
@@ -126,7 +129,7 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 		return nil, err
 	}
 	slog.SetDefault(log)
-	a := &app{env: env, log: log, channels: newChannels(env, log)}
+	a := &app{env: env, log: log, channels: newChannels(env, log), now: time.Now}
 	if a.offices, err = loadOffices(env, getenv, log, rule, slices.Sorted(maps.Keys(a.channels))); err != nil {
 		return nil, err
 	}
@@ -137,10 +140,10 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 	a.engine = db.Engine
 	switch db.Engine {
 	case "sqlite":
-		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log})
+		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log, Now: a.now})
 		a.migrations = sqlite.Migrations
 	case "postgres":
-		a.store, err = postgres.Open(ctx, db.DSN, postgres.Options{Migrate: migrate, Log: log})
+		a.store, err = postgres.Open(ctx, db.DSN, postgres.Options{Migrate: migrate, Log: log, Now: a.now})
 		a.migrations = postgres.Migrations
 	}
 	if err != nil {
@@ -167,7 +170,7 @@ func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
 		Offices: a.offices.ByCode, Retention: a.env.Retention,
 	}, nil)
-	o.Store, o.Offices, o.Log = a.store, a.offices.ByCode, a.log
+	o.Store, o.Offices, o.Log, o.Now = a.store, a.offices.ByCode, a.log, a.now
 	o.Channels = a.channel
 	return gateway.NewProcessor(o), nil
 }

@@ -90,10 +90,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.env.AccessToken == "" && !anyOfficeToken(a.offices.List()) {
 		log.Warn("WHATSAPP_ACCESS_TOKEN is not set: sending to WhatsApp is disabled; replies wait in the outbox")
 	} else {
-		so := outbox.Options{Outbox: a.store, Channels: a.channel, Offices: a.offices.ByCode, Log: log, Metrics: met, Lease: a.env.OutboxLease}
+		so := outbox.Options{Outbox: a.store, Channels: a.channel, Offices: a.offices.ByCode, Log: log, Metrics: met, Lease: a.env.OutboxLease, Now: a.now}
 		if a.engine == "postgres" {
 			// Replicas share each number's budget instead of multiplying it.
-			so.Limiter = &outbox.SharedLimiter{Slots: a.store, Now: time.Now}
+			so.Limiter = &outbox.SharedLimiter{Slots: a.store, Now: a.now}
 		}
 		sender = outbox.NewSender(so)
 		// Replies are claimed for the sender where they are stored and
@@ -124,7 +124,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.env.MetricsAddr == "" && a.env.MetricsToken != "" {
 		srv.Metrics, srv.MetricsToken = met.Handler(), a.env.MetricsToken
 	}
-	keeper := &gateway.Housekeeper{Store: a.store, Policy: a.env.Retention, Holder: instanceName(), Every: time.Hour, Log: log, Now: time.Now}
+	keeper := &gateway.Housekeeper{Store: a.store, Policy: a.env.Retention, Holder: instanceName(), Every: time.Hour, Log: log, Now: a.now}
 
 	ln, err := net.Listen("tcp", a.env.Addr)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -24,6 +25,8 @@ type Options struct {
 	Log     *slog.Logger
 	// MaxConns bounds the connections this process opens.
 	MaxConns int
+	// Now is the store's clock (sqlstore.Options.Now); default time.Now.
+	Now func() time.Time
 }
 
 // Open connects to the database at url (postgres://…).
@@ -52,7 +55,7 @@ func Open(ctx context.Context, url string, opt Options) (*sqlstore.Store, error)
 	}
 	d := sqlstore.PostgreSQL()
 	d.Ready, d.Pipeline = Migrations.Current, pipeline
-	return sqlstore.New(db, d), nil
+	return sqlstore.New(db, d, sqlstore.Options{Now: opt.Now}), nil
 }
 
 // pipeline implements sqlstore.Pipeline with a pgx batch that begins the

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
@@ -26,6 +27,8 @@ type Options struct {
 	// Migrate brings the schema up to date on open.
 	Migrate bool
 	Log     *slog.Logger
+	// Now is the store's clock (sqlstore.Options.Now); default time.Now.
+	Now func() time.Time
 }
 
 // Open opens (creating if needed) the SQLite database at path.
@@ -61,7 +64,7 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.Store, error
 	}
 	d := sqlstore.SQLite()
 	d.Ready = Migrations.Current
-	return sqlstore.New(db, d), nil
+	return sqlstore.New(db, d, sqlstore.Options{Now: opt.Now}), nil
 }
 
 // createPrivate creates the database file, and any folder above it that is

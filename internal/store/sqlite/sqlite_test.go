@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,6 +16,18 @@ import (
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) sigap.Store {
 		s := openFile(t, filepath.Join(t.TempDir(), "sigap.db"), true)
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestClock runs the store on a clock of the test's (sqlite.Options.Now).
+func TestClock(t *testing.T) {
+	storetest.RunClock(t, func(t *testing.T, now func() time.Time) sigap.Store {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler), Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(func() { s.Close() })
 		return s
 	})

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"iter"
 	"strings"
-	"time"
 
 	"github.com/sigap-id/sigap"
 )
@@ -49,7 +48,7 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 			}
 			stmt = st
 		}
-		now := time.Now().UnixMilli()
+		now := s.now().UnixMilli()
 		args := make([]any, 0, len(rows)*bulkColumns)
 		for _, a := range rows {
 			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,

@@ -34,10 +34,10 @@ type cachedConv struct {
 	until   time.Time
 }
 
-func newConvCache() *convCache {
+func newConvCache(now func() time.Time) *convCache {
 	// A minute holds the senders in the middle of a chat; 20,000 of them
 	// is a few megabytes.
-	return &convCache{ttl: time.Minute, max: 20_000, now: time.Now, m: map[convKey]cachedConv{}}
+	return &convCache{ttl: time.Minute, max: 20_000, now: now, m: map[convKey]cachedConv{}}
 }
 
 // get returns the stored state and version of user's conversation at

@@ -8,7 +8,7 @@ import (
 func TestConvCache(t *testing.T) {
 	start := time.Date(2026, 1, 20, 3, 0, 0, 0, time.UTC)
 	now := start
-	cc := newConvCache()
+	cc := newConvCache(time.Now)
 	cc.now = func() time.Time { return now }
 	cc.put("jakpus", "62811", []byte(`{"lang":"en"}`), 7)
 	for _, tt := range []struct {

@@ -21,7 +21,7 @@ const ticketTries = 8
 // CreateTicket implements sigap.Tickets.
 func (s *Store) CreateTicket(ctx context.Context, t sigap.Ticket) (sigap.Ticket, error) {
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = time.Now()
+		t.CreatedAt = s.now()
 	}
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = t.CreatedAt

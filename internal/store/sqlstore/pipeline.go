@@ -42,7 +42,7 @@ type Pipeline func(ctx context.Context, db *sql.DB, stmts []Stmt, check func(row
 // all of that held. Otherwise it is rolled back, nothing is stored, and ok
 // is false: the caller takes the long way, which works out what to do.
 func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payload string, a *sigap.Answer, conv *convSave, replies [][]byte, c sigap.Claim) (saved sigap.Saved, ok bool, err error) {
-	now := time.Now()
+	now := s.now()
 	stamp := ms(now)
 	_, saveArgs, version := conv.checkedSave(stamp)
 	save := updateConversationVersion

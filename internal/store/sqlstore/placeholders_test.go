@@ -56,7 +56,7 @@ func TestPlaceholders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := New(db, SQLite())
+		s := New(db, SQLite(), Options{})
 		defer s.Close()
 		check(t, s)
 	})
@@ -65,7 +65,7 @@ func TestPlaceholders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := New(db, PostgreSQL())
+		s := New(db, PostgreSQL(), Options{})
 		defer s.Close()
 		check(t, s)
 	})

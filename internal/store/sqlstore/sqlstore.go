@@ -21,7 +21,8 @@ import (
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
-	w       *writer // SQLite's; nil for an engine that takes writers side by side
+	now     func() time.Time // see Options.Now
+	w       *writer          // SQLite's; nil for an engine that takes writers side by side
 	// prepare says to prepare statements here: SQLite's driver parses and
 	// plans every statement it is not given prepared. (PostgreSQL's pgx
 	// keeps its own cache of prepared statements per connection.)
@@ -48,8 +49,22 @@ type Store struct {
 
 var _ sigap.Store = (*Store)(nil)
 
+// Options are a store's settings beyond its engine.
+type Options struct {
+	// Now is the store's clock: the time it stamps on what it stores when
+	// the caller passes none (a message's arrival, a reply queued, a
+	// conversation or application saved), and compares there with the
+	// times its callers pass (a claim's lease, a reply's next attempt). Set
+	// it to the callers' own clock, so that one clock runs through them and
+	// the store; default time.Now.
+	Now func() time.Time
+}
+
 // New wraps an open, migrated database.
-func New(db *sql.DB, d Dialect) *Store {
+func New(db *sql.DB, d Dialect, opt Options) *Store {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
 	if d.Name == "sqlite" {
 		// database/sql keeps two idle connections by default and closes the
 		// rest after each use; an SQLite connection costs its pragmas and
@@ -73,9 +88,9 @@ func New(db *sql.DB, d Dialect) *Store {
 	// Preparing takes a connection of its own, which a pool with a bound
 	// might not have while the writer holds one.
 	prepare := d.Name == "sqlite" && db.Stats().MaxOpenConnections == 0
-	st := &Store{db: db, dialect: d, w: w, prepare: prepare}
+	st := &Store{db: db, dialect: d, now: opt.Now, w: w, prepare: prepare}
 	if w != nil {
-		st.convs, st.waiting = newConvCache(), newWaitingIndex()
+		st.convs, st.waiting = newConvCache(opt.Now), newWaitingIndex()
 	}
 	return st
 }
@@ -306,7 +321,7 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 			_, err = tx.ExecContext(ctx, `INSERT INTO applications (`+applicationColumns+`, updated_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 				a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage,
-				ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, time.Now().UnixMilli())
+				ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, s.now().UnixMilli())
 			if err != nil {
 				return fmt.Errorf("insert application: %w", err)
 			}
@@ -323,7 +338,7 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 				passport_type = $4, stage = $5, stage_at = $6, billing_code = $7, billing_expires_at = $8, note = $9, updated_at = $10
 				WHERE number = $11 AND office = $12 AND stage_at = $13`,
 				a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage, ms(a.StageAt),
-				a.BillingCode, ms(a.BillingExpiresAt), a.Note, time.Now().UnixMilli(), a.Number, old.Office, ms(old.StageAt))
+				a.BillingCode, ms(a.BillingExpiresAt), a.Note, s.now().UnixMilli(), a.Number, old.Office, ms(old.StageAt))
 			if err != nil {
 				return fmt.Errorf("update application: %w", err)
 			}
@@ -453,7 +468,7 @@ func (s *Store) savingConversation(c sigap.Conversation, state []byte, checked b
 
 // save stores the conversation.
 func (cs *convSave) save(ctx context.Context, q dbtx) error {
-	s, c, now := cs.s, cs.c, time.Now().UnixMilli()
+	s, c, now := cs.s, cs.c, cs.s.now().UnixMilli()
 	cs.version = 0
 	var (
 		version int64
@@ -571,7 +586,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 	)
 	save := func(ctx context.Context, q dbtx) error {
 		saved, unanswered = sigap.Saved{}, unanswered[:0]
-		now := time.Now()
+		now := s.now()
 		for i, m := range d.Messages {
 			a, waiting := ans[i], false
 			if claim || a != nil {
@@ -826,7 +841,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 	)
 	err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		done, nextPayload = sigap.Completed{}, ""
-		now := time.Now()
+		now := s.now()
 		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = $1 WHERE id = $2 AND state = 'pending'`, ms(now), id)
 		if err != nil {
 			return fmt.Errorf("mark processed: %w", err)
@@ -1062,7 +1077,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
 		// Taken here, not before waiting for the writer: a reply stored
 		// meanwhile is due at once.
-		now := time.Now()
+		now := s.now()
 		next = nil
 		if err := s.markSent(ctx, q, m.ID, sentID, at); err != nil {
 			return err
