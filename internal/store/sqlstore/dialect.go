@@ -35,15 +35,46 @@ type Dialect struct {
 	// Pipeline, where the driver can, sends a transaction's statements
 	// together (see answerAtOnce).
 	Pipeline Pipeline
+
+	// OneWriter says that the engine takes one writer at a time (SQLite).
+	// The store then writes through one connection of its own, which
+	// groups concurrent callers' work into one transaction and commit (see
+	// writer); keeps what only a sole writer can know in memory
+	// (convCache, waitingIndex); and prepares its statements, which
+	// SQLite's driver would otherwise parse and plan on every run (pgx
+	// keeps its own cache of prepared statements per connection). An
+	// engine that takes writers side by side (PostgreSQL) groups
+	// concurrent commits itself; grouping there would hold row locks
+	// longer, and two groups taking the same rows in different orders
+	// deadlock.
+	OneWriter bool
+	// WriterSetup is run on the writer's connection when it is opened.
+	WriterSetup []string
+	// IdleConns is how many connections stay open between uses (0: the
+	// database/sql default).
+	IdleConns int
 }
 
 // SQLite is the embedded engine's dialect (the sqlite package adds Ready).
 func SQLite() Dialect {
 	return Dialect{
-		Name:     "sqlite",
-		Goose:    goose.DialectSQLite3,
-		Int64:    "INTEGER",
-		Identity: "INTEGER PRIMARY KEY AUTOINCREMENT",
+		Name:      "sqlite",
+		Goose:     goose.DialectSQLite3,
+		Int64:     "INTEGER",
+		Identity:  "INTEGER PRIMARY KEY AUTOINCREMENT",
+		OneWriter: true,
+		// A larger page cache keeps the queues' tables and indexes in
+		// memory (the default is 2 MB); checkpoints every 10,000 WAL pages
+		// (40 MB) instead of 1,000 copy each hot page into the database
+		// once for ten times as many commits (2–15% more replies a second
+		// in the load tool).
+		WriterSetup: []string{"PRAGMA cache_size = -32000", "PRAGMA wal_autocheckpoint = 10000"},
+		// database/sql keeps two idle connections by default and closes
+		// the rest after each use; an SQLite connection costs its pragmas
+		// and schema parse to open again, so keep as many as are in use:
+		// the readers of the gateway's and the simulator's workers, and
+		// the writer.
+		IdleConns: 32,
 	}
 }
 

@@ -22,10 +22,8 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	now     func() time.Time // see Options.Now
-	w       *writer          // SQLite's; nil for an engine that takes writers side by side
-	// prepare says to prepare statements here: SQLite's driver parses and
-	// plans every statement it is not given prepared. (PostgreSQL's pgx
-	// keeps its own cache of prepared statements per connection.)
+	w       *writer          // the one writer (Dialect.OneWriter); nil for an engine that takes writers side by side
+	// prepare says to prepare statements here (see Dialect.OneWriter).
 	prepare bool
 	stmts   sync.Map // query → *sql.Stmt, when prepare
 	// convs caches conversations where this process is the only writer
@@ -65,39 +63,23 @@ func New(db *sql.DB, d Dialect, opt Options) *Store {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if d.Name == "sqlite" {
-		// database/sql keeps two idle connections by default and closes the
-		// rest after each use; an SQLite connection costs its pragmas and
-		// schema parse to open again, so keep as many as are in use.
-		db.SetMaxIdleConns(sqliteIdleConns)
+	if d.IdleConns > 0 {
+		db.SetMaxIdleConns(d.IdleConns)
 	}
 	var w *writer
-	if d.Name == "sqlite" {
-		// One connection writes, for everyone (see writer); a larger page
-		// cache keeps the queues' tables and indexes in memory (the
-		// default is 2 MB); checkpoints every 10,000 WAL pages (40 MB)
-		// instead of 1,000 copy each hot page into the database once for
-		// ten times as many commits (2–15% more replies a second in the
-		// load tool). PostgreSQL takes writers side by side and
-		// groups concurrent commits itself; grouping there would hold
-		// row locks longer, and two groups taking the same rows in
-		// different orders deadlock.
-		w = &writer{db: db, lanes: 1, maxGroup: 256, pin: true,
-			setup: []string{"PRAGMA cache_size = -32000", "PRAGMA wal_autocheckpoint = 10000"}}
+	if d.OneWriter {
+		// One connection writes, for everyone (see writer).
+		w = &writer{db: db, lanes: 1, maxGroup: 256, pin: true, setup: d.WriterSetup}
 	}
 	// Preparing takes a connection of its own, which a pool with a bound
 	// might not have while the writer holds one.
-	prepare := d.Name == "sqlite" && db.Stats().MaxOpenConnections == 0
+	prepare := d.OneWriter && db.Stats().MaxOpenConnections == 0
 	st := &Store{db: db, dialect: d, now: opt.Now, w: w, prepare: prepare}
 	if w != nil {
 		st.convs, st.waiting = newConvCache(opt.Now), newWaitingIndex()
 	}
 	return st
 }
-
-// sqliteIdleConns is how many SQLite connections stay open between uses:
-// the readers of the gateway's and the simulator's workers, and the writer.
-const sqliteIdleConns = 32
 
 // DB returns the underlying database, for tests and tools.
 func (s *Store) DB() *sql.DB { return s.db }

@@ -22,7 +22,7 @@ func TestWriterStatementsAreInItsTransaction(t *testing.T) {
 	if _, err := db.Exec(`CREATE TABLE t (x INTEGER)`); err != nil {
 		t.Fatal(err)
 	}
-	s := New(db, Dialect{Name: "sqlite"}, Options{})
+	s := New(db, SQLite(), Options{})
 	defer s.Close()
 	ctx := context.Background()
 	insert := func(x int, fail error) error {
