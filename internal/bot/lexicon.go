@@ -430,25 +430,31 @@ func (lx *lexicon) index(intent string) int {
 	return -1
 }
 
-// language says which language words are written in: "en", "id", or ""
-// when they do not say. A word counts for one language only, English
-// first, so that "hello" (rewritten "halo") is English.
-func (lx *lexicon) language(ws []word) string {
-	en, id := 0, 0
+// language says which language the words of ws that keep allows (all
+// when keep is nil) are written in: "en", "id", or "" when they do not
+// say. A word counts for one language only, English first, so that
+// "hello" (rewritten "halo") is English.
+func (lx *lexicon) language(ws []word, keep func(word) bool) string {
+	enWords, idWords := lx.langs["en"], lx.langs["id"]
+	n, en, id := 0, 0, 0
 	for _, w := range ws {
+		if keep != nil && !keep(w) {
+			continue
+		}
+		n++
 		switch {
-		case lx.langs["en"][w.text]:
+		case enWords[w.text]:
 			en++
-		case lx.langs["id"][w.text]:
+		case idWords[w.text]:
 			id++
 		default:
-			if r, ok := lx.rewrites[w.text]; ok && lx.langs["id"][r[0]] {
+			if r, ok := lx.rewrites[w.text]; ok && idWords[r[0]] {
 				id++
 			}
 		}
 	}
 	switch {
-	case en > id && (en >= 2 || len(ws) <= 3):
+	case en > id && (en >= 2 || n <= 3):
 		return "en"
 	case id > en:
 		return "id"

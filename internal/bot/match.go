@@ -162,11 +162,8 @@ func read(lx *lexicon, kw *keywords, text string) reading {
 	// applicants to send "#bayar". So words written with '#' say nothing
 	// about the language, and a message that is a keyword speaks only for
 	// English ("hello"), never against it ("bayar").
-	langWords := slices.DeleteFunc(slices.Clone(ws), func(w word) bool { return w.hash })
-	if r.command && cmdEnd == len(ws) {
-		langWords = slices.DeleteFunc(langWords, func(w word) bool { return !lx.langs["en"][w.text] })
-	}
-	r.lang = lx.language(langWords)
+	onlyEN := r.command && cmdEnd == len(ws)
+	r.lang = lx.language(ws, func(w word) bool { return !w.hash && (!onlyEN || lx.langs["en"][w.text]) })
 	return r
 }
 

@@ -21,9 +21,10 @@ type word struct {
 func normalize(text string) []word {
 	var (
 		words []word
-		cur   []rune
-		hash  bool // the current word started with '#'
-		pend  bool // a '#' was just seen
+		buf   [32]rune
+		cur   = buf[:0] // a longer word moves it to the heap
+		hash  bool      // the current word started with '#'
+		pend  bool      // a '#' was just seen
 		end   int
 	)
 	flush := func() {
@@ -66,9 +67,9 @@ func normalize(text string) []word {
 // apostrophe.
 func isJoiner(r rune) bool { return r == '-' || r == '\'' || r == '’' }
 
-// collapse writes a letter repeated three or more times once.
+// collapse writes a letter repeated three or more times once, in place.
 func collapse(rs []rune) []rune {
-	out := rs[:0:0]
+	out := rs[:0] // never ahead of what is read
 	for i := 0; i < len(rs); {
 		j := i
 		for j < len(rs) && rs[j] == rs[i] {
