@@ -150,15 +150,16 @@ type OutboundMessage struct {
 	// DeliveryStatus is the furthest status the channel reported: sent,
 	// delivered, read or failed.
 	DeliveryStatus string
-	// Doubtful counts the times a sender died holding this message, so that
-	// a send that may have reached the channel is retried at most once.
+	// Doubtful counts the claims of this message that ran out without an
+	// outcome: a sender died holding it, perhaps mid-send. The sender gives
+	// up on a message in doubt twice rather than risk a second duplicate.
 	Doubtful int
-	// LeaseEnds is when the claim under which it was handed out runs out;
-	// after it, another sender may take it.
+	// LeaseEnds is when the claim it was handed out under runs out (zero
+	// when not claimed); after it, another sender may take it.
 	LeaseEnds time.Time
 	// Behind: it was claimed behind earlier replies to the recipient that
 	// were being sent (see Answer.Behind), and may be sent only after they
-	// were. Not stored.
+	// were. Only AnswerOnArrival sets it; not stored.
 	Behind bool
 }
 

@@ -24,7 +24,10 @@ type Bot interface {
 	Apology(lang string) sigap.Reply
 }
 
-// Store is what the gateway keeps.
+// Store is what the gateway keeps. Where it also offers
+// sigap.AnswerOnArrival and sigap.ClaimNextInbound, the processor takes
+// those fast paths; without them it stores messages unanswered, for its
+// workers, and claims each with ClaimInbound.
 type Store interface {
 	sigap.Inbox
 	sigap.Conversations
@@ -93,6 +96,10 @@ type Options struct {
 // Processor works through the inbox.
 type Processor struct {
 	o Options
+	// The store's fast paths, nil where it does not offer them: asked for
+	// once, in NewProcessor.
+	arrival sigap.AnswerOnArrival
+	next    sigap.ClaimNextInbound
 
 	wake    chan struct{} // messages may wait unclaimed in the store
 	offers  chan struct{} // messages were handed over
@@ -123,7 +130,10 @@ func NewProcessor(o Options) *Processor {
 	o.MaxAttempts = cmp.Or(o.MaxAttempts, 3)
 	o.Poll = cmp.Or(o.Poll, time.Second)
 	o.Workers = cmp.Or(o.Workers, 16)
-	return &Processor{o: o, wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
+	p := &Processor{o: o, wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
+	p.arrival, _ = o.Store.(sigap.AnswerOnArrival)
+	p.next, _ = o.Store.(sigap.ClaimNextInbound)
+	return p
 }
 
 // Options returns the settings the processor runs with.
@@ -132,19 +142,28 @@ func (p *Processor) Options() Options { return p.o }
 // Wake tells the processor that new messages are waiting.
 func (p *Processor) Wake() { worker.Wake(p.wake) }
 
-// SaveDelivery stores a delivery as the webhook's inbox does, with the
-// answers to its messages worked out ahead: a message is answered, and its
-// replies claimed for sending, in the transaction that stores it, so that
-// its answer costs no further write and no wait for a worker. A message
-// that cannot be answered so (its sender has an earlier one waiting, or its
+// SaveDelivery stores a delivery as the webhook's inbox does. Where the
+// store answers on arrival (sigap.AnswerOnArrival), the answers to its
+// messages are worked out ahead: a message is answered, and its replies
+// claimed for sending, in the transaction that stores it, so that its
+// answer costs no further write and no wait for a worker. A message that
+// cannot be answered so (its sender has an earlier one waiting, or its
 // conversation changed in the meantime, or the turn failed) is stored to be
 // answered by Run's workers: claimed in the same transaction and handed
-// straight to them where the store allows, left for Run to claim otherwise.
+// straight to them where the store claims it, left for Run to claim
+// otherwise. Without the fast path, every message is left for Run.
 func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error) {
+	if p.arrival == nil {
+		added, err := p.o.Store.SaveDelivery(ctx, d)
+		if added > 0 {
+			p.Wake()
+		}
+		return added, err
+	}
 	answers, release := p.answerAhead(ctx, d.Messages)
 	defer release()
 	claim := p.claim()
-	saved, err := p.o.Store.SaveDeliveryClaiming(ctx, d, answers, claim)
+	saved, err := p.arrival.SaveDeliveryClaiming(ctx, d, answers, claim)
 	if err != nil {
 		return 0, err
 	}
@@ -203,7 +222,7 @@ func (p *Processor) answerAhead(ctx context.Context, msgs []sigap.InboundMessage
 		// is answered in order by the workers. A turn worked out now
 		// would start from the state before that message, and what it
 		// files (a ticket) would stay though its answer is thrown away.
-		conv, idle, err := p.o.Store.ConversationIfIdle(ctx, m.Office, m.From)
+		conv, idle, err := p.arrival.ConversationIfIdle(ctx, m.Office, m.From)
 		if err != nil || !idle {
 			continue
 		}
@@ -474,7 +493,17 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		replies = []sigap.Reply{p.o.Bot.Apology(conv.Lang)}
 	}
 	out := p.outbound(office, m, replies)
-	done, err := p.o.Store.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
+	if p.next == nil {
+		if err := p.o.Store.CompleteInbound(ctx, m.ID, conv, out); err != nil {
+			return nil, err
+		}
+		p.handOver(nil, out)
+		// The sender's next message, if any, may be claimed now.
+		p.Wake()
+		p.o.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
+		return nil, nil
+	}
+	done, err := p.next.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
 	if err != nil {
 		return nil, err
 	}

@@ -26,6 +26,10 @@ type Limiter interface {
 // with the usual settings. Everything is given here, before Run starts any
 // goroutine, and nothing changes after.
 type Options struct {
+	// Outbox is where the replies wait. Where it also offers
+	// sigap.ClaimNextOutbound and sigap.ReleaseOutbound, the sender takes
+	// those fast paths; without them it claims every reply with
+	// ClaimOutbound and gives one back with MarkRetry.
 	Outbox sigap.Outbox
 	// Channels finds a channel by name: each office's replies go through
 	// the one it names (sigap.Office.Channel).
@@ -60,6 +64,10 @@ type Options struct {
 // Sender works through the outbox.
 type Sender struct {
 	o Options
+	// The outbox's fast paths, nil where it does not offer them: asked for
+	// once, in NewSender.
+	next    sigap.ClaimNextOutbound
+	release sigap.ReleaseOutbound
 
 	wake   chan struct{} // replies may wait unclaimed in the outbox
 	offers chan struct{} // replies were handed over
@@ -86,7 +94,10 @@ func NewSender(o Options) *Sender {
 	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
 	o.Poll = cmp.Or(o.Poll, time.Second)
 	o.Workers = max(cmp.Or(o.Workers, 128), 1)
-	return &Sender{o: o, q: newQueues(o.Workers), wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
+	s := &Sender{o: o, q: newQueues(o.Workers), wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
+	s.next, _ = o.Outbox.(sigap.ClaimNextOutbound)
+	s.release, _ = o.Outbox.(sigap.ReleaseOutbound)
+	return s
 }
 
 // Options returns the settings the sender runs with.
@@ -288,7 +299,12 @@ func (s *Sender) sendHeld(ctx context.Context, m sigap.OutboundMessage, key stri
 		// mid-send. Given back, unsent, unless its claim already ran out
 		// and someone took it.
 		s.o.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
-		return nil, true, s.o.Outbox.Release(ctx, m)
+		return nil, true, s.giveBack(ctx, m)
+	}
+	if s.next == nil {
+		// Replies stored behind m are claimed from the outbox once its
+		// turn ends (queues.next).
+		return s.send(ctx, m, nil)
 	}
 	// Asked once m is sent, so that a reply stored during the send is
 	// claimed by marking m sent.
@@ -354,15 +370,31 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) error {
 	var first error
 	for _, m := range msgs {
-		if err := s.o.Outbox.Release(ctx, m); err != nil && first == nil {
+		if err := s.giveBack(ctx, m); err != nil && first == nil {
 			first = err
 		}
 	}
 	return first
 }
 
-// send sends m and records the outcome. If chain, asked once m is sent,
-// gives a lease, recording that it was sent also claims the recipient's
+// giveBack gives m, claimed and not sent, back to the outbox, due at once,
+// if its claim still holds: with Release where the outbox offers it, so
+// that it is not counted in doubt when claimed again; otherwise by
+// marking it for a retry now, which only the holder of a live claim may
+// do. A claim that ran out is left to whoever took it over.
+func (s *Sender) giveBack(ctx context.Context, m sigap.OutboundMessage) error {
+	if s.release != nil {
+		return s.release.Release(ctx, m)
+	}
+	if now := s.o.Now(); m.LeaseEnds.IsZero() || now.Before(m.LeaseEnds) {
+		return s.o.Outbox.MarkRetry(ctx, m.ID, "given back unsent", now)
+	}
+	return nil
+}
+
+// send sends m and records the outcome. If chain (given only where the
+// outbox offers sigap.ClaimNextOutbound), asked once m is sent, gives a
+// lease, recording that it was sent also claims the recipient's
 // next reply, returned to be sent next. pending reports that m is still to
 // be sent (a retry, or the send budget's wait given up).
 func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func() time.Duration) (next *sigap.OutboundMessage, pending bool, err error) {
@@ -415,7 +447,7 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 		s.o.Metrics.Send(m.Office, "sent", 0, took)
 		if chain != nil {
 			if lease := chain(); lease > 0 {
-				next, err := s.o.Outbox.MarkSentClaimNext(ctx, m, id, s.o.Now(), lease)
+				next, err := s.next.MarkSentClaimNext(ctx, m, id, s.o.Now(), lease)
 				return next, false, err
 			}
 		}

@@ -45,7 +45,15 @@ type Store struct {
 	groups [2]writeGroup
 }
 
-var _ sigap.Store = (*Store)(nil)
+// The store offers every fast path on both engines; on PostgreSQL
+// SaveDeliveryClaiming claims no unanswered message (ClaimsUnanswered).
+var (
+	_ sigap.Store             = (*Store)(nil)
+	_ sigap.AnswerOnArrival   = (*Store)(nil)
+	_ sigap.ClaimNextInbound  = (*Store)(nil)
+	_ sigap.ClaimNextOutbound = (*Store)(nil)
+	_ sigap.ReleaseOutbound   = (*Store)(nil)
+)
 
 // Options are a store's settings beyond its engine.
 type Options struct {
@@ -519,13 +527,17 @@ func (s *Store) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, error)
 	return saved.Added, err
 }
 
-// SaveDeliveryClaiming implements sigap.Inbox. Unanswered messages are
-// claimed only where this process is the database's one writer (SQLite):
-// there the check that the sender has no earlier message waiting and the
-// insert cannot interleave with another replica's. Elsewhere they are
-// left for ClaimInbound. Answers are stored on both engines: their
-// conversation's version check keeps a replica from storing a turn over
-// another's.
+// ClaimsUnanswered implements sigap.AnswerOnArrival. Unanswered messages
+// are claimed only where this process is the database's one writer
+// (SQLite): there the check that the sender has no earlier message waiting
+// and the insert cannot interleave with another replica's. Elsewhere they
+// are left for ClaimInbound.
+func (s *Store) ClaimsUnanswered() bool { return s.w != nil }
+
+// SaveDeliveryClaiming implements sigap.AnswerOnArrival. Unanswered
+// messages are claimed only if ClaimsUnanswered. Answers are stored on
+// both engines: their conversation's version check keeps a replica from
+// storing a turn over another's.
 func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answers []*sigap.Answer, c sigap.Claim) (sigap.Saved, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
 	payloads := make([]string, len(d.Messages))
@@ -551,7 +563,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		}
 		ans[i] = &encoded{conv: s.savingConversation(a.Conv, state, true), replies: replies}
 	}
-	claim := c.InboxLease > 0 && s.w != nil
+	claim := c.InboxLease > 0 && s.ClaimsUnanswered()
 	if s.dialect.Pipeline != nil && !claim && len(d.Messages) == 1 && ans[0] != nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
 		saved, ok, err := s.answerAtOnce(ctx, d.Messages[0], payloads[0], answers[0], ans[0].conv, ans[0].replies, c)
 		if err != nil {
@@ -809,7 +821,7 @@ func (s *Store) CompleteInbound(ctx context.Context, id string, conv sigap.Conve
 	return err
 }
 
-// CompleteInboundClaiming implements sigap.Inbox.
+// CompleteInboundClaiming implements sigap.ClaimNextInbound.
 func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sigap.Conversation, replies []sigap.OutboundMessage, c sigap.Claim) (sigap.Completed, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
 	state, payloads, err := encodeStep(conv, replies)
@@ -1046,7 +1058,7 @@ func (s *Store) markSent(ctx context.Context, q dbtx, id int64, sentID string, a
 	return err
 }
 
-// MarkSentClaimNext implements sigap.Outbox. The next reply is claimed
+// MarkSentClaimNext implements sigap.ClaimNextOutbound. The next reply is claimed
 // only if it is at the head of the recipient's queue, due and unclaimed; the
 // claim is a conditional update, so it is safe without a transaction around
 // the statements (PostgreSQL runs them one by one; SQLite's writer in one
@@ -1113,7 +1125,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 	return next, nil
 }
 
-// Release implements sigap.Outbox.
+// Release implements sigap.ReleaseOutbound.
 func (s *Store) Release(ctx context.Context, m sigap.OutboundMessage) error {
 	_, err := s.write(ctx, `UPDATE outbox SET claimed_until = 0 WHERE id = $1 AND state = 'pending' AND claimed_until = $2`,
 		m.ID, ms(m.LeaseEnds))

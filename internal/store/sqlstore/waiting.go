@@ -107,7 +107,7 @@ func (s *Store) loadWaiting(ctx context.Context) error {
 	return nil
 }
 
-// ConversationIfIdle implements sigap.Inbox. Where this process is the
+// ConversationIfIdle implements sigap.AnswerOnArrival. Where this process is the
 // only writer, the waiting index and the conversation cache answer it;
 // elsewhere one query does, instead of one for each.
 func (s *Store) ConversationIfIdle(ctx context.Context, office, sender string) (sigap.Conversation, bool, error) {

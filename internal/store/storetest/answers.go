@@ -34,12 +34,13 @@ func answered(user string, version int64, lang string, n int, inReplyTo, text st
 // redelivery, a stale answer and a sender with a message waiting store no
 // answer, and the message waits to be answered by a worker.
 func testAnswersOnArrival(t *testing.T, s sigap.Store) {
+	arrival := offersArrival(t, s)
 	ctx := context.Background()
 	now := time.Now()
 	claim := sigap.Claim{Now: now, InboxLease: time.Minute, OutboxLease: time.Minute}
 	save := func(m sigap.InboundMessage, a *sigap.Answer) sigap.Saved {
 		t.Helper()
-		saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}, []*sigap.Answer{a}, claim)
+		saved, err := arrival.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}, []*sigap.Answer{a}, claim)
 		if err != nil {
 			t.Fatalf("%s: %v", m.ID, err)
 		}
@@ -101,7 +102,7 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 	if saved.Added != 1 || len(saved.Answered) != 0 || len(saved.Replies) != 0 || len(saved.Queued) != 0 {
 		t.Fatalf("stale a2: saved %+v; want it added, unanswered", saved)
 	}
-	if claimsOnSave(s) {
+	if arrival.ClaimsUnanswered() {
 		if diff := cmp.Diff(attempt(1, a2), saved.Claimed, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("stale a2 claimed (-want +got):\n%s", diff)
 		}
@@ -195,13 +196,14 @@ func testAnswersOnArrival(t *testing.T, s sigap.Store) {
 // stored and answered, and returns the conversation of a sender who has
 // not.
 func testSenderWaiting(t *testing.T, s sigap.Store) {
+	arrival := offersArrival(t, s)
 	ctx := context.Background()
 	now := time.Now()
 	claim := sigap.Claim{Now: now, InboxLease: time.Minute, OutboxLease: time.Minute}
 	want := func(step string, waiting map[string]bool) {
 		t.Helper()
 		for user, w := range waiting {
-			c, idle, err := s.ConversationIfIdle(ctx, "jakpus", user)
+			c, idle, err := arrival.ConversationIfIdle(ctx, "jakpus", user)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,12 +236,12 @@ func testSenderWaiting(t *testing.T, s sigap.Store) {
 	}
 	want("both answered", map[string]bool{"62811": false})
 	// Answered on arrival: nothing waits; a stale answer: it waits.
-	if _, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("b1", "62822", "halo")}},
+	if _, err := arrival.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("b1", "62822", "halo")}},
 		[]*sigap.Answer{answered("62822", 0, "en", 1, "b1", "hello", now)}, claim); err != nil {
 		t.Fatal(err)
 	}
 	want("answered on arrival", map[string]bool{"62822": false})
-	if _, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("b2", "62822", "lagi")}},
+	if _, err := arrival.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("b2", "62822", "lagi")}},
 		[]*sigap.Answer{answered("62822", 0, "en", 1, "b2", "stale", now)}, claim); err != nil {
 		t.Fatal(err)
 	}
@@ -251,11 +253,12 @@ func testSenderWaiting(t *testing.T, s sigap.Store) {
 // waiting message still store nothing of their answer; an answer from the
 // current state is stored with its reply queued.
 func testAnswersUnclaimed(t *testing.T, s sigap.Store) {
+	arrival := offersArrival(t, s)
 	ctx := context.Background()
 	now := time.Now()
 	save := func(m sigap.InboundMessage, a *sigap.Answer) sigap.Saved {
 		t.Helper()
-		saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}, []*sigap.Answer{a}, sigap.Claim{Now: now})
+		saved, err := arrival.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}, []*sigap.Answer{a}, sigap.Claim{Now: now})
 		if err != nil {
 			t.Fatalf("%s: %v", m.ID, err)
 		}
@@ -317,6 +320,7 @@ func testAnswersUnclaimed(t *testing.T, s sigap.Store) {
 // must not take the others down with them, nor slip in with them, and
 // every mark is stored.
 func testAnswersTogether(t *testing.T, s sigap.Store) {
+	arrival := offersArrival(t, s)
 	lister := outboxListerOf(t, s)
 	ctx := context.Background()
 	now := time.Now()
@@ -331,7 +335,7 @@ func testAnswersTogether(t *testing.T, s sigap.Store) {
 	stale := func(i int) bool { return i >= n && i%5 == 1 }
 	redelivered := func(i int) bool { return i >= n && i%7 == 3 }
 	save := func(i int, id string, version int64, lang, text string) (sigap.Saved, error) {
-		return s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg(id, sender(i), "halo")}},
+		return arrival.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg(id, sender(i), "halo")}},
 			[]*sigap.Answer{answered(sender(i), version, lang, 1, id, text, now)}, sigap.Claim{Now: now})
 	}
 	staleN := 0

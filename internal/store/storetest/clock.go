@@ -77,29 +77,34 @@ func testClock(t *testing.T, s sigap.Store, c *clock) {
 		t.Fatalf("ClaimOutbound at the store's now: %d replies, %v; want the first", len(out), err)
 	}
 	wantTime("reply queued", out[0].CreatedAt, answered)
+	wantTime("reply's lease", out[0].LeaseEnds, c.After(time.Minute))
 	c.Add(time.Second)
-	next, err := s.MarkSentClaimNext(ctx, out[0], "wamid.clock.out.1", c.Now(), time.Minute)
-	if err != nil || next == nil {
-		t.Fatalf("MarkSentClaimNext: %v, %v; want the second reply claimed", next, err)
+	if n, ok := s.(sigap.ClaimNextOutbound); ok {
+		next, err := n.MarkSentClaimNext(ctx, out[0], "wamid.clock.out.1", c.Now(), time.Minute)
+		if err != nil || next == nil {
+			t.Fatalf("MarkSentClaimNext: %v, %v; want the second reply claimed", next, err)
+		}
+		wantTime("next reply's lease", next.LeaseEnds, c.After(time.Minute))
 	}
-	wantTime("next reply's lease", next.LeaseEnds, c.After(time.Minute))
 
 	// Answered on arrival: stored, answered and its reply claimed in one step.
 	c.Add(time.Second)
-	arrived := c.Now()
-	m2 := sigap.InboundMessage{ID: "wamid.clock.2", Office: "jakpus", From: "62822", At: arrived, Kind: sigap.KindText, Text: "halo"}
-	saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m2}},
-		[]*sigap.Answer{{Conv: conv("62822"), Replies: []sigap.OutboundMessage{reply("62822", m2.ID, "halo")}}},
-		sigap.Claim{Now: c.Now(), OutboxLease: time.Minute})
-	if err != nil || len(saved.Answered) != 1 || len(saved.Replies) != 1 {
-		t.Fatalf("SaveDeliveryClaiming: %+v, %v; want it answered and its reply claimed", saved, err)
-	}
-	wantTime("reply answered on arrival", saved.Replies[0].CreatedAt, arrived)
-	wantTime("its lease", saved.Replies[0].LeaseEnds, c.After(time.Minute))
-	if d := export(t, s, "62822"); len(d.Messages) != 1 {
-		t.Errorf("export of 62822: %+v; want its message", d.Messages)
-	} else {
-		wantTime("message answered on arrival received", d.Messages[0].ReceivedAt, arrived)
+	if a, ok := s.(sigap.AnswerOnArrival); ok {
+		arrived := c.Now()
+		m2 := sigap.InboundMessage{ID: "wamid.clock.2", Office: "jakpus", From: "62822", At: arrived, Kind: sigap.KindText, Text: "halo"}
+		saved, err := a.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m2}},
+			[]*sigap.Answer{{Conv: conv("62822"), Replies: []sigap.OutboundMessage{reply("62822", m2.ID, "halo")}}},
+			sigap.Claim{Now: c.Now(), OutboxLease: time.Minute})
+		if err != nil || len(saved.Answered) != 1 || len(saved.Replies) != 1 {
+			t.Fatalf("SaveDeliveryClaiming: %+v, %v; want it answered and its reply claimed", saved, err)
+		}
+		wantTime("reply answered on arrival", saved.Replies[0].CreatedAt, arrived)
+		wantTime("its lease", saved.Replies[0].LeaseEnds, c.After(time.Minute))
+		if d := export(t, s, "62822"); len(d.Messages) != 1 {
+			t.Errorf("export of 62822: %+v; want its message", d.Messages)
+		} else {
+			wantTime("message answered on arrival received", d.Messages[0].ReceivedAt, arrived)
+		}
 	}
 
 	// A ticket without a time is made now.

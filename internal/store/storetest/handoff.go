@@ -1,13 +1,12 @@
 package storetest
 
-// Claim on write: the methods that store work and claim it in the same
+// Claim on write: the fast paths that store work and claim it in the same
 // transaction, so that the process that stored it goes straight on with it
-// (SaveDeliveryClaiming, CompleteInboundClaiming, MarkSentClaimNext), and
-// what the plain claimers (ClaimInbound, ClaimOutbound) see of it.
+// (sigap.AnswerOnArrival, ClaimNextInbound, ClaimNextOutbound), and what
+// the plain claimers (ClaimInbound, ClaimOutbound) see of it.
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,15 +20,43 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// claimsOnSave reports whether s is known to claim in SaveDeliveryClaiming:
-// SQLite, where the store is the database's one writer. Elsewhere a store
-// may claim none (PostgreSQL does), but never a message it should not.
-func claimsOnSave(s sigap.Store) bool {
-	d, ok := s.(interface{ DB() *sql.DB })
+// The fast paths are optional (see sigap.AnswerOnArrival): a test of one
+// asks the store whether it offers it, and is skipped where it does not.
+
+func offersArrival(t *testing.T, s sigap.Store) sigap.AnswerOnArrival {
+	t.Helper()
+	a, ok := s.(sigap.AnswerOnArrival)
 	if !ok {
-		return false
+		t.Skip("the store does not answer on arrival (sigap.AnswerOnArrival)")
 	}
-	return strings.Contains(strings.ToLower(fmt.Sprintf("%T", d.DB().Driver())), "sqlite")
+	return a
+}
+
+func offersNextInbound(t *testing.T, s sigap.Store) sigap.ClaimNextInbound {
+	t.Helper()
+	c, ok := s.(sigap.ClaimNextInbound)
+	if !ok {
+		t.Skip("the store does not claim on completing (sigap.ClaimNextInbound)")
+	}
+	return c
+}
+
+func offersNextOutbound(t *testing.T, s sigap.Store) sigap.ClaimNextOutbound {
+	t.Helper()
+	c, ok := s.(sigap.ClaimNextOutbound)
+	if !ok {
+		t.Skip("the store does not claim on marking sent (sigap.ClaimNextOutbound)")
+	}
+	return c
+}
+
+// giveBack returns a claimed reply to the outbox unsent: with Release where
+// the store offers it, with MarkRetry otherwise.
+func giveBack(ctx context.Context, s sigap.Store, m sigap.OutboundMessage) error {
+	if r, ok := s.(sigap.ReleaseOutbound); ok {
+		return r.Release(ctx, m)
+	}
+	return s.MarkRetry(ctx, m.ID, "", time.Now())
 }
 
 func inboundIDs(ms []sigap.InboundMessage) []string {
@@ -112,8 +139,9 @@ func claimOutbound(t *testing.T, s sigap.Store, now time.Time, limit int, want .
 // has nothing earlier waiting, and only those; ClaimInbound leaves them be
 // until their lease runs out.
 func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
+	arrival := offersArrival(t, s)
 	ctx := context.Background()
-	claims := claimsOnSave(s)
+	claims := arrival.ClaimsUnanswered()
 	lease := sigap.Claim{Now: t0, InboxLease: time.Minute}
 	a1, b1, a2 := msg("a1", "62811", "halo"), msg("b1", "62822", "menu"), msg("a2", "62811", "#bayar")
 	c1, a3, d1 := msg("c1", "62833", "x"), msg("a3", "62811", "y"), msg("d1", "62844", "z")
@@ -122,7 +150,7 @@ func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
 		msgs  []sigap.InboundMessage
 		claim sigap.Claim
 		added int
-		// want is what an engine that claims on save claims.
+		// want is what a store that ClaimsUnanswered claims.
 		want []sigap.InboundMessage
 	}{
 		{"two senders, one twice", []sigap.InboundMessage{a1, b1, a2}, lease, 3, attempt(1, a1, b1)},
@@ -134,7 +162,7 @@ func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
 	}
 	var claimed []sigap.InboundMessage
 	for _, st := range steps {
-		saved, err := s.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: st.msgs}, nil, st.claim)
+		saved, err := arrival.SaveDeliveryClaiming(ctx, sigap.Delivery{Messages: st.msgs}, nil, st.claim)
 		added, got := saved.Added, saved.Claimed
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -142,12 +170,13 @@ func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
 		if added != st.added {
 			t.Errorf("%s: added %d, want %d", st.name, added, st.added)
 		}
-		// An engine that does not claim on save claims none; none claims a
-		// message it should not.
-		if len(got) > 0 || claims {
-			if diff := cmp.Diff(st.want, got, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("%s: claimed (-want +got):\n%s", st.name, diff)
-			}
+		// A store that does not say it claims unanswered messages claims
+		// none; one that does claims exactly these.
+		if !claims {
+			st.want = nil
+		}
+		if diff := cmp.Diff(st.want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: claimed (-want +got):\n%s", st.name, diff)
 		}
 		claimed = append(claimed, got...)
 	}
@@ -176,6 +205,7 @@ func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
 // say by a worker whose lease ran out, fails with ErrNotPending and stores
 // nothing.
 func testCompleteInboundOnce(t *testing.T, s sigap.Store) {
+	inbound := offersNextInbound(t, s)
 	ctx := context.Background()
 	deliver(t, s, msg("a1", "62811", "halo"), msg("a2", "62811", "menu"))
 	claimInbound(t, s, t0, "a1")
@@ -183,7 +213,7 @@ func testCompleteInboundOnce(t *testing.T, s sigap.Store) {
 	claimInbound(t, s, t0.Add(2*time.Minute), "a1")
 	c := conv("62811")
 	c.Lang = "id"
-	done, err := s.CompleteInboundClaiming(ctx, "a1", c, []sigap.OutboundMessage{reply("62811", "a1", "first")},
+	done, err := inbound.CompleteInboundClaiming(ctx, "a1", c, []sigap.OutboundMessage{reply("62811", "a1", "first")},
 		sigap.Claim{Now: t0.Add(2 * time.Minute), InboxLease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +227,7 @@ func testCompleteInboundOnce(t *testing.T, s sigap.Store) {
 	if !errors.Is(err, sigap.ErrNotPending) {
 		t.Errorf("second CompleteInbound: err = %v, want ErrNotPending", err)
 	}
-	got, err := s.CompleteInboundClaiming(ctx, "a1", c, []sigap.OutboundMessage{reply("62811", "a1", "fourth")},
+	got, err := inbound.CompleteInboundClaiming(ctx, "a1", c, []sigap.OutboundMessage{reply("62811", "a1", "fourth")},
 		sigap.Claim{Now: t0.Add(150 * time.Second), InboxLease: time.Minute, OutboxLease: time.Minute})
 	if !errors.Is(err, sigap.ErrNotPending) {
 		t.Errorf("third completion, claiming: err = %v, want ErrNotPending", err)
@@ -266,6 +296,7 @@ func testCompleteInboundOnce(t *testing.T, s sigap.Store) {
 // waiting are claimed with the completion, and not offered to ClaimOutbound
 // until their lease runs out.
 func testCompleteInboundClaimsReplies(t *testing.T, s sigap.Store) {
+	inbound := offersNextInbound(t, s)
 	ctx := context.Background()
 	deliver(t, s, msg("a1", "62811", "halo"), msg("b1", "62822", "x"))
 	claimInbound(t, s, t0, "a1", "b1")
@@ -273,7 +304,7 @@ func testCompleteInboundClaimsReplies(t *testing.T, s sigap.Store) {
 	replies[1].WindowEndsAt = t0.Add(sigap.CustomerServiceWindow)
 	now := time.Now()
 	before := now.Add(-time.Second)
-	done, err := s.CompleteInboundClaiming(ctx, "a1", conv("62811"), replies, sigap.Claim{Now: now, OutboxLease: time.Minute})
+	done, err := inbound.CompleteInboundClaiming(ctx, "a1", conv("62811"), replies, sigap.Claim{Now: now, OutboxLease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +327,7 @@ func testCompleteInboundClaimsReplies(t *testing.T, s sigap.Store) {
 		}
 	}
 	// A message without replies claims none, and queues none.
-	got, err := s.CompleteInboundClaiming(ctx, "b1", conv("62822"), nil, sigap.Claim{Now: now, OutboxLease: time.Minute})
+	got, err := inbound.CompleteInboundClaiming(ctx, "b1", conv("62822"), nil, sigap.Claim{Now: now, OutboxLease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,6 +348,7 @@ func testCompleteInboundClaimsReplies(t *testing.T, s sigap.Store) {
 // testCompleteInboundQueuesReplies: replies wait, unclaimed, behind an
 // earlier reply to the same recipient, or when no lease is asked for.
 func testCompleteInboundQueuesReplies(t *testing.T, s sigap.Store) {
+	inbound := offersNextInbound(t, s)
 	ctx := context.Background()
 	deliver(t, s, msg("a1", "62811", "halo"), msg("b1", "62822", "x"), msg("c1", "62833", "y"))
 	claimInbound(t, s, t0, "a1", "b1", "c1")
@@ -340,7 +372,7 @@ func testCompleteInboundQueuesReplies(t *testing.T, s sigap.Store) {
 		{"others' replies waiting", "c1", []sigap.OutboundMessage{reply("62833", "c1", "four")}, lease, false, 1},
 	}
 	for _, st := range steps {
-		got, err := s.CompleteInboundClaiming(ctx, st.id, conv(st.replies[0].To), st.replies, st.claim)
+		got, err := inbound.CompleteInboundClaiming(ctx, st.id, conv(st.replies[0].To), st.replies, st.claim)
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
@@ -374,7 +406,7 @@ func testCompleteInboundQueuesReplies(t *testing.T, s sigap.Store) {
 	// claimed with their completion.
 	deliver(t, s, msg("a3", "62811", "lagi"))
 	claimInbound(t, s, t0, "a3")
-	got, err := s.CompleteInboundClaiming(ctx, "a3", conv("62811"), []sigap.OutboundMessage{reply("62811", "a3", "five")},
+	got, err := inbound.CompleteInboundClaiming(ctx, "a3", conv("62811"), []sigap.OutboundMessage{reply("62811", "a3", "five")},
 		sigap.Claim{Now: time.Now(), OutboxLease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
@@ -387,12 +419,13 @@ func testCompleteInboundQueuesReplies(t *testing.T, s sigap.Store) {
 // testCompleteInboundClaimsNext: completing a message claims the sender's
 // next one, which ClaimInbound then leaves be.
 func testCompleteInboundClaimsNext(t *testing.T, s sigap.Store) {
+	inbound := offersNextInbound(t, s)
 	ctx := context.Background()
 	a1, a2, b1, b2 := msg("a1", "62811", "halo"), msg("a2", "62811", "menu"), msg("b1", "62822", "x"), msg("b2", "62822", "y")
 	deliver(t, s, a1, b1, a2, b2)
 	claimInbound(t, s, t0, "a1", "b1")
 	lease := sigap.Claim{Now: t0, InboxLease: time.Minute}
-	done, err := s.CompleteInboundClaiming(ctx, "a1", conv("62811"), nil, lease)
+	done, err := inbound.CompleteInboundClaiming(ctx, "a1", conv("62811"), nil, lease)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,11 +435,11 @@ func testCompleteInboundClaimsNext(t *testing.T, s sigap.Store) {
 	}
 	claimInbound(t, s, t0.Add(30*time.Second))
 	// No message of theirs is left; b2 is another sender's.
-	if done, err := s.CompleteInboundClaiming(ctx, "a2", conv("62811"), nil, lease); err != nil || done.Next != nil {
+	if done, err := inbound.CompleteInboundClaiming(ctx, "a2", conv("62811"), nil, lease); err != nil || done.Next != nil {
 		t.Errorf("completing a2: next %+v, %v; want none", done.Next, err)
 	}
 	// A zero lease claims nothing: b2 is left for ClaimInbound.
-	if done, err := s.CompleteInboundClaiming(ctx, "b1", conv("62822"), nil, sigap.Claim{Now: t0, OutboxLease: time.Minute}); err != nil || done.Next != nil {
+	if done, err := inbound.CompleteInboundClaiming(ctx, "b1", conv("62822"), nil, sigap.Claim{Now: t0, OutboxLease: time.Minute}); err != nil || done.Next != nil {
 		t.Errorf("completing b1 without an inbox lease: next %+v, %v; want none", done.Next, err)
 	}
 	claimInbound(t, s, t0.Add(30*time.Second), "b2")
@@ -420,6 +453,7 @@ func testCompleteInboundClaimsNext(t *testing.T, s sigap.Store) {
 // messages are completed out of order, as here: a2 is claimed by another
 // worker while a3 and a4 are completed.
 func testCompleteInboundLeavesClaimedNext(t *testing.T, s sigap.Store) {
+	inbound := offersNextInbound(t, s)
 	ctx := context.Background()
 	a2 := msg("a2", "62811", "2")
 	deliver(t, s, msg("a1", "62811", "1"), a2, msg("a3", "62811", "3"), msg("a4", "62811", "4"))
@@ -428,14 +462,14 @@ func testCompleteInboundLeavesClaimedNext(t *testing.T, s sigap.Store) {
 		t.Fatal(err)
 	}
 	claimInbound(t, s, t0, "a2") // until t0+1m
-	done, err := s.CompleteInboundClaiming(ctx, "a3", conv("62811"), nil, sigap.Claim{Now: t0.Add(30 * time.Second), InboxLease: time.Minute})
+	done, err := inbound.CompleteInboundClaiming(ctx, "a3", conv("62811"), nil, sigap.Claim{Now: t0.Add(30 * time.Second), InboxLease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if done.Next != nil {
 		t.Errorf("next %+v while another worker holds a2, want none", done.Next)
 	}
-	done, err = s.CompleteInboundClaiming(ctx, "a4", conv("62811"), nil, sigap.Claim{Now: t0.Add(2 * time.Minute), InboxLease: time.Minute})
+	done, err = inbound.CompleteInboundClaiming(ctx, "a4", conv("62811"), nil, sigap.Claim{Now: t0.Add(2 * time.Minute), InboxLease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,10 +499,11 @@ func queueReplies(t *testing.T, s sigap.Store, replies ...sigap.OutboundMessage)
 
 // testMarkSentClaimNext: sending a reply claims the recipient's next one.
 func testMarkSentClaimNext(t *testing.T, s sigap.Store) {
+	outbound := offersNextOutbound(t, s)
 	ctx := context.Background()
 	queued := queueReplies(t, s, reply("62811", "a1", "one"), reply("62811", "a1", "two"))
 	first := claimOutbound(t, s, time.Now().Add(time.Second), 1, queued[0].ID)[0]
-	next, err := s.MarkSentClaimNext(ctx, first, "wamid.out.1", time.Now(), time.Minute)
+	next, err := outbound.MarkSentClaimNext(ctx, first, "wamid.out.1", time.Now(), time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -483,7 +518,7 @@ func testMarkSentClaimNext(t *testing.T, s sigap.Store) {
 		t.Errorf("next lease ends in %v, want about a minute", d)
 	}
 	claimOutbound(t, s, time.Now().Add(time.Second), 10)
-	last, err := s.MarkSentClaimNext(ctx, *next, "wamid.out.2", time.Now(), time.Minute)
+	last, err := outbound.MarkSentClaimNext(ctx, *next, "wamid.out.2", time.Now(), time.Minute)
 	if err != nil || last != nil {
 		t.Errorf("marking the last reply sent: next %+v, %v; want none", last, err)
 	}
@@ -501,12 +536,13 @@ func testMarkSentClaimNext(t *testing.T, s sigap.Store) {
 // testMarkSentClaimNextSameRecipient: the next reply is the same
 // recipient's, at the same office; others' replies are not taken.
 func testMarkSentClaimNextSameRecipient(t *testing.T, s sigap.Store) {
+	outbound := offersNextOutbound(t, s)
 	ctx := context.Background()
 	other := reply("62811", "a1", "elsewhere")
 	other.Office = "mataram"
 	queued := queueReplies(t, s, reply("62811", "a1", "one"), other, reply("62822", "a1", "someone else"))
 	first := claimOutbound(t, s, time.Now().Add(time.Second), 1, queued[0].ID)[0]
-	next, err := s.MarkSentClaimNext(ctx, first, "wamid.out.1", time.Now(), time.Minute)
+	next, err := outbound.MarkSentClaimNext(ctx, first, "wamid.out.1", time.Now(), time.Minute)
 	if err != nil || next != nil {
 		t.Errorf("next %+v, %v; want none: the replies waiting are others'", next, err)
 	}
@@ -518,6 +554,7 @@ func testMarkSentClaimNextSameRecipient(t *testing.T, s sigap.Store) {
 // is held (by a sender that may have died), and goes to whoever marks the
 // first sent.
 func testMarkSentClaimNextHeldElsewhere(t *testing.T, s sigap.Store) {
+	outbound := offersNextOutbound(t, s)
 	ctx := context.Background()
 	queued := queueReplies(t, s, reply("62811", "a1", "one"), reply("62811", "a1", "two"))
 	claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[0].ID)
@@ -528,7 +565,7 @@ func testMarkSentClaimNextHeldElsewhere(t *testing.T, s sigap.Store) {
 	if again[0].Attempts != 2 || again[0].Doubtful != 1 {
 		t.Errorf("after the lease: attempt %d, doubtful %d; want 2, 1", again[0].Attempts, again[0].Doubtful)
 	}
-	next, err := s.MarkSentClaimNext(ctx, again[0], "wamid.out.1", time.Now(), time.Minute)
+	next, err := outbound.MarkSentClaimNext(ctx, again[0], "wamid.out.1", time.Now(), time.Minute)
 	if err != nil || next == nil || next.ID != queued[1].ID || next.Attempts != 1 {
 		t.Errorf("next %+v, %v; want two, on its first attempt", next, err)
 	}
@@ -537,6 +574,7 @@ func testMarkSentClaimNextHeldElsewhere(t *testing.T, s sigap.Store) {
 // testMarkSentClaimNextNotDue: a next reply waiting to be retried is not
 // taken before its time.
 func testMarkSentClaimNextNotDue(t *testing.T, s sigap.Store) {
+	outbound := offersNextOutbound(t, s)
 	ctx := context.Background()
 	queued := queueReplies(t, s, reply("62811", "a1", "one"), reply("62811", "a1", "two"))
 	got := claimOutbound(t, s, time.Now().Add(time.Second), 10, queued[0].ID)
@@ -545,7 +583,7 @@ func testMarkSentClaimNextNotDue(t *testing.T, s sigap.Store) {
 	if err := s.MarkRetry(ctx, queued[1].ID, "HTTP 500", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	next, err := s.MarkSentClaimNext(ctx, got[0], "wamid.out.1", time.Now(), time.Minute)
+	next, err := outbound.MarkSentClaimNext(ctx, got[0], "wamid.out.1", time.Now(), time.Minute)
 	if err != nil || next != nil {
 		t.Errorf("next %+v, %v; want none: it is not due", next, err)
 	}

@@ -49,7 +49,7 @@ func testOutboxReport(t *testing.T, s sigap.Store) {
 	for _, m := range claimed {
 		switch m.Reply.Text {
 		case "j-pending":
-			if err := s.Release(ctx, m); err != nil {
+			if err := giveBack(ctx, s, m); err != nil {
 				t.Fatal(err)
 			}
 		case "j-failed", "m-failed":
