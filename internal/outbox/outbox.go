@@ -281,7 +281,9 @@ func (s *Sender) sendAll(ctx context.Context, m sigap.OutboundMessage) {
 		}
 		next, ok, wake := s.q.next(key)
 		s.mu.Unlock()
-		if wake {
+		if wake || !ok && s.next == nil {
+			// Without ClaimNextOutbound, the recipient's next reply, if
+			// one waits, is claimed from the outbox once this one is sent.
 			s.Wake()
 		}
 		if !ok {
