@@ -1,8 +1,7 @@
 package sqlstore
 
-// What the conversation keeps beyond the chat: feedback tickets, rate-limit
-// counters, notification subscriptions, and the look-up of an application
-// at any office (migration 00002).
+// Feedback tickets, which a conversation opens and staff answer (migration
+// 00002).
 
 import (
 	"context"
@@ -111,54 +110,4 @@ func (s *Store) AnswerTicket(ctx context.Context, office, number, reply string, 
 		return fmt.Errorf("ticket %s at %s: %w", number, office, sigap.ErrNotFound)
 	}
 	return nil
-}
-
-// Subscribe implements sigap.Subscriptions.
-func (s *Store) Subscribe(ctx context.Context, office, user, number string, at time.Time) error {
-	_, err := s.write(ctx, `INSERT INTO subscriptions (office, user_id, application_number, created_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (office, user_id, application_number) DO NOTHING`, office, user, number, ms(at))
-	if err != nil {
-		return fmt.Errorf("subscribe: %w", err)
-	}
-	return nil
-}
-
-// Unsubscribe implements sigap.Subscriptions.
-func (s *Store) Unsubscribe(ctx context.Context, office, user string) error {
-	_, err := s.write(ctx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2`, office, user)
-	if err != nil {
-		return fmt.Errorf("unsubscribe: %w", err)
-	}
-	return nil
-}
-
-// Subscribers implements sigap.Subscriptions.
-func (s *Store) Subscribers(ctx context.Context, office, number string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT user_id FROM subscriptions WHERE office = $1 AND application_number = $2
-		ORDER BY user_id`, office, number)
-	if err != nil {
-		return nil, fmt.Errorf("subscribers: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("subscribers: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
-}
-
-// FindApplicationAnywhere implements sigap.ApplicationDirectory.
-func (s *Store) FindApplicationAnywhere(ctx context.Context, number string) (sigap.Application, error) {
-	a, err := scanApplication(s.queryRow(ctx, s.db, `SELECT `+applicationColumns+` FROM applications WHERE number = $1`, number))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("application: %w", sigap.ErrNotFound)
-	}
-	if err != nil {
-		return a, fmt.Errorf("find application: %w", err)
-	}
-	return a, nil
 }

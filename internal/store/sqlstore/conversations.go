@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/sigap-id/sigap"
+)
+
+// Conversation implements sigap.Conversations.
+func (s *Store) Conversation(ctx context.Context, office, user string) (sigap.Conversation, error) {
+	c := sigap.Conversation{Office: office, User: user}
+	state, version, cached := s.convs.get(office, user)
+	if !cached {
+		err := s.queryRow(ctx, s.db, `SELECT state, version FROM conversations WHERE office = $1 AND user_id = $2`,
+			office, user).Scan(&state, &version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return c, nil
+		}
+		if err != nil {
+			return c, fmt.Errorf("read conversation: %w", err)
+		}
+	}
+	return decodeConversation(office, user, state, version)
+}
+
+// decodeConversation returns the conversation stored as state at version;
+// no state is a conversation not yet stored.
+func decodeConversation(office, user string, state []byte, version int64) (sigap.Conversation, error) {
+	c := sigap.Conversation{Office: office, User: user}
+	if state == nil {
+		return c, nil
+	}
+	if err := json.Unmarshal(state, &c); err != nil {
+		return c, fmt.Errorf("decode conversation: %w", err)
+	}
+	c.Version = version
+	return c, nil
+}
+
+// SaveConversation implements sigap.Conversations. It stores c whatever
+// version is stored.
+func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) error {
+	state, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode conversation: %w", err)
+	}
+	saved := s.savingConversation(c, state, false)
+	if s.w == nil {
+		// One statement is whole on its own: no transaction around it.
+		return saved.save(ctx, s.db)
+	}
+	return s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return saved.save(ctx, tx) }, saved.after())
+}
+
+// convSave stores one conversation: see savingConversation.
+type convSave struct {
+	s       *Store
+	c       sigap.Conversation
+	state   []byte // c encoded
+	checked bool   // only over c.Version
+	version int64  // stored, once saved
+}
+
+// savingConversation returns the save of c, encoded as state. A checked
+// save fails with ErrStale, changing nothing, when the stored conversation
+// is not at c.Version (0: none stored); an unchecked one stores c whatever
+// is there.
+func (s *Store) savingConversation(c sigap.Conversation, state []byte, checked bool) *convSave {
+	return &convSave{s: s, c: c, state: state, checked: checked}
+}
+
+// save stores the conversation.
+func (cs *convSave) save(ctx context.Context, q dbtx) error {
+	s, c, now := cs.s, cs.c, cs.s.now().UnixMilli()
+	cs.version = 0
+	var (
+		version int64
+		res     sql.Result
+		err     error
+	)
+	switch {
+	case !cs.checked:
+		err = s.queryRow(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+			ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+				version = conversations.version + 1
+			RETURNING version`, c.Office, c.User, string(cs.state), now).Scan(&version)
+	default:
+		var (
+			query string
+			args  []any
+		)
+		query, args, version = cs.checkedSave(now)
+		res, err = s.exec(ctx, q, query, args...)
+	}
+	if err == nil && res != nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			// Whoever stored it since knows better than this cache.
+			s.convs.drop(c.Office, c.User)
+			return fmt.Errorf("save conversation: %w", sigap.ErrStale)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	cs.version = version
+	return nil
+}
+
+// checkedSave returns the statement of a checked save, its arguments and
+// the version it stores.
+func (cs *convSave) checkedSave(now int64) (query string, args []any, version int64) {
+	c := cs.c
+	if c.Version == 0 {
+		return insertConversation, []any{c.Office, c.User, string(cs.state), now}, 1
+	}
+	return updateConversation, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version}, c.Version + 1
+}
+
+// after returns what to do once the transaction that saved the
+// conversation has been committed: keep it in the cache, where there is one.
+func (cs *convSave) after() func() {
+	if cs.s.convs == nil {
+		return nil
+	}
+	return cs.cache
+}
+
+func (cs *convSave) cache() {
+	if cs.version > 0 { // saved
+		cs.s.convs.put(cs.c.Office, cs.c.User, cs.state, cs.version)
+	}
+}

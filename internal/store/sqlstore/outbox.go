@@ -1,0 +1,256 @@
+package sqlstore
+
+// Storing replies, claiming them and marking their outcome.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sigap-id/sigap"
+)
+
+// enqueueReplies stores a step's replies, encoded as payloads, and claims
+// them for c.OutboxLease if they all go to one recipient and nothing earlier
+// to them waits: they must go after it. With behind, earlier replies being
+// sent (claimed) do not stop the claim; those claimed so are marked Behind.
+// It returns those it claimed, and reports whether it left them queued
+// instead.
+func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.OutboundMessage, payloads [][]byte, now time.Time, c sigap.Claim, behind bool) (claimed []sigap.OutboundMessage, queued bool, err error) {
+	claim := claimable(replies, c)
+	after := false // claimed behind earlier ones
+	if claim {
+		// NULL: none earlier; 0: one not being sent; 1: all being sent.
+		var sending sql.NullInt64
+		err := s.queryRow(ctx, q, outboxSending, ms(now), replies[0].Office, replies[0].To).Scan(&sending)
+		if err != nil {
+			return nil, false, fmt.Errorf("enqueue reply: %w", err)
+		}
+		claim, after = claimAfter(sending, behind)
+	}
+	for i, r := range replies {
+		attempts, until := 0, int64(0)
+		if claim {
+			attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
+		}
+		outID, err := s.enqueue(ctx, q, r, payloads[i], now, attempts, until)
+		if err != nil {
+			return nil, false, err
+		}
+		if claim {
+			claimed = append(claimed, claimedReply(r, outID, now, until, after))
+		}
+	}
+	return claimed, len(replies) > 0 && !claim, nil
+}
+
+// claimable reports whether a step's replies can be claimed with it: c
+// claims, and they go to one recipient.
+func claimable(replies []sigap.OutboundMessage, c sigap.Claim) bool {
+	claim := c.OutboxLease > 0 && len(replies) > 0
+	for _, r := range replies[min(1, len(replies)):] {
+		claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
+	}
+	return claim
+}
+
+// claimAfter decides, from outboxSending's answer, whether a step's
+// replies are claimed with it, and whether they go after earlier ones:
+// claimed if none waits, or, where they may go behind (behind), if all
+// that wait are being sent.
+func claimAfter(sending sql.NullInt64, behind bool) (claim, after bool) {
+	after = sending.Valid
+	return !after || behind && sending.Int64 == 1, after
+}
+
+// claimedReply is r as stored with id at now, claimed until until.
+func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64, behind bool) sigap.OutboundMessage {
+	r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = id, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
+	r.LeaseEnds, r.Behind = fromMS(until), behind
+	return r
+}
+
+// enqueue stores m, its reply encoded as payload, claimed until until if
+// that is not zero, and returns its id.
+func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
+	args := outboxArgs(m, payload, now, attempts, until)
+	var id int64
+	if s.dialect.InsertReturning {
+		if err := s.queryRow(ctx, q, insertOutboxID, args...).Scan(&id); err != nil {
+			return 0, fmt.Errorf("enqueue reply: %w", err)
+		}
+		return id, nil
+	}
+	res, err := s.exec(ctx, q, insertOutbox, args...)
+	if err == nil {
+		id, err = res.LastInsertId()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("enqueue reply: %w", err)
+	}
+	return id, nil
+}
+
+// outboxArgs returns insertOutbox's arguments.
+func outboxArgs(m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) []any {
+	return []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until}
+}
+
+// ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt.
+// Only a recipient's oldest pending reply can be claimed: the ones behind
+// it wait until it is sent or given up on (marking it sent claims the next,
+// see MarkSentClaimNext), so a retried reply is never overtaken.
+// A claim whose lease ran out without an outcome belonged to a sender that
+// died, perhaps mid-send: it is counted in doubtful.
+func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.OutboundMessage, error) {
+	var out []sigap.OutboundMessage
+	payloads := map[int64]string{}
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		out = out[:0]
+		clear(payloads)
+		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
+			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
+		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= $2 AND m.claimed_until <= $3
+			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.office = m.office AND o.recipient = m.recipient
+				AND o.state = 'pending' AND o.id < m.id)
+			ORDER BY m.id LIMIT $4`+s.dialect.SkipLocked+`)
+		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
+			window_ends_at, doubtful`,
+			ms(now.Add(lease)), ms(now), ms(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				m                            sigap.OutboundMessage
+				payload                      string
+				created, nextAttempt, window int64
+			)
+			if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
+				&window, &m.Doubtful); err != nil {
+				return err
+			}
+			m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
+			m.WindowEndsAt, m.LeaseEnds = fromMS(window), fromMS(ms(now.Add(lease)))
+			payloads[m.ID] = payload
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbound: %w", err)
+	}
+	for i := range out {
+		if err := json.Unmarshal([]byte(payloads[out[i].ID]), &out[i].Reply); err != nil {
+			return nil, fmt.Errorf("decode outbound %d: %w", out[i].ID, err)
+		}
+	}
+	sortBy(out, func(m sigap.OutboundMessage) int64 { return m.ID })
+	return out, nil
+}
+
+func (s *Store) markSent(ctx context.Context, q dbtx, id int64, sentID string, at time.Time) error {
+	query, args := markSentQuery([]*sentMark{{id: id, sentID: sentID, at: ms(at)}})
+	_, err := s.exec(ctx, q, query, args...)
+	return err
+}
+
+// MarkSentClaimNext implements sigap.ClaimNextOutbound. The next reply is claimed
+// only if it is at the head of the recipient's queue, due and unclaimed; the
+// claim is a conditional update, so it is safe without a transaction around
+// the statements (PostgreSQL runs them one by one; SQLite's writer in one
+// transaction anyway).
+func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, sentID string, at time.Time, lease time.Duration) (*sigap.OutboundMessage, error) {
+	var (
+		next    *sigap.OutboundMessage
+		payload string
+	)
+	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+		// Taken here, not before waiting for the writer: a reply stored
+		// meanwhile is due at once.
+		now := s.now()
+		next = nil
+		if err := s.markSent(ctx, q, m.ID, sentID, at); err != nil {
+			return err
+		}
+		var (
+			n                                          sigap.OutboundMessage
+			created, nextAttempt, window, claimedUntil int64
+		)
+		err := s.queryRow(ctx, q, `SELECT id, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error, window_ends_at,
+				doubtful, claimed_until
+			FROM outbox WHERE office = $1 AND recipient = $2 AND state = 'pending' ORDER BY id LIMIT 1`, m.Office, m.To).
+			Scan(&n.ID, &n.InReplyTo, &payload, &n.Attempts, &created, &nextAttempt, &n.LastError, &window, &n.Doubtful, &claimedUntil)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim next reply: %w", err)
+		}
+		if claimedUntil > ms(now) || nextAttempt > ms(now) {
+			return nil // being sent, or waiting to be retried
+		}
+		until := ms(now.Add(lease))
+		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
+				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
+			WHERE id = $2 AND state = 'pending' AND claimed_until = $3`, until, n.ID, claimedUntil)
+		if err != nil {
+			return fmt.Errorf("claim next reply: %w", err)
+		}
+		if k, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("claim next reply: %w", err)
+		} else if k == 0 {
+			return nil // another replica claimed it first
+		}
+		n.Office, n.To, n.State = m.Office, m.To, sigap.OutboundPending
+		n.Attempts++
+		if claimedUntil > 0 {
+			n.Doubtful++
+		}
+		n.CreatedAt, n.NextAttemptAt, n.WindowEndsAt, n.LeaseEnds = fromMS(created), fromMS(nextAttempt), fromMS(window), fromMS(until)
+		next = &n
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark outbound %d sent: %w", m.ID, err)
+	}
+	if next != nil {
+		if err := json.Unmarshal([]byte(payload), &next.Reply); err != nil {
+			return nil, fmt.Errorf("decode outbound %d: %w", next.ID, err)
+		}
+	}
+	return next, nil
+}
+
+// Release implements sigap.ReleaseOutbound.
+func (s *Store) Release(ctx context.Context, m sigap.OutboundMessage) error {
+	_, err := s.write(ctx, `UPDATE outbox SET claimed_until = 0 WHERE id = $1 AND state = 'pending' AND claimed_until = $2`,
+		m.ID, ms(m.LeaseEnds))
+	if err != nil {
+		return fmt.Errorf("release outbound %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// MarkRetry implements sigap.Outbox.
+func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error {
+	_, err := s.write(ctx, `UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3`,
+		ms(retryAt), reason, id)
+	if err != nil {
+		return fmt.Errorf("mark outbound %d for retry: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed implements sigap.Outbox.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
+	_, err := s.write(ctx, `UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = $1 WHERE id = $2`, reason, id)
+	if err != nil {
+		return fmt.Errorf("mark outbound %d failed: %w", id, err)
+	}
+	return nil
+}
