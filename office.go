@@ -15,22 +15,15 @@ type Office struct {
 	// file's channel:, DefaultChannel when it names none).
 	Channel string
 
-	// PhoneNumberID is the Cloud API phone number id that deliveries name in
-	// metadata.phone_number_id and that replies are sent from.
-	PhoneNumberID string
+	// ChannelConfig is the office's settings for its channel, as the
+	// channel read them from the offices file (the Cloud API's, from
+	// whatsapp:, are a *whatsapp.Config); nil for a channel that has none.
+	// Only the channel looks inside.
+	ChannelConfig ChannelConfig
+	// DisplayNumber is the number applicants write to, as they dial it
+	// (ChannelConfig's, copied here for the conversation, which names it
+	// when another office handles an application).
 	DisplayNumber string
-	// AccessToken, when set, replaces WHATSAPP_ACCESS_TOKEN for this office.
-	AccessToken string
-	// MessagesPerSecond is the phone number's send budget (Cloud API
-	// default 80; 20 for numbers shared with the WhatsApp Business app).
-	MessagesPerSecond int
-	// MarkRead marks each inbound message read and shows the typing
-	// indicator while the answer is prepared.
-	MarkRead bool
-	// ReplyTemplate is the approved template sent instead of a reply that
-	// would fall outside the 24-hour window; empty: such a reply is dropped
-	// and recorded as failed.
-	ReplyTemplate Template
 
 	// VerifyBirthDate asks for the applicant's birth date before answering
 	// about an application.

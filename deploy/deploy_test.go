@@ -545,7 +545,7 @@ func TestExampleFiles(t *testing.T) {
 	if _, err := config.ParseDatabase(env["SIGAP_DATABASE"]); err != nil {
 		t.Errorf("sigap.env.example: %v", err)
 	}
-	if _, err := config.LoadOffices("offices.example.yaml", func(string) string { return "" }); err != nil {
+	if _, err := config.LoadOffices("offices.example.yaml", func(string) string { return "" }, channels); err != nil {
 		t.Errorf("offices.example.yaml: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/config"
 	"github.com/sigap-id/sigap/internal/content"
+	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
 // The operator documentation is checked against the code it describes, so
@@ -69,17 +70,18 @@ func fenced(t *testing.T, doc, heading string, n int) string {
 // names a type of the root package it belongs to (Location, OfficeLimits).
 type officeField struct{ path, leaf, in string }
 
-// officeFields reads the yaml tags of the offices file's office entry
-// (internal/config) and of the root package's types it uses.
-func officeFields(t *testing.T) []officeField {
+// channelSettings are the channels' settings fields of an office (each
+// channel's sigap.ChannelSettings): the field, and the file and struct
+// type that name what it holds.
+var channelSettings = []struct{ field, file, typ string }{
+	{"whatsapp", "../internal/whatsapp/settings.go", "Settings"},
+}
+
+// structTypes reads the struct types of Go files by name.
+func structTypes(t *testing.T, files ...string) map[string]*ast.StructType {
 	t.Helper()
 	fset := token.NewFileSet()
 	types := map[string]*ast.StructType{}
-	files, err := filepath.Glob("../*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, "../internal/config/offices.go")
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -97,7 +99,20 @@ func officeFields(t *testing.T) []officeField {
 			return true
 		})
 	}
-	entry := types["officeEntry"]
+	return types
+}
+
+// officeFields reads the yaml tags of the offices file's office entry
+// (internal/config), of the channels' settings, and of the root package's
+// types they use.
+func officeFields(t *testing.T) []officeField {
+	t.Helper()
+	files, err := filepath.Glob("../*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := structTypes(t, files...)
+	entry := structTypes(t, "../internal/config/offices.go")["officeEntry"]
 	if entry == nil {
 		t.Fatal("internal/config/offices.go has no officeEntry: where is the offices file read now?")
 	}
@@ -131,8 +146,18 @@ func officeFields(t *testing.T) []officeField {
 		}
 	}
 	walk(entry, "", "")
+	for _, cs := range channelSettings {
+		st := structTypes(t, cs.file)[cs.typ]
+		if st == nil {
+			t.Fatalf("%s has no %s: where are an office's %s: settings read now?", cs.file, cs.typ, cs.field)
+		}
+		walk(st, cs.field+".", "")
+	}
 	return out
 }
+
+// channels are the channels an offices file may name in these tests.
+var channels = map[string]sigap.Channel{whatsapp.ChannelName: &whatsapp.Channel{}}
 
 // TestOfficesReferenceIsWhole: docs/offices.md names every field the
 // offices file accepts and every service an office may add keywords to.
@@ -167,7 +192,7 @@ func TestOfficesReferenceExamples(t *testing.T) {
 	doc := readDoc(t, "docs/offices.md")
 	whole := fenced(t, doc, "## A whole office", 0)
 	env := map[string]string{"JAKPUS_WA_TOKEN": "token"}
-	if _, err := config.ParseOffices("docs/offices.md", []byte(whole), func(k string) string { return env[k] }); err != nil {
+	if _, err := config.ParseOffices("docs/offices.md", []byte(whole), func(k string) string { return env[k] }, channels); err != nil {
 		t.Errorf("the whole office in docs/offices.md is not valid:\n%v", err)
 	}
 	for _, f := range officeFields(t) {
@@ -186,7 +211,7 @@ func TestOfficesReferenceExamples(t *testing.T) {
 
 	bad := fenced(t, doc, "## Checked at start", 0)
 	want := strings.TrimPrefix(strings.TrimSpace(fenced(t, doc, "## Checked at start", 1)), "sigap: ")
-	_, err := config.ParseOffices("/etc/sigap/offices.yaml", []byte(bad), func(string) string { return "" })
+	_, err := config.ParseOffices("/etc/sigap/offices.yaml", []byte(bad), func(string) string { return "" }, channels)
 	if err == nil || err.Error() != want {
 		t.Errorf("the mistakes shown in docs/offices.md are reported as\n%v\nnot as the page says:\n%s", err, want)
 	}

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/config"
 	"github.com/sigap-id/sigap/internal/demo"
+	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
 func TestFleetOffices(t *testing.T) {
@@ -29,7 +31,8 @@ func TestFleetOffices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		offices, err := config.ParseOffices(path, b, func(string) string { return "" })
+		offices, err := config.ParseOffices(path, b, func(string) string { return "" },
+			map[string]sigap.Channel{whatsapp.ChannelName: &whatsapp.Channel{}})
 		if err != nil {
 			t.Fatalf("-offices %d: %v", n, err)
 		}
@@ -44,7 +47,7 @@ func TestFleetOffices(t *testing.T) {
 			}
 			d, _ := offices.ByCode(demoOffices[o.kind].code)
 			if got.VerifyBirthDate != d.VerifyBirthDate || got.Hours != d.Hours || got.TimeZone.String() != d.TimeZone.String() ||
-				got.MessagesPerSecond != 1000 {
+				got.ChannelConfig.(*whatsapp.Config).MessagesPerSecond != 1000 {
 				t.Errorf("-offices %d: %s is not a copy of %s at 1000 messages a second: %+v", n, o.code, d.Code, got)
 			}
 			if (o.copy == 1) != (o.code == demoOffices[o.kind].code) || (o.copy == 1) != (o.apps == 0) {

@@ -21,8 +21,10 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/config"
 	"github.com/sigap-id/sigap/internal/demo"
+	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
 // buildSigap builds cmd/sigap into dir; the tool must run inside the module.
@@ -53,12 +55,13 @@ func officesFile(dir string, mps int, f fleet) (string, error) {
 		s = re.ReplaceAllString(s, "${1}phone_number_id: ${2}\n${1}messages_per_second: "+strconv.Itoa(mps))
 	}
 	path := filepath.Join(dir, "offices.yaml")
-	parsed, err := config.ParseOffices(path, []byte(s), func(string) string { return "" })
+	cloudAPI := map[string]sigap.Channel{whatsapp.ChannelName: &whatsapp.Channel{}}
+	parsed, err := config.ParseOffices(path, []byte(s), func(string) string { return "" }, cloudAPI)
 	if err != nil {
 		return "", err
 	}
 	for _, o := range f {
-		if got, ok := parsed.ByCode(o.code); !ok || got.PhoneNumberID != o.phoneID {
+		if got, ok := parsed.ByAddress(whatsapp.ChannelName, o.phoneID); !ok || got.Code != o.code {
 			return "", fmt.Errorf("offices file %s: no office %s with phone_number_id %s", path, o.code, o.phoneID)
 		}
 	}

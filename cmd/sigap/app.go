@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -89,18 +87,18 @@ const (
 var errNoOffices = errors.New("SIGAP_OFFICES is not set: set it to your offices file, or run with --demo to use the demo offices")
 
 // loadOffices applies the rule; nil offices mean none were read.
-func loadOffices(env config.Env, getenv func(string) string, log *slog.Logger, rule officesRule, channels []string) (*config.Offices, error) {
+func loadOffices(env config.Env, getenv func(string) string, log *slog.Logger, rule officesRule, channels map[string]sigap.Channel) (*config.Offices, error) {
 	switch {
 	case rule == officesUnused:
 		return nil, nil
 	case env.OfficesPath != "":
-		return config.LoadOffices(env.OfficesPath, getenv, channels...)
+		return config.LoadOffices(env.OfficesPath, getenv, channels)
 	case rule == officesRequired:
 		return nil, errNoOffices
 	case rule == officesIfSet:
 		return nil, nil
 	}
-	o, err := config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv, channels...)
+	o, err := config.ParseOffices("embedded demo offices", demo.OfficesYAML, getenv, channels)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +128,7 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 	}
 	slog.SetDefault(log)
 	a := &app{env: env, log: log, channels: newChannels(env, log), now: time.Now}
-	if a.offices, err = loadOffices(env, getenv, log, rule, slices.Sorted(maps.Keys(a.channels))); err != nil {
+	if a.offices, err = loadOffices(env, getenv, log, rule, a.channels); err != nil {
 		return nil, err
 	}
 	db, err := config.ParseDatabase(env.Database)

@@ -87,8 +87,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		sender   *outbox.Sender
 		procOpts = gateway.Options{Lease: a.env.InboxLease}
 	)
-	if a.env.AccessToken == "" && !anyOfficeToken(a.offices.List()) {
-		log.Warn("WHATSAPP_ACCESS_TOKEN is not set: sending to WhatsApp is disabled; replies wait in the outbox")
+	if err := anyReady(a.offices.List(), a.channel); err != nil {
+		log.Warn("sending is disabled: no office's channel can send; replies wait in the outbox", "reason", err.Error())
 	} else {
 		so := outbox.Options{Outbox: a.store, Channels: a.channel, Offices: a.offices.ByCode, Log: log, Metrics: met, Lease: a.env.OutboxLease, Now: a.now}
 		if a.engine == "postgres" {
@@ -113,7 +113,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	hook := &whatsapp.Webhook{
 		AppSecret: a.env.AppSecret, VerifyToken: a.env.VerifyToken,
-		Offices: a.offices.ByPhoneNumberID, Inbox: proc, Metrics: met, Log: log,
+		Offices: a.offices.Finder(whatsapp.ChannelName), Inbox: proc, Metrics: met, Log: log,
 	}
 	srv := &web.Server{Ready: a.store.Ready, Webhook: hook, Log: log}
 	if *withDemo {
@@ -237,13 +237,27 @@ func instanceName() string {
 	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
-func anyOfficeToken(offices []sigap.Office) bool {
+// anyReady says why no office's channel can send its replies (the first
+// office's reason: for the Cloud API, no access token), or nil if one can.
+func anyReady(offices []sigap.Office, channel func(string) (sigap.Channel, bool)) error {
+	var first error
 	for _, o := range offices {
-		if o.AccessToken != "" {
-			return true
+		ch, ok := channel(o.ChannelName())
+		if !ok {
+			continue
+		}
+		err := ch.Ready(o)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = fmt.Errorf("office %s: %w", o.Code, err)
 		}
 	}
-	return false
+	if first == nil {
+		return errors.New("no offices")
+	}
+	return first
 }
 
 // seedDemo loads the demo applications into offices that have none, and

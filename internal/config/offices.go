@@ -25,20 +25,13 @@ import (
 	"github.com/sigap-id/sigap/internal/content"
 )
 
-// officeEntry is one office as the offices file holds it;
-// docs/offices.md documents every field.
+// officeEntry is one office as the offices file holds it, but for its
+// channel's settings (whatsapp: for the Cloud API), which its channel reads
+// (sigap.ChannelSettings); docs/offices.md documents every field.
 type officeEntry struct {
-	Code     string `yaml:"code"`
-	Name     string `yaml:"name"`
-	Channel  string `yaml:"channel"`
-	WhatsApp struct {
-		PhoneNumberID     string         `yaml:"phone_number_id"`
-		DisplayNumber     string         `yaml:"display_number"`
-		AccessTokenEnv    string         `yaml:"access_token_env"`
-		MessagesPerSecond int            `yaml:"messages_per_second"`
-		MarkRead          bool           `yaml:"mark_read"`
-		ReplyTemplate     sigap.Template `yaml:"reply_template"`
-	} `yaml:"whatsapp"`
+	Code            string          `yaml:"code"`
+	Name            string          `yaml:"name"`
+	Channel         string          `yaml:"channel"`
 	VerifyBirthDate *bool           `yaml:"verify_birth_date"`
 	Address         string          `yaml:"address"`
 	Hours           string          `yaml:"hours"`
@@ -55,17 +48,18 @@ type officeEntry struct {
 	NameHandlingOffice bool                         `yaml:"name_handling_office"`
 }
 
-var (
-	codePattern  = regexp.MustCompile(`^[a-z0-9-]+$`)
-	digitPattern = regexp.MustCompile(`^[0-9]+$`)
-)
+var codePattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 // Offices is the validated set of offices.
 type Offices struct {
-	list    []sigap.Office
-	byCode  map[string]int
-	byPhone map[string]int
+	list      []sigap.Office
+	byCode    map[string]int
+	byAddress map[channelAddress]int
 }
+
+// channelAddress is what a channel's deliveries name an office by
+// (sigap.ChannelConfig's Address), on that channel.
+type channelAddress struct{ channel, address string }
 
 // List returns the offices in file order.
 func (o *Offices) List() []sigap.Office { return o.list }
@@ -79,24 +73,30 @@ func (o *Offices) ByCode(code string) (sigap.Office, bool) {
 	return o.list[i], true
 }
 
-// ByPhoneNumberID finds the office that owns a Cloud API phone number id.
-func (o *Offices) ByPhoneNumberID(id string) (sigap.Office, bool) {
-	i, ok := o.byPhone[id]
+// ByAddress finds the office on channel that a delivery names by address
+// (the Cloud API's phone number id): the channel's office finder.
+func (o *Offices) ByAddress(channel, address string) (sigap.Office, bool) {
+	i, ok := o.byAddress[channelAddress{channel, address}]
 	if !ok {
 		return sigap.Office{}, false
 	}
 	return o.list[i], true
 }
 
+// Finder is ByAddress on one channel, as the channel's webhook asks.
+func (o *Offices) Finder(channel string) func(address string) (sigap.Office, bool) {
+	return func(address string) (sigap.Office, bool) { return o.ByAddress(channel, address) }
+}
+
 // LoadOffices reads and validates an offices file. channels are the
-// channels an office may name (channel:); none given means the Cloud API
-// (sigap.DefaultChannel) alone.
-func LoadOffices(path string, getenv func(string) string, channels ...string) (*Offices, error) {
+// channels an office may name (channel:), by name; those offering
+// sigap.ChannelSettings read their offices' settings.
+func LoadOffices(path string, getenv func(string) string, channels map[string]sigap.Channel) (*Offices, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("offices file: %w", err)
 	}
-	return ParseOffices(path, data, getenv, channels...)
+	return ParseOffices(path, data, getenv, channels)
 }
 
 // problem is one mistake in an offices file, at the line of the field it
@@ -109,9 +109,9 @@ type problem struct {
 // ParseOffices validates an offices file's contents; name is used in errors,
 // channels as in LoadOffices. Every problem is reported at once, each with
 // its field's line, in line order, so that one run finds them all.
-func ParseOffices(name string, data []byte, getenv func(string) string, channels ...string) (*Offices, error) {
+func ParseOffices(name string, data []byte, getenv func(string) string, channels map[string]sigap.Channel) (*Offices, error) {
 	if len(channels) == 0 {
-		channels = []string{sigap.DefaultChannel}
+		return nil, fmt.Errorf("offices file %s: no channels to read it with", name)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -121,9 +121,9 @@ func ParseOffices(name string, data []byte, getenv func(string) string, channels
 	if list == nil && len(problems) == 0 {
 		return nil, fmt.Errorf("offices file %s: no offices (want a list under \"offices:\")", name)
 	}
-	o := &Offices{byCode: map[string]int{}, byPhone: map[string]int{}}
-	codeAt, phoneAt := map[string]int{}, map[string]int{} // the line each was first seen on
-	phoneOf := map[string]string{}
+	o := &Offices{byCode: map[string]int{}, byAddress: map[channelAddress]int{}}
+	codeAt, addressAt := map[string]int{}, map[channelAddress]int{} // the line each was first seen on
+	addressOf := map[channelAddress]string{}
 	for _, node := range list {
 		office, ps := parseOffice(node, getenv, channels)
 		problems = append(problems, ps...)
@@ -138,18 +138,26 @@ func ParseOffices(name string, data []byte, getenv func(string) string, channels
 				codeAt[office.Code] = line
 			}
 		}
-		if digitPattern.MatchString(office.PhoneNumberID) {
-			line, _ := field(node, "whatsapp", "phone_number_id")
-			if first, dup := phoneAt[office.PhoneNumberID]; dup {
-				problems = append(problems, problem{line, fmt.Sprintf("office %q: whatsapp.phone_number_id %s is already office %q's (line %d)",
-					office.Code, office.PhoneNumberID, phoneOf[office.PhoneNumberID], first)})
-				valid = false
-			} else {
-				phoneAt[office.PhoneNumberID], phoneOf[office.PhoneNumberID] = line, office.Code
+		var at channelAddress
+		if office.ChannelConfig != nil {
+			path, address := office.ChannelConfig.Address()
+			at = channelAddress{office.Channel, address}
+			if address != "" {
+				line, _ := field(node, strings.Split(path, ".")...)
+				if first, dup := addressAt[at]; dup {
+					problems = append(problems, problem{line, fmt.Sprintf("office %q: %s %s is already office %q's (line %d)",
+						office.Code, path, address, addressOf[at], first)})
+					valid = false
+				} else {
+					addressAt[at], addressOf[at] = line, office.Code
+				}
 			}
 		}
 		if valid {
-			o.byCode[office.Code], o.byPhone[office.PhoneNumberID] = len(o.list), len(o.list)
+			o.byCode[office.Code] = len(o.list)
+			if at.address != "" {
+				o.byAddress[at] = len(o.list)
+			}
 			o.list = append(o.list, office)
 		}
 	}
@@ -221,36 +229,45 @@ func officesList(doc *yaml.Node) ([]*yaml.Node, []problem) {
 
 // parseOffice decodes and checks one office. A field that cannot be read,
 // or holds an unknown field, is reported once for that, not again for the
-// value the decoder left empty.
-func parseOffice(node *yaml.Node, getenv func(string) string, channels []string) (sigap.Office, []problem) {
+// value the decoder left empty. The office's channel's settings field
+// (sigap.ChannelSettings) is decoded and checked as its channel says.
+func parseOffice(node *yaml.Node, getenv func(string) string, channels map[string]sigap.Channel) (sigap.Office, []problem) {
 	if node.Kind != yaml.MappingNode {
 		return sigap.Office{}, []problem{{node.Line, "an office is a set of fields (code:, name:, whatsapp: ...) starting with \"- \""}}
+	}
+	// The channels' settings fields, and which channels read each.
+	settingsOf := map[string][]string{}
+	for _, chName := range sortedKeys(channels) {
+		if cs, ok := channels[chName].(sigap.ChannelSettings); ok {
+			settingsOf[cs.SettingsField()] = append(settingsOf[cs.SettingsField()], chName)
+		}
+	}
+	// The office without them, for officeEntry.
+	rest := *node
+	rest.Content = nil
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		if _, ok := settingsOf[node.Content[k].Value]; !ok {
+			rest.Content = append(rest.Content, node.Content[k], node.Content[k+1])
+		}
 	}
 	var e officeEntry
 	var problems []problem
 	undecoded := map[int]bool{} // lines the decoder could not read, or of unknown fields
-	decodeErr := node.Decode(&e)
+	decodeErr := rest.Decode(&e)
 	name := fmt.Sprintf("office %q: ", strings.TrimSpace(e.Code))
-	if decodeErr != nil {
-		var te *yaml.TypeError
-		if !errors.As(decodeErr, &te) {
-			return sigap.Office{}, []problem{{node.Line, name + decodeErr.Error()}}
-		}
-		for _, msg := range te.Errors {
-			line, text := splitLine(msg)
-			undecoded[line] = true
-			if path := fieldAt(node, line, ""); path != "" {
-				text = path + ": " + text
-			}
-			problems = append(problems, problem{line, name + readable(text)})
-		}
+	if decodeErr != nil && !decodeProblems(node, decodeErr, name, undecoded, &problems) {
+		return sigap.Office{}, []problem{{node.Line, name + decodeErr.Error()}}
 	}
-	unknown := unknownKeys(node, reflect.TypeFor[officeEntry](), "", name)
+	unknown := unknownKeys(&rest, reflect.TypeFor[officeEntry](), "", name)
+	office, checks := e.office(channels)
+	if _, known := channels[office.Channel]; known {
+		more, settings := channelSettings(node, office.Channel, channels, settingsOf, getenv, name, undecoded, &problems, &office)
+		unknown, checks = append(unknown, more...), append(checks, settings...)
+	}
 	for _, p := range unknown {
 		undecoded[p.line] = true
 	}
 	problems = append(problems, unknown...)
-	office, checks := e.office(getenv, channels)
 	checks = append(checks, e.conversation(&office)...)
 	for _, c := range checks {
 		line, val := field(node, c.path...)
@@ -260,6 +277,67 @@ func parseOffice(node *yaml.Node, getenv func(string) string, channels []string)
 		problems = append(problems, problem{line, name + c.msg})
 	}
 	return office, problems
+}
+
+// decodeProblems adds the decoder's type errors to problems, each at its
+// line and named by its field, and marks those lines undecoded; false if
+// err is not the decoder's type error.
+func decodeProblems(node *yaml.Node, err error, name string, undecoded map[int]bool, problems *[]problem) bool {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return false
+	}
+	for _, msg := range te.Errors {
+		line, text := splitLine(msg)
+		undecoded[line] = true
+		if path := fieldAt(node, line, ""); path != "" {
+			text = path + ": " + text
+		}
+		*problems = append(*problems, problem{line, name + readable(text)})
+	}
+	return true
+}
+
+// channelSettings has the office's channel read its settings field, if it
+// has one, into office.ChannelConfig; another channel's settings field in
+// the office is a mistake. It returns the settings' unknown fields, and
+// the channel's checks.
+func channelSettings(node *yaml.Node, channel string, channels map[string]sigap.Channel, settingsOf map[string][]string,
+	getenv func(string) string, name string, undecoded map[int]bool, problems *[]problem, office *sigap.Office) ([]problem, []check) {
+	own := ""
+	cs, ok := channels[channel].(sigap.ChannelSettings)
+	if ok {
+		own = cs.SettingsField()
+	}
+	for k := 0; k+1 < len(node.Content); k += 2 {
+		key := node.Content[k]
+		if readers, ok := settingsOf[key.Value]; ok && key.Value != own {
+			*problems = append(*problems, problem{key.Line, fmt.Sprintf("%s%s: holds settings of channel %s, and this office's channel is %s",
+				name, key.Value, strings.Join(readers, " or "), channel)})
+		}
+	}
+	if cs == nil {
+		return nil, nil
+	}
+	settings := cs.NewSettings()
+	var unknown []problem
+	if _, val := field(node, own); val != nil && !(val.Kind == yaml.ScalarNode && val.Tag == "!!null") {
+		if err := val.Decode(settings); err != nil && !decodeProblems(node, err, name, undecoded, problems) {
+			*problems = append(*problems, problem{val.Line, name + own + ": " + err.Error()})
+			return nil, nil
+		}
+		unknown = unknownKeys(val, reflect.TypeOf(settings), own+".", name)
+	}
+	cfg, fps := cs.CheckSettings(settings, getenv)
+	office.ChannelConfig = cfg
+	if cfg != nil {
+		office.DisplayNumber = cfg.DisplayNumber()
+	}
+	checks := make([]check, 0, len(fps))
+	for _, fp := range fps {
+		checks = append(checks, check{strings.Split(fp.Field, "."), fp.Problem})
+	}
+	return unknown, checks
 }
 
 // splitLine splits the decoder's "line N: what" into N and what.
@@ -291,6 +369,8 @@ func readable(msg string) string {
 		"sigap.Location": "latitude: and longitude:", "sigap.Template": "name: and language:",
 	}[strings.TrimPrefix(m[4], "*")]
 	switch {
+	case !ok && strings.HasSuffix(m[4], "Settings"): // a channel's settings field
+		want = "a set of fields"
 	case !ok && strings.HasPrefix(m[4], "map["):
 		want = "a set of fields"
 	case !ok && strings.HasPrefix(m[4], "[]"):
@@ -368,19 +448,17 @@ type check struct {
 	msg  string
 }
 
-func (e officeEntry) office(getenv func(string) string, channels []string) (sigap.Office, []check) {
+func (e officeEntry) office(channels map[string]sigap.Channel) (sigap.Office, []check) {
 	var checks []check
 	bad := func(path, format string, args ...any) {
 		checks = append(checks, check{strings.Split(path, "."), fmt.Sprintf(format, args...)})
 	}
 	o := sigap.Office{
 		Code: strings.TrimSpace(e.Code), Name: strings.TrimSpace(e.Name),
-		PhoneNumberID: strings.TrimSpace(e.WhatsApp.PhoneNumberID), DisplayNumber: e.WhatsApp.DisplayNumber,
 		VerifyBirthDate: e.VerifyBirthDate == nil || *e.VerifyBirthDate,
 		Address:         strings.TrimSpace(e.Address), Hours: strings.TrimSpace(e.Hours), Location: e.Location,
 		Phone: strings.TrimSpace(e.Phone),
 	}
-	o.MessagesPerSecond, o.MarkRead, o.ReplyTemplate = e.WhatsApp.MessagesPerSecond, e.WhatsApp.MarkRead, e.WhatsApp.ReplyTemplate
 	switch {
 	case o.Code == "":
 		bad("code", "code is required (a-z, 0-9 and -, as jakpus)")
@@ -391,28 +469,8 @@ func (e officeEntry) office(getenv func(string) string, channels []string) (siga
 		bad("name", "name is required")
 	}
 	o.Channel = cmp.Or(strings.TrimSpace(e.Channel), sigap.DefaultChannel)
-	if !slices.Contains(channels, o.Channel) {
-		bad("channel", "channel %q is not known (want %s)", o.Channel, strings.Join(channels, " or "))
-	}
-	switch {
-	case o.PhoneNumberID == "":
-		bad("whatsapp.phone_number_id", "whatsapp.phone_number_id is required: the Cloud API phone number id (digits; quote it)")
-	case !digitPattern.MatchString(o.PhoneNumberID):
-		bad("whatsapp.phone_number_id", "whatsapp.phone_number_id %q is not a Cloud API phone number id (digits; quote it)", o.PhoneNumberID)
-	}
-	switch {
-	case o.MessagesPerSecond == 0:
-		o.MessagesPerSecond = 80
-	case o.MessagesPerSecond < 0 || o.MessagesPerSecond > 1000:
-		bad("whatsapp.messages_per_second", "whatsapp.messages_per_second %d: want 1 to 1000", o.MessagesPerSecond)
-	}
-	if env := e.WhatsApp.AccessTokenEnv; env != "" {
-		if o.AccessToken = getenv(env); o.AccessToken == "" {
-			bad("whatsapp.access_token_env", "whatsapp.access_token_env names %s, which is not set", env)
-		}
-	}
-	if t := o.ReplyTemplate; (t.Name == "") != (t.Language == "") {
-		bad("whatsapp.reply_template", "whatsapp.reply_template needs both name and language")
+	if _, ok := channels[o.Channel]; !ok {
+		bad("channel", "channel %q is not known (want %s)", o.Channel, strings.Join(sortedKeys(channels), " or "))
 	}
 	if l := e.Location; l != nil && (l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 ||
 		(l.Latitude == 0 && l.Longitude == 0)) {

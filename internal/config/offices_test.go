@@ -14,6 +14,7 @@ import (
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/config"
+	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
 // envMap is a getenv backed by a map.
@@ -22,6 +23,18 @@ func envMap(m map[string]string) func(string) string {
 }
 
 var noEnv = envMap(nil)
+
+// channels are the channels these offices may name: the Cloud API.
+var channels = map[string]sigap.Channel{whatsapp.ChannelName: &whatsapp.Channel{}}
+
+// cloud is an office's Cloud API settings, zero for an office on another
+// channel.
+func cloud(o sigap.Office) *whatsapp.Config {
+	if c, ok := o.ChannelConfig.(*whatsapp.Config); ok {
+		return c
+	}
+	return &whatsapp.Config{}
+}
 
 // specOffice holds the office fields SPEC.md fixes, so that these tests
 // don't change with every field added to sigap.Office. The time zone is
@@ -42,8 +55,8 @@ func specFields(offices []sigap.Office) []specOffice {
 			tz = o.TimeZone.String()
 		}
 		out = append(out, specOffice{
-			Code: o.Code, Name: o.Name, PhoneNumberID: o.PhoneNumberID, DisplayNumber: o.DisplayNumber,
-			AccessToken: o.AccessToken, VerifyBirthDate: o.VerifyBirthDate, Address: o.Address, Hours: o.Hours,
+			Code: o.Code, Name: o.Name, PhoneNumberID: cloud(o).PhoneNumberID, DisplayNumber: o.DisplayNumber,
+			AccessToken: cloud(o).AccessToken, VerifyBirthDate: o.VerifyBirthDate, Address: o.Address, Hours: o.Hours,
 			Phone: o.Phone, Location: o.Location, TimeZone: tz,
 		})
 	}
@@ -98,7 +111,7 @@ func TestParseOfficesValid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			o, err := config.ParseOffices(tt.file, readTestdata(t, tt.file), envMap(tt.env))
+			o, err := config.ParseOffices(tt.file, readTestdata(t, tt.file), envMap(tt.env), channels)
 			if err != nil {
 				t.Fatalf("ParseOffices: %v", err)
 			}
@@ -148,13 +161,13 @@ func TestParseOfficesValidEdgeCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := config.ParseOffices("f.yaml", []byte(tt.yaml), noEnv)
+			o, err := config.ParseOffices("f.yaml", []byte(tt.yaml), noEnv, channels)
 			if err != nil {
 				t.Fatalf("ParseOffices: %v", err)
 			}
 			got := o.List()[0]
-			if got.PhoneNumberID != tt.wantPhone || got.TimeZone.String() != tt.wantTZ || got.Code != tt.wantCode {
-				t.Errorf("got code %q phone %q zone %v, want %q %q %s", got.Code, got.PhoneNumberID, got.TimeZone, tt.wantCode, tt.wantPhone, tt.wantTZ)
+			if cloud(got).PhoneNumberID != tt.wantPhone || got.TimeZone.String() != tt.wantTZ || got.Code != tt.wantCode {
+				t.Errorf("got code %q phone %q zone %v, want %q %q %s", got.Code, cloud(got).PhoneNumberID, got.TimeZone, tt.wantCode, tt.wantPhone, tt.wantTZ)
 			}
 			if wantVerify := !strings.Contains(tt.yaml, "verify_birth_date: false"); got.VerifyBirthDate != wantVerify {
 				t.Errorf("VerifyBirthDate = %v, want %v", got.VerifyBirthDate, wantVerify)
@@ -353,7 +366,7 @@ func TestParseOfficesInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, err := config.ParseOffices("f.yaml", []byte(tt.yaml), envMap(tt.env))
+			o, err := config.ParseOffices("f.yaml", []byte(tt.yaml), envMap(tt.env), channels)
 			if err == nil {
 				t.Fatalf("ParseOffices accepted it: %+v", o.List())
 			}
@@ -393,7 +406,7 @@ var doubled = regexp.MustCompile(`line \d+: [^\n]*line \d+:`)
 // An offices file with three mistakes is reported whole in one run: each
 // problem at the line of its field, in line order, with no line named twice.
 func TestParseOfficesThreeMistakes(t *testing.T) {
-	_, err := config.ParseOffices("three-mistakes.yaml", readTestdata(t, "three-mistakes.yaml"), noEnv)
+	_, err := config.ParseOffices("three-mistakes.yaml", readTestdata(t, "three-mistakes.yaml"), noEnv, channels)
 	want := `offices file three-mistakes.yaml is not valid (3 problems):
 three-mistakes.yaml line 8: office "jakpus": timezone "Asia/Jakrta" is not known (want e.g. Asia/Jakarta, Asia/Makassar, Asia/Jayapura)
 three-mistakes.yaml line 12: office "makassar": unknown field adress
@@ -429,7 +442,7 @@ func TestParseOfficesFieldLines(t *testing.T) {
     name: B
     whatsapp: {phone_number_id: "2"}
 `
-	_, err := config.ParseOffices("f.yaml", []byte(src), noEnv)
+	_, err := config.ParseOffices("f.yaml", []byte(src), noEnv, channels)
 	if err == nil {
 		t.Fatal("ParseOffices accepted it")
 	}
@@ -464,7 +477,7 @@ func TestParseOfficesFieldLines(t *testing.T) {
 // must name the file.
 func TestParseOfficesNoOffices(t *testing.T) {
 	for _, src := range []string{"", "\n\n", "# only a comment\n", "offices:\n", "offices: []\n", "offices: ~\n"} {
-		o, err := config.ParseOffices("f.yaml", []byte(src), noEnv)
+		o, err := config.ParseOffices("f.yaml", []byte(src), noEnv, channels)
 		if err == nil {
 			t.Errorf("ParseOffices(%q) accepted %+v", src, o.List())
 			continue
@@ -488,7 +501,7 @@ func TestParseOfficesUnknownFieldLine(t *testing.T) {
 		{"offices:\n  # Jakarta\n  - code: a\n    name: A\n    whatsapp: {phone_number_id: \"1\"}\n    adress: x\n", "line 6"},
 	}
 	for _, tt := range tests {
-		_, err := config.ParseOffices("f.yaml", []byte(tt.src), noEnv)
+		_, err := config.ParseOffices("f.yaml", []byte(tt.src), noEnv, channels)
 		if err == nil || !strings.Contains(err.Error(), tt.wantLine+":") {
 			t.Errorf("error = %v, want it to name %s, where adress is", err, tt.wantLine)
 		}
@@ -496,7 +509,7 @@ func TestParseOfficesUnknownFieldLine(t *testing.T) {
 }
 
 func TestOfficesLookup(t *testing.T) {
-	o, err := config.ParseOffices("three.yaml", readTestdata(t, "three.yaml"), envMap(map[string]string{"SIGAP_TOKEN_MAKASSAR": "t"}))
+	o, err := config.ParseOffices("three.yaml", readTestdata(t, "three.yaml"), envMap(map[string]string{"SIGAP_TOKEN_MAKASSAR": "t"}), channels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -516,9 +529,9 @@ func TestOfficesLookup(t *testing.T) {
 		if ok != (tt.wantCode != "") || got.Code != tt.wantCode {
 			t.Errorf("ByCode(%q) = %q, %v; want %q", tt.byCode, got.Code, ok, tt.wantCode)
 		}
-		got, ok = o.ByPhoneNumberID(tt.byPhone)
+		got, ok = o.ByAddress(whatsapp.ChannelName, tt.byPhone)
 		if ok != (tt.wantCode != "") || got.Code != tt.wantCode {
-			t.Errorf("ByPhoneNumberID(%q) = %q, %v; want %q", tt.byPhone, got.Code, ok, tt.wantCode)
+			t.Errorf("ByAddress(cloud_api, %q) = %q, %v; want %q", tt.byPhone, got.Code, ok, tt.wantCode)
 		}
 	}
 	var codes []string
@@ -532,15 +545,15 @@ func TestOfficesLookup(t *testing.T) {
 
 func TestLoadOffices(t *testing.T) {
 	path := filepath.Join("testdata", "spec.yaml")
-	o, err := config.LoadOffices(path, noEnv)
+	o, err := config.LoadOffices(path, noEnv, channels)
 	if err != nil {
 		t.Fatalf("LoadOffices: %v", err)
 	}
-	if _, ok := o.ByPhoneNumberID("100000000000001"); !ok {
+	if _, ok := o.ByAddress(whatsapp.ChannelName, "100000000000001"); !ok {
 		t.Error("spec office not found by phone number id")
 	}
 
-	_, err = config.LoadOffices(filepath.Join(t.TempDir(), "missing.yaml"), noEnv)
+	_, err = config.LoadOffices(filepath.Join(t.TempDir(), "missing.yaml"), noEnv, channels)
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("LoadOffices of a missing file = %v, want fs.ErrNotExist", err)
 	}
@@ -549,7 +562,7 @@ func TestLoadOffices(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("offices:\n  - code: a\n    name: A\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = config.LoadOffices(bad, noEnv)
+	_, err = config.LoadOffices(bad, noEnv, channels)
 	if err == nil || !strings.Contains(err.Error(), bad+" line 2") {
 		t.Errorf("LoadOffices of a bad file = %v, want its path and line named", err)
 	}
@@ -568,7 +581,7 @@ func TestParseOfficesFailuresPerNumber(t *testing.T) {
     name: B
     whatsapp: {phone_number_id: "2"}
 `
-	o, err := config.ParseOffices("f.yaml", []byte(src), noEnv)
+	o, err := config.ParseOffices("f.yaml", []byte(src), noEnv, channels)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -577,7 +590,7 @@ func TestParseOfficesFailuresPerNumber(t *testing.T) {
 			t.Errorf("office %s: failures_per_number %d, want %d", code, office.Limits.FailuresPerNumber, want)
 		}
 	}
-	_, err = config.ParseOffices("f.yaml", []byte(strings.Replace(src, "3}", "1001}", 1)), noEnv)
+	_, err = config.ParseOffices("f.yaml", []byte(strings.Replace(src, "3}", "1001}", 1)), noEnv, channels)
 	if want := `f.yaml line 5: office "a": limits.failures_per_number 1001: want 1 to 1000`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("failures_per_number 1001: err %v, want %q", err, want)
 	}

@@ -153,6 +153,7 @@ func (readChannel) Prepare(_ sigap.Office, m sigap.OutboundMessage, _ time.Time)
 	return m, nil
 }
 func (readChannel) Budget(sigap.Office) (string, int) { return "", 1 }
+func (readChannel) Ready(sigap.Office) error          { return nil }
 func (readChannel) Send(context.Context, sigap.Office, sigap.OutboundMessage) (string, error) {
 	return "", errors.New("not a sending channel")
 }

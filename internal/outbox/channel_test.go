@@ -14,6 +14,7 @@ import (
 	"github.com/sigap-id/sigap/internal/gateway"
 	"github.com/sigap-id/sigap/internal/outbox"
 	"github.com/sigap-id/sigap/internal/store/sqlite"
+	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
 // wordChannel is a second transport: it carries one word a message, and
@@ -34,6 +35,7 @@ func (c *wordChannel) Prepare(_ sigap.Office, m sigap.OutboundMessage, _ time.Ti
 	return m, nil
 }
 func (c *wordChannel) Budget(o sigap.Office) (string, int) { return "word/" + o.Code, 1000 }
+func (c *wordChannel) Ready(sigap.Office) error            { return nil }
 func (c *wordChannel) Send(_ context.Context, o sigap.Office, m sigap.OutboundMessage) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -55,24 +57,22 @@ func (echoBot) Apology(string) sigap.Reply { return sigap.Reply{Text: "maaf"} }
 // TestASecondChannel: an office whose offices file entry names channel:
 // test gets its replies split by that channel's rule and sent through it;
 // the gateway, the outbox and the offices file know no more of it than its
-// name.
+// name, and the office needs no Cloud API settings (whatsapp:).
 func TestASecondChannel(t *testing.T) {
 	ctx := context.Background()
-	offices, err := config.ParseOffices("offices.yaml", []byte(`offices:
+	words := &wordChannel{}
+	const file = `offices:
   - code: uji
     name: Kantor Uji
     channel: test
-    whatsapp: {phone_number_id: "100000000000009"}
-`), func(string) string { return "" }, sigap.DefaultChannel, "test")
+`
+	offices, err := config.ParseOffices("offices.yaml", []byte(file), func(string) string { return "" },
+		map[string]sigap.Channel{whatsapp.ChannelName: &whatsapp.Channel{}, "test": words})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := config.ParseOffices("offices.yaml", []byte(`offices:
-  - code: uji
-    name: Kantor Uji
-    channel: test
-    whatsapp: {phone_number_id: "100000000000009"}
-`), func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), `line 4: office "uji": channel "test" is not known (want cloud_api)`) {
+	if _, err := config.ParseOffices("offices.yaml", []byte(file), func(string) string { return "" },
+		map[string]sigap.Channel{whatsapp.ChannelName: &whatsapp.Channel{}}); err == nil || !strings.Contains(err.Error(), `line 4: office "uji": channel "test" is not known (want cloud_api)`) {
 		t.Errorf("a channel this SIGAP does not know: %v", err)
 	}
 	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sigap.db"), sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler)})
@@ -80,7 +80,6 @@ func TestASecondChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	words := &wordChannel{}
 	channels := func(name string) (sigap.Channel, bool) { return words, name == "test" }
 	p := gateway.NewProcessor(gateway.Options{Store: s, Bot: echoBot{}, Offices: offices.ByCode, Channels: channels})
 	snd := outbox.NewSender(outbox.Options{Outbox: s, Channels: channels, Offices: offices.ByCode})

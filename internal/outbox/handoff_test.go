@@ -24,7 +24,7 @@ import (
 // recipient's next (MarkSentClaimNext) for the same worker.
 
 // hoOffice is the office every reply here is from.
-var hoOffice = sigap.Office{Code: "jakpus", Name: "Kanim Jakpus", PhoneNumberID: "100000000000002"}
+var hoOffice = sigap.Office{Code: "jakpus", Name: "Kanim Jakpus", ChannelConfig: cloudAPI("100000000000002")}
 
 // hoWait is how long an asynchronous outcome may take.
 const hoWait = 5 * time.Second

@@ -17,7 +17,13 @@ import (
 	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
-var office = sigap.Office{Code: "jakpus", Name: "Kanim Jakpus", PhoneNumberID: "100000000000001"}
+var office = sigap.Office{Code: "jakpus", Name: "Kanim Jakpus", ChannelConfig: cloudAPI("100000000000001")}
+
+// cloudAPI is an office's Cloud API settings for its number alone, with
+// no send budget (the limiter's tests set one).
+func cloudAPI(phoneNumberID string) *whatsapp.Config {
+	return &whatsapp.Config{PhoneNumberID: phoneNumberID}
+}
 
 func setup(t *testing.T, opts ...func(*outbox.Options)) (*sqlstore.Store, *graphtest.Server, *outbox.Sender, *strings.Builder) {
 	t.Helper()
@@ -109,7 +115,7 @@ func TestSendsAndRecordsTheWamid(t *testing.T) {
 	enqueue(t, s, "halo")
 	drain(t, snd)
 	sent := graph.Sent()
-	if len(sent) != 1 || sent[0].Text() != "halo" || sent[0].To() != "628111" || sent[0].PhoneNumberID != office.PhoneNumberID {
+	if len(sent) != 1 || sent[0].Text() != "halo" || sent[0].To() != "628111" || sent[0].PhoneNumberID != "100000000000001" {
 		t.Fatalf("stand-in got %+v", sent)
 	}
 	m := states(t, s)["halo"]
@@ -256,7 +262,9 @@ func TestOutsideTheWindow(t *testing.T) {
 
 func TestOutsideTheWindowWithATemplate(t *testing.T) {
 	withTemplate := office
-	withTemplate.ReplyTemplate = sigap.Template{Name: "sigap_reply_waiting", Language: "id"}
+	cfg := *office.ChannelConfig.(*whatsapp.Config)
+	cfg.ReplyTemplate = sigap.Template{Name: "sigap_reply_waiting", Language: "id"}
+	withTemplate.ChannelConfig = &cfg
 	s, graph, snd, _ := setup(t, func(o *outbox.Options) {
 		o.Offices = func(string) (sigap.Office, bool) { return withTemplate, true }
 	})

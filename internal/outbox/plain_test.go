@@ -39,6 +39,7 @@ func (c *recordingChannel) Prepare(_ sigap.Office, m sigap.OutboundMessage, _ ti
 	return m, nil
 }
 func (c *recordingChannel) Budget(o sigap.Office) (string, int) { return "rec/" + o.Code, 100000 }
+func (c *recordingChannel) Ready(sigap.Office) error            { return nil }
 func (c *recordingChannel) Send(_ context.Context, _ sigap.Office, m sigap.OutboundMessage) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

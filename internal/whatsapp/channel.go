@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 	"unicode/utf8"
@@ -41,27 +42,52 @@ func (c *Channel) Prepare(office sigap.Office, m sigap.OutboundMessage, now time
 	if m.WindowEndsAt.IsZero() || !now.After(m.WindowEndsAt) {
 		return m, nil
 	}
-	if office.ReplyTemplate.Name == "" {
+	cfg, err := config(office)
+	if err != nil {
+		return m, err
+	}
+	if cfg.ReplyTemplate.Name == "" {
 		return m, errOutsideWindow
 	}
-	t := office.ReplyTemplate
+	t := cfg.ReplyTemplate
 	m.Reply = sigap.Reply{Text: m.Reply.Text, Template: &t}
 	return m, nil
 }
 
 // Budget is the phone number's: whatsapp.messages_per_second.
 func (c *Channel) Budget(office sigap.Office) (string, int) {
-	return office.PhoneNumberID, office.MessagesPerSecond
+	cfg, err := config(office)
+	if err != nil {
+		return "", DefaultMessagesPerSecond // Send refuses it
+	}
+	return cfg.PhoneNumberID, cfg.MessagesPerSecond
+}
+
+// Ready says whether the office has a token to send with: its own
+// (whatsapp.access_token_env) or WHATSAPP_ACCESS_TOKEN.
+func (c *Channel) Ready(office sigap.Office) error {
+	cfg, err := config(office)
+	if err != nil {
+		return err
+	}
+	if c.Token == "" && cfg.AccessToken == "" {
+		return errors.New("WHATSAPP_ACCESS_TOKEN is not set and the office names no whatsapp.access_token_env")
+	}
+	return nil
 }
 
 // Send renders the reply for the Cloud API and sends it.
 func (c *Channel) Send(ctx context.Context, office sigap.Office, m sigap.OutboundMessage) (string, error) {
+	cfg, err := config(office)
+	if err != nil {
+		return "", err
+	}
 	out, err := Render(m.To, m.Reply)
 	if err != nil {
 		// The fallback went out instead; the list needs fixing in content.
 		c.Log.Warn("reply sent in its plain form", "office", office.Code, "reason", err)
 	}
-	return c.Client.Send(ctx, office.PhoneNumberID, c.token(office), out)
+	return c.Client.Send(ctx, cfg.PhoneNumberID, c.token(cfg), out)
 }
 
 // Classify reads the Graph API's error codes (APIError); any other error
@@ -69,6 +95,9 @@ func (c *Channel) Send(ctx context.Context, office sigap.Office, m sigap.Outboun
 func (c *Channel) Classify(err error, attempt int) sigap.SendFailure {
 	if errors.Is(err, errOutsideWindow) {
 		return sigap.SendFailure{Permanent: true, Code: 131047}
+	}
+	if errors.Is(err, errNoConfig) {
+		return sigap.SendFailure{Permanent: true, NeedsOperator: true}
 	}
 	var e *APIError
 	if !errors.As(err, &e) {
@@ -82,17 +111,31 @@ func (c *Channel) Classify(err error, attempt int) sigap.SendFailure {
 // MarkRead marks an inbound message read and shows the typing indicator,
 // for offices with whatsapp.mark_read.
 func (c *Channel) MarkRead(ctx context.Context, office sigap.Office, m sigap.InboundMessage) error {
-	if !office.MarkRead {
-		return nil
+	cfg, err := config(office)
+	if err != nil || !cfg.MarkRead {
+		return err
 	}
-	return c.Client.Post(ctx, office.PhoneNumberID, c.token(office), ReadReceipt(m.ID, true))
+	return c.Client.Post(ctx, cfg.PhoneNumberID, c.token(cfg), ReadReceipt(m.ID, true))
 }
 
-func (c *Channel) token(office sigap.Office) string {
-	if office.AccessToken != "" {
-		return office.AccessToken
+func (c *Channel) token(cfg *Config) string {
+	if cfg.AccessToken != "" {
+		return cfg.AccessToken
 	}
 	return c.Token
+}
+
+// errNoConfig is an office without Cloud API settings: one whose
+// ChannelConfig the offices file did not give this channel.
+var errNoConfig = errors.New("the office has no Cloud API settings (whatsapp:)")
+
+// config is the office's Cloud API settings.
+func config(office sigap.Office) (*Config, error) {
+	cfg, ok := office.ChannelConfig.(*Config)
+	if !ok || cfg == nil {
+		return nil, fmt.Errorf("office %s: %w", office.Code, errNoConfig)
+	}
+	return cfg, nil
 }
 
 // SplitReply cuts a text reply longer than the Cloud API takes into several

@@ -335,13 +335,13 @@ func TestChannelSend(t *testing.T) {
 		wantToken string
 		wantType  string
 	}{
-		{"office without its own token", sigap.Office{Code: "jakpus", PhoneNumberID: jakpusPhone},
+		{"office without its own token", sigap.Office{Code: "jakpus", ChannelConfig: &whatsapp.Config{PhoneNumberID: jakpusPhone}},
 			sigap.OutboundMessage{To: budi, Reply: sigap.Reply{Text: "halo"}}, "EAAdefault", "text"},
-		{"office with its own token", sigap.Office{Code: "surabaya", PhoneNumberID: sbyPhone, AccessToken: "EAAsurabaya"},
+		{"office with its own token", sigap.Office{Code: "surabaya", ChannelConfig: &whatsapp.Config{PhoneNumberID: sbyPhone, AccessToken: "EAAsurabaya"}},
 			sigap.OutboundMessage{To: budi, Reply: sigap.Reply{Text: "halo"}}, "EAAsurabaya", "text"},
-		{"list", sigap.Office{Code: "jakpus", PhoneNumberID: jakpusPhone},
+		{"list", sigap.Office{Code: "jakpus", ChannelConfig: &whatsapp.Config{PhoneNumberID: jakpusPhone}},
 			sigap.OutboundMessage{To: budi, Reply: sigap.Reply{Text: fallbackText, List: menuList()}}, "EAAdefault", "interactive"},
-		{"broken list goes out as its text", sigap.Office{Code: "jakpus", PhoneNumberID: jakpusPhone},
+		{"broken list goes out as its text", sigap.Office{Code: "jakpus", ChannelConfig: &whatsapp.Config{PhoneNumberID: jakpusPhone}},
 			sigap.OutboundMessage{To: budi, Reply: sigap.Reply{Text: fallbackText, List: &broken}}, "EAAdefault", "text"},
 	}
 	for i, tt := range tests {
@@ -354,8 +354,9 @@ func TestChannelSend(t *testing.T) {
 			if wamid != got.WAMID {
 				t.Errorf("wamid = %q, stand-in answered %q", wamid, got.WAMID)
 			}
-			if got.PhoneNumberID != tt.office.PhoneNumberID || got.Token != tt.wantToken {
-				t.Errorf("sent from %s with token %q, want %s with %q", got.PhoneNumberID, got.Token, tt.office.PhoneNumberID, tt.wantToken)
+			want := tt.office.ChannelConfig.(*whatsapp.Config).PhoneNumberID
+			if got.PhoneNumberID != want || got.Token != tt.wantToken {
+				t.Errorf("sent from %s with token %q, want %s with %q", got.PhoneNumberID, got.Token, want, tt.wantToken)
 			}
 			if typ := got.Body["type"]; typ != tt.wantType {
 				t.Errorf("type = %v, want %s", typ, tt.wantType)

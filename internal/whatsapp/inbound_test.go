@@ -26,9 +26,9 @@ const (
 func testOffices(id string) (sigap.Office, bool) {
 	switch id {
 	case jakpusPhone:
-		return sigap.Office{Code: "jakpus", PhoneNumberID: jakpusPhone}, true
+		return sigap.Office{Code: "jakpus", ChannelConfig: &whatsapp.Config{PhoneNumberID: jakpusPhone}}, true
 	case sbyPhone:
-		return sigap.Office{Code: "surabaya", PhoneNumberID: sbyPhone}, true
+		return sigap.Office{Code: "surabaya", ChannelConfig: &whatsapp.Config{PhoneNumberID: sbyPhone}}, true
 	}
 	return sigap.Office{}, false
 }

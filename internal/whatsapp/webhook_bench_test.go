@@ -33,7 +33,7 @@ var benchDelivery = []byte(`{"object":"whatsapp_business_account","entry":[{"id"
 
 var benchOffices = func(id string) (sigap.Office, bool) {
 	if id == "100000000000001" {
-		return sigap.Office{Code: "jakpus", PhoneNumberID: id}, true
+		return sigap.Office{Code: "jakpus", ChannelConfig: &whatsapp.Config{PhoneNumberID: id}}, true
 	}
 	return sigap.Office{}, false
 }
