@@ -120,7 +120,7 @@ func integer(v any) int64 {
 }
 
 // writeGroup gathers the pipelined answers and the sent marks that arrive
-// together into one transaction (see gather): one batch and one commit
+// together into one transaction (see batcher): one batch and one commit
 // for all of them, where each alone costs PostgreSQL its own round trips
 // and its own commit. On this machine pgbench ran the answer's statements
 // for 3,350–4,950 messages a second at one message a transaction, and for
@@ -135,7 +135,7 @@ func integer(v any) int64 {
 // A sender's answers always go to the same queue, so two groups running
 // side by side never hold the same conversation; the marks, each its own
 // reply's, never hold the same reply.
-type writeGroup = gather[*groupOp]
+type writeGroup = batcher[*groupOp]
 
 // groupOp is one caller's work in a group: a sent mark, or an answer.
 type groupOp struct {

@@ -75,7 +75,7 @@ func New(db *sql.DB, d Dialect, opt Options) *Store {
 	var w *writer
 	if d.OneWriter {
 		// One connection writes, for everyone (see writer).
-		w = &writer{db: db, lanes: 1, maxGroup: 256, pin: true, setup: d.WriterSetup}
+		w = &writer{db: db, setup: d.WriterSetup}
 	}
 	// Preparing takes a connection of its own, which a pool with a bound
 	// might not have while the writer holds one.

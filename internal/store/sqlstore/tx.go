@@ -22,7 +22,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.T
 // committed; on SQLite in commit order (see writer).
 func (s *Store) inTxAfter(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
 	if s.w != nil {
-		return s.w.doAfter(ctx, fn, after)
+		return s.w.do(ctx, fn, after)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -49,7 +49,7 @@ type dbtx interface {
 // writer (see inTx), elsewhere on its own, without a transaction around it.
 func (s *Store) writeOne(ctx context.Context, fn func(ctx context.Context, q dbtx) error) error {
 	if s.w != nil {
-		return s.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) })
+		return s.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) }, nil)
 	}
 	return fn(ctx, s.db)
 }

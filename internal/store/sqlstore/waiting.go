@@ -76,7 +76,7 @@ func (x *waitingIndex) answered(id string) {
 // them once that read's transaction has committed, in commit order.
 func (s *Store) loadWaiting(ctx context.Context) error {
 	var msgs []waitingMsg
-	err := s.w.doAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		msgs = msgs[:0]
 		rows, err := s.query(ctx, tx, `SELECT id, office, sender FROM inbound_messages WHERE state = 'pending'`)
 		if err != nil {

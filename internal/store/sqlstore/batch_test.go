@@ -6,12 +6,12 @@ import (
 	"testing"
 )
 
-// TestGatherRunsEachOnceWithItsOwnOutcome: callers arriving together are
+// TestBatcherRunsEachOnceWithItsOwnOutcome: callers arriving together are
 // run in batches of at most max, every item exactly once, and each caller
 // gets its own item's outcome.
-func TestGatherRunsEachOnceWithItsOwnOutcome(t *testing.T) {
+func TestBatcherRunsEachOnceWithItsOwnOutcome(t *testing.T) {
 	var (
-		g       gather[int]
+		b       batcher[int]
 		mu      sync.Mutex
 		runs    = map[int]int{}
 		biggest int
@@ -36,7 +36,7 @@ func TestGatherRunsEachOnceWithItsOwnOutcome(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs[i] = g.do(i, most, run)
+			errs[i] = b.do(i, most, run)
 		})
 	}
 	close(start)
@@ -56,7 +56,7 @@ func TestGatherRunsEachOnceWithItsOwnOutcome(t *testing.T) {
 	if biggest > most {
 		t.Errorf("a batch of %d; at most %d", biggest, most)
 	}
-	if g.leading || len(g.pending) != 0 {
-		t.Errorf("after all returned: leading %v, %d pending", g.leading, len(g.pending))
+	if b.leading || len(b.pending) != 0 {
+		t.Errorf("after all returned: leading %v, %d pending", b.leading, len(b.pending))
 	}
 }
