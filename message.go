@@ -175,6 +175,9 @@ type StatusUpdate struct {
 	Recipient  string
 	ErrorCode  int
 	ErrorTitle string
+	// Reply is the reply the send's callback data names (ReplyRef), if it
+	// named one of the office's: a status for it means the send went out.
+	Reply ReplyRef
 }
 
 // StatusRank orders statuses so that one arriving late never moves a message

@@ -7,6 +7,10 @@
 package graphtest
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -74,6 +78,23 @@ type Server struct {
 	failures []Failure // answered, in order, before any success
 	seq      int
 	changed  chan struct{}
+
+	hooks    *StatusHooks // nil: no status webhooks
+	posted   int          // status webhooks answered 200
+	done     chan struct{}
+	inflight sync.WaitGroup
+}
+
+// StatusHooks makes the stand-in post, as Meta does, a `sent` status
+// webhook for each send it accepts, echoing the send's
+// biz_opaque_callback_data, signed with AppSecret. It posts to URLs in
+// turn, moving to the next one when a post fails, and retries (Meta does,
+// for days) until one answers 200 or the stand-in closes.
+type StatusHooks struct {
+	URLs      []string
+	AppSecret string
+	// Delay is how long after answering a send its status is posted.
+	Delay time.Duration
 }
 
 // Start listens on a free port of 127.0.0.1.
@@ -87,14 +108,92 @@ func StartAt(addr, token string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph stand-in: %w", err)
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), Token: token, ln: ln, changed: make(chan struct{})}
+	s := &Server{URL: "http://" + ln.Addr().String(), Token: token, ln: ln, changed: make(chan struct{}), done: make(chan struct{})}
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
 	go s.srv.Serve(ln) //nolint:errcheck // ends with Close
 	return s, nil
 }
 
-// Close stops the server.
-func (s *Server) Close() error { return s.srv.Close() }
+// Close stops the server and any status webhook still being posted.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.mu.Unlock()
+	err := s.srv.Close()
+	s.inflight.Wait()
+	return err
+}
+
+// PostStatuses makes the stand-in post status webhooks from now on (see
+// StatusHooks); nil stops it, which is how it starts.
+func (s *Server) PostStatuses(h *StatusHooks) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks = h
+}
+
+// StatusesPosted is how many status webhooks were answered 200.
+func (s *Server) StatusesPosted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.posted
+}
+
+// postStatus posts req's `sent` status until one of h.URLs takes it.
+func (s *Server) postStatus(h StatusHooks, req Request) {
+	defer s.inflight.Done()
+	callback, _ := req.Body["biz_opaque_callback_data"].(string)
+	status := map[string]any{"id": req.WAMID, "status": "sent", "timestamp": fmt.Sprint(time.Now().Unix()), "recipient_id": req.To(),
+		"pricing": map[string]any{"billable": false, "pricing_model": "PMP", "category": "service"}}
+	if callback != "" {
+		status["biz_opaque_callback_data"] = callback
+	}
+	body, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{
+		"id": "standin-waba", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
+			"messaging_product": "whatsapp",
+			"metadata":          map[string]any{"display_phone_number": req.PhoneNumberID, "phone_number_id": req.PhoneNumberID},
+			"statuses":          []any{status},
+		}}},
+	}}})
+	mac := hmac.New(sha256.New, []byte(h.AppSecret))
+	mac.Write(body)
+	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	client := &http.Client{Timeout: 5 * time.Second}
+	wait := h.Delay
+	for i := 0; ; i++ {
+		select {
+		case <-s.done:
+			return
+		case <-time.After(wait):
+		}
+		wait = min(max(2*wait, 50*time.Millisecond), time.Second)
+		if len(h.URLs) == 0 {
+			return
+		}
+		hr, err := http.NewRequest(http.MethodPost, h.URLs[i%len(h.URLs)], bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		hr.Header.Set("Content-Type", "application/json")
+		hr.Header.Set("X-Hub-Signature-256", sig)
+		resp, err := client.Do(hr)
+		if err != nil {
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			s.mu.Lock()
+			s.posted++
+			s.mu.Unlock()
+			return
+		}
+	}
+}
 
 // FailNext makes the next n sends fail with f.
 func (s *Server) FailNext(n int, f Failure) {
@@ -175,6 +274,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.received = append(s.received, req)
 	close(s.changed)
 	s.changed = make(chan struct{})
+	if h := s.hooks; fail == nil && h != nil {
+		select {
+		case <-s.done:
+		default:
+			s.inflight.Add(1)
+			go s.postStatus(*h, req)
+		}
+	}
 	s.mu.Unlock()
 
 	if fail != nil {
