@@ -147,6 +147,7 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 	if err != nil {
 		return nil, err
 	}
+	a.store.SetDoubtWait(env.DoubtWait)
 	return a, nil
 }
 

@@ -34,6 +34,10 @@ type Env struct {
 	// how long a claimed message is reserved for the replica working on
 	// it; after a crash, its work is taken up again when they run out.
 	InboxLease, OutboxLease time.Duration
+	// DoubtWait (SIGAP_OUTBOX_DOUBT_WAIT) is how long a reply in doubt
+	// (its sender died holding it, perhaps mid-send) waits for a status
+	// webhook naming it before it is sent once more.
+	DoubtWait time.Duration
 
 	// Retention (SIGAP_RETAIN_*, see retention.go) is how long each kind
 	// of personal data is kept; every period is set (the defaults filled in).
@@ -77,6 +81,7 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	}{
 		{"SIGAP_INBOX_LEASE", time.Minute, &env.InboxLease},
 		{"SIGAP_OUTBOX_LEASE", 30 * time.Second, &env.OutboxLease},
+		{"SIGAP_OUTBOX_DOUBT_WAIT", 30 * time.Second, &env.DoubtWait},
 	} {
 		*d.into = d.def
 		if v := get(d.key, ""); v != "" {

@@ -117,6 +117,24 @@ func TestFromEnvLeases(t *testing.T) {
 	}
 }
 
+func TestFromEnvDoubtWait(t *testing.T) {
+	for _, tt := range []struct {
+		set  string
+		want time.Duration
+	}{{"", 30 * time.Second}, {"5s", 5 * time.Second}, {"2m", 2 * time.Minute}, {"100ms", 0}, {"soon", 0}} {
+		env, err := config.FromEnv(envMap(map[string]string{"SIGAP_OUTBOX_DOUBT_WAIT": tt.set}))
+		if tt.want == 0 {
+			if err == nil || !strings.Contains(err.Error(), "SIGAP_OUTBOX_DOUBT_WAIT") {
+				t.Errorf("%q: error = %v, want one naming SIGAP_OUTBOX_DOUBT_WAIT", tt.set, err)
+			}
+			continue
+		}
+		if err != nil || env.DoubtWait != tt.want {
+			t.Errorf("%q: DoubtWait = %v, %v; want %v", tt.set, env.DoubtWait, err, tt.want)
+		}
+	}
+}
+
 func TestParseDatabase(t *testing.T) {
 	tests := []struct {
 		in      string

@@ -291,12 +291,13 @@ func TestASendInDoubtIsRetriedAtMostOnce(t *testing.T) {
 	s, graph, snd, _ := setup(t)
 	enqueue(t, s, "halo")
 	ctx := context.Background()
-	// Two senders claim the reply and die before recording an outcome.
+	// Two senders claim the reply and die before recording an outcome; each
+	// time it waits for a status naming it (there is none) after the lease.
 	for range 2 {
 		if got, err := s.ClaimOutbound(ctx, snd.Options().Now(), snd.Options().Lease, 10); err != nil || len(got) != 1 {
 			t.Fatalf("claim: %v, %v", got, err)
 		}
-		advance(snd.Options().Lease + time.Second)
+		advance(snd.Options().Lease + sqlstore.DefaultDoubtWait + time.Second)
 	}
 	drain(t, snd)
 	m := states(t, s)["halo"]
@@ -313,7 +314,7 @@ func TestASendInDoubtIsRetriedAtMostOnce(t *testing.T) {
 	if _, err := s2.ClaimOutbound(ctx, snd2.Options().Now(), snd2.Options().Lease, 10); err != nil {
 		t.Fatal(err)
 	}
-	advance(snd2.Options().Lease + time.Second)
+	advance(snd2.Options().Lease + sqlstore.DefaultDoubtWait + time.Second)
 	drain(t, snd2)
 	if m := states(t, s2)["halo"]; m.State != sigap.OutboundSent || m.Doubtful != 1 || len(graph2.Sent()) != 1 {
 		t.Errorf("after one dead sender: %+v, sent %d; want sent once", m, len(graph2.Sent()))

@@ -87,6 +87,11 @@ func (c *Channel) Send(ctx context.Context, office sigap.Office, m sigap.Outboun
 		// The fallback went out instead; the list needs fixing in content.
 		c.Log.Warn("reply sent in its plain form", "office", office.Code, "reason", err)
 	}
+	if m.ID > 0 {
+		// Its statuses then name it: a send whose answer is lost (a
+		// crash, a timeout) is recognised as sent when its status comes.
+		out.BizOpaqueCallbackData = sigap.ReplyRef{Office: office.Code, ID: m.ID}.String()
+	}
 	return c.Client.Send(ctx, cfg.PhoneNumberID, c.token(cfg), out)
 }
 

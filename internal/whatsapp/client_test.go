@@ -364,3 +364,22 @@ func TestChannelSend(t *testing.T) {
 		})
 	}
 }
+
+// A reply from the outbox names itself in biz_opaque_callback_data, which
+// Meta echoes in its statuses; a send without an outbox row carries none.
+func TestChannelSendCallbackData(t *testing.T) {
+	srv := startGraph(t, "")
+	ch := &whatsapp.Channel{Client: whatsapp.NewClient(srv.URL, "v23.0"), Token: "EAAdefault", Log: discardLog()}
+	office := sigap.Office{Code: "jakpus", ChannelConfig: &whatsapp.Config{PhoneNumberID: jakpusPhone}}
+	for i, tt := range []struct {
+		id   int64
+		want any
+	}{{4711, "sigap:jakpus:4711"}, {0, nil}} {
+		if _, err := ch.Send(context.Background(), office, sigap.OutboundMessage{ID: tt.id, To: budi, Reply: sigap.Reply{Text: "halo"}}); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+		if got := srv.Requests()[i].Body["biz_opaque_callback_data"]; got != tt.want {
+			t.Errorf("reply %d: biz_opaque_callback_data = %v, want %v", tt.id, got, tt.want)
+		}
+	}
+}

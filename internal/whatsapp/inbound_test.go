@@ -373,6 +373,15 @@ func TestToDeliveryStatusesAndErrors(t *testing.T) {
 			{MessageID: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjBBMUIyQzNENEU1RjZBN0I4RAA=", Status: "failed", At: unix(1750857384),
 				Recipient: "5516992318222", ErrorCode: 131047, ErrorTitle: "Re-engagement message"},
 		}}},
+		// A status names the reply its send's callback data named, if it
+		// is one of the number's office's: not another office's, nor
+		// another sender's data.
+		{"statuses_callback.json", sigap.Delivery{Statuses: []sigap.StatusUpdate{
+			{MessageID: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjBBMUIyQzNENEU1RjZBN0I4QwA=", Status: "sent", At: unix(1750857380), Recipient: budi,
+				Reply: sigap.ReplyRef{Office: "jakpus", ID: 42}},
+			{MessageID: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjBBMUIyQzNENEU1RjZBN0I4RAA=", Status: "sent", At: unix(1750857381), Recipient: budi},
+			{MessageID: "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABEYEjBBMUIyQzNENEU1RjZBN0I4RQA=", Status: "delivered", At: unix(1750857382), Recipient: budi},
+		}}},
 		{"errors.json", sigap.Delivery{Errors: []sigap.ChannelError{
 			{Office: "jakpus", Code: 130429, Title: "Rate limit hit", Details: "Cloud API message throughput has been reached."},
 		}}},

@@ -125,6 +125,8 @@ type Status struct {
 	Timestamp   string  `json:"timestamp"`
 	RecipientID string  `json:"recipient_id"`
 	Errors      []Error `json:"errors"`
+	// BizOpaqueCallbackData echoes what the send carried (a sigap.ReplyRef).
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data"`
 }
 
 // Error is the Cloud API's error object, in webhooks and in Graph responses.

@@ -41,6 +41,9 @@ type Outgoing struct {
 	Status          string           `json:"status,omitempty"`
 	MessageID       string           `json:"message_id,omitempty"`
 	TypingIndicator *TypingIndicator `json:"typing_indicator,omitempty"`
+	// BizOpaqueCallbackData is echoed in the send's status webhooks: the
+	// reply's sigap.ReplyRef.
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data,omitempty"`
 }
 
 type OutTemplate struct {

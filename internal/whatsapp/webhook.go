@@ -103,6 +103,11 @@ func ToDelivery(d Delivery, offices OfficeByPhone, log *slog.Logger) sigap.Deliv
 					continue
 				}
 				u := sigap.StatusUpdate{MessageID: st.ID, Status: clean(st.Status), At: unixTime(st.Timestamp), Recipient: cleanSender(st.RecipientID)}
+				if ref, ok := sigap.ParseReplyRef(st.BizOpaqueCallbackData); ok && known && ref.Office == office.Code {
+					// Only the office's own replies: the number's statuses
+					// cannot mark another office's reply sent.
+					u.Reply = ref
+				}
 				if len(st.Errors) > 0 {
 					u.ErrorCode, u.ErrorTitle = st.Errors[0].Code, clean(st.Errors[0].Title)
 					log.Warn("a sent message failed", "wamid", st.ID, "code", u.ErrorCode, "title", u.ErrorTitle)

@@ -41,6 +41,9 @@ type Store struct {
 	// 4 gave 0.23–0.27, 8 gave 0.20–0.22: fewer make larger groups, until
 	// a group's wait outweighs it.)
 	groups [2]writeGroup
+	// doubtWait is how long a reply in doubt waits for its status (see
+	// SetDoubtWait).
+	doubtWait time.Duration
 }
 
 // The store offers every fast path on both engines; on PostgreSQL

@@ -213,11 +213,16 @@ func testExpireClaimsKeepsDoubt(t *testing.T, s sigap.Store) {
 	if err != nil || n != 2 {
 		t.Fatalf("ExpireClaims = %d, %v; want 2", n, err)
 	}
-	// The next run takes both up at once, and knows the reply is in doubt.
+	// The next run takes the message up at once; the reply, in doubt,
+	// waits for a status naming it (the doubt wait), then is taken up and
+	// known to be in doubt.
 	if got, _ := s.ClaimInbound(ctx, now, time.Hour, 10); len(got) != 1 || got[0].Attempts != 2 {
 		t.Errorf("inbound after restart: %+v", got)
 	}
-	out, _ := s.ClaimOutbound(ctx, now, time.Hour, 10)
+	if out, _ := s.ClaimOutbound(ctx, now, time.Hour, 10); len(out) != 0 {
+		t.Errorf("outbound at restart: %+v, want none before the doubt wait", out)
+	}
+	out, _ := s.ClaimOutbound(ctx, now.Add(time.Minute), time.Hour, 10)
 	if len(out) != 1 || out[0].Doubtful != 1 || out[0].Attempts != 2 {
 		t.Errorf("outbound after restart: %+v, want doubtful 1 on attempt 2", out)
 	}

@@ -36,6 +36,8 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"Leases", testLeases},
 		{"SendBudget", testSendBudget},
 		{"ExpireClaimsKeepsDoubt", testExpireClaimsKeepsDoubt},
+		{"StatusMarksReplySent", testStatusMarksReplySent},
+		{"DoubtWait", testDoubtWait},
 		{"Tickets", testTickets},
 		{"TicketsOncePerMessage", testTicketsOncePerMessage},
 		{"Subscriptions", testSubscriptions},
