@@ -50,14 +50,13 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 	if err := a.Validate(); err != nil {
 		return sigap.Unchanged, fmt.Errorf("upsert application: %w", err)
 	}
-	result := sigap.Unchanged
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		result = sigap.Unchanged
+	result, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (sigap.UpsertResult, error) {
+		result := sigap.Unchanged
 		row := tx.QueryRowContext(ctx, `SELECT `+applicationColumns+` FROM applications WHERE number = $1`, a.Number)
 		old, err := scanApplication(row)
 		if err == nil {
 			if err := sigap.CheckOfficeMove(old, a, opts); err != nil {
-				return err
+				return sigap.Unchanged, err
 			}
 		}
 		switch {
@@ -68,10 +67,10 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 				a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage,
 				ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, s.now().UnixMilli())
 			if err != nil {
-				return fmt.Errorf("insert application: %w", err)
+				return sigap.Unchanged, fmt.Errorf("insert application: %w", err)
 			}
 		case err != nil:
-			return fmt.Errorf("read application: %w", err)
+			return sigap.Unchanged, fmt.Errorf("read application: %w", err)
 		case a.StageAt.Before(old.StageAt):
 			// An older row only fills in history below.
 		case !sameApplication(old, a):
@@ -85,20 +84,20 @@ func (s *Store) UpsertApplication(ctx context.Context, a sigap.Application, opts
 				a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType, a.Stage, ms(a.StageAt),
 				a.BillingCode, ms(a.BillingExpiresAt), a.Note, s.now().UnixMilli(), a.Number, old.Office, ms(old.StageAt))
 			if err != nil {
-				return fmt.Errorf("update application: %w", err)
+				return sigap.Unchanged, fmt.Errorf("update application: %w", err)
 			}
 			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("update application: %w", err)
+				return sigap.Unchanged, fmt.Errorf("update application: %w", err)
 			} else if n != 1 {
-				return fmt.Errorf("update application: %w: changed by another writer meanwhile", sigap.ErrUnavailable)
+				return sigap.Unchanged, fmt.Errorf("update application: %w: changed by another writer meanwhile", sigap.ErrUnavailable)
 			}
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO application_stages (number, stage, stage_at, note) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (number, stage_at, stage) DO NOTHING`, a.Number, a.Stage, ms(a.StageAt), a.Note)
 		if err != nil {
-			return fmt.Errorf("record stage: %w", err)
+			return sigap.Unchanged, fmt.Errorf("record stage: %w", err)
 		}
-		return nil
+		return result, nil
 	})
 	if err != nil {
 		return sigap.Unchanged, fmt.Errorf("upsert application %s: %w", a.Number, err)

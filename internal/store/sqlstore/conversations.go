@@ -48,12 +48,14 @@ func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) erro
 	if err != nil {
 		return fmt.Errorf("encode conversation: %w", err)
 	}
-	saved := s.savingConversation(c, state, false)
+	saving := s.savingConversation(c, state, false)
 	if s.w == nil {
 		// One statement is whole on its own: no transaction around it.
-		return saved.save(ctx, s.db)
+		_, err := saving.save(ctx, s.db)
+		return err
 	}
-	return s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return saved.save(ctx, tx) }, saved.after())
+	_, err = inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) { return saving.save(ctx, tx) }, saving.after())
+	return err
 }
 
 // convSave stores one conversation: see savingConversation.
@@ -62,7 +64,6 @@ type convSave struct {
 	c       sigap.Conversation
 	state   []byte // c encoded
 	checked bool   // only over c.Version
-	version int64  // stored, once saved
 }
 
 // savingConversation returns the save of c, encoded as state. A checked
@@ -73,10 +74,9 @@ func (s *Store) savingConversation(c sigap.Conversation, state []byte, checked b
 	return &convSave{s: s, c: c, state: state, checked: checked}
 }
 
-// save stores the conversation.
-func (cs *convSave) save(ctx context.Context, q dbtx) error {
+// save stores the conversation and returns the version stored.
+func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 	s, c, now := cs.s, cs.c, cs.s.now().UnixMilli()
-	cs.version = 0
 	var (
 		version int64
 		res     sql.Result
@@ -101,14 +101,13 @@ func (cs *convSave) save(ctx context.Context, q dbtx) error {
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
 			// Whoever stored it since knows better than this cache.
 			s.convs.drop(c.Office, c.User)
-			return fmt.Errorf("save conversation: %w", sigap.ErrStale)
+			return 0, fmt.Errorf("save conversation: %w", sigap.ErrStale)
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("save conversation: %w", err)
+		return 0, fmt.Errorf("save conversation: %w", err)
 	}
-	cs.version = version
-	return nil
+	return version, nil
 }
 
 // checkedSave returns the statement of a checked save, its arguments and
@@ -122,16 +121,19 @@ func (cs *convSave) checkedSave(now int64) (query string, args []any, version in
 }
 
 // after returns what to do once the transaction that saved the
-// conversation has been committed: keep it in the cache, where there is one.
-func (cs *convSave) after() func() {
+// conversation at a version has been committed: keep it in the cache,
+// where there is one.
+func (cs *convSave) after() func(version int64) {
 	if cs.s.convs == nil {
 		return nil
 	}
 	return cs.cache
 }
 
-func (cs *convSave) cache() {
-	if cs.version > 0 { // saved
-		cs.s.convs.put(cs.c.Office, cs.c.User, cs.state, cs.version)
+// cache keeps the conversation, saved at version (0: not saved), in the
+// cache.
+func (cs *convSave) cache(version int64) {
+	if version > 0 {
+		cs.s.convs.put(cs.c.Office, cs.c.User, cs.state, version)
 	}
 }

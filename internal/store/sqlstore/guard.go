@@ -37,9 +37,7 @@ func (s *Store) CountNumberFailure(ctx context.Context, f sigap.NumberFailure, l
 		id = "none." + rand.Text() // no message to recognise a retry by: counts every time
 	}
 	at, until := ms(f.At), ms(f.At.Add(lim.Window))
-	var lockedNow bool
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-		lockedNow = false
+	lockedNow, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) (bool, error) {
 		// SQLite needs the WHERE of an INSERT … SELECT before ON CONFLICT;
 		// PostgreSQL needs the types of a SELECT's bare parameters.
 		if _, err := s.exec(ctx, q, `INSERT INTO lookup_failures (office, number, message_id, at, expires_at)
@@ -47,20 +45,15 @@ func (s *Store) CountNumberFailure(ctx context.Context, f sigap.NumberFailure, l
 			WHERE EXISTS (SELECT 1 FROM applications WHERE number = $6 AND office = $7)
 			ON CONFLICT DO NOTHING`,
 			f.Office, f.Number, id, at, until, f.Number, f.Office); err != nil {
-			return err
+			return false, err
 		}
-		res, err := s.exec(ctx, q, `INSERT INTO lookup_locks (office, number, locked_at, locked_until)
+		n, err := s.execCount(ctx, q, `INSERT INTO lookup_locks (office, number, locked_at, locked_until)
 			SELECT $1, $2, CAST($3 AS BIGINT), CAST($4 AS BIGINT)
 			WHERE (SELECT COUNT(*) FROM lookup_failures WHERE office = $5 AND number = $6 AND expires_at > $7) >= $8
 			ON CONFLICT (office, number) DO UPDATE SET locked_at = excluded.locked_at, locked_until = excluded.locked_until
 			WHERE lookup_locks.locked_until <= excluded.locked_at`,
 			f.Office, f.Number, at, until, f.Office, f.Number, at, lim.Max)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		lockedNow = n == 1
-		return err
+		return n == 1, err
 	})
 	if err != nil {
 		return false, fmt.Errorf("count number failure %s: %w", f.Office, err)

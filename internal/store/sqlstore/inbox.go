@@ -64,19 +64,15 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		}
 	}
 	until := ms(c.Now.Add(c.InboxLease))
-	var (
-		saved      sigap.Saved
-		unanswered []waitingMsg // for s.waiting
-	)
-	save := func(ctx context.Context, q dbtx) error {
-		saved, unanswered = sigap.Saved{}, unanswered[:0]
+	save := func(ctx context.Context, q dbtx) (delivered, error) {
+		var r delivered
 		now := s.now()
 		for i, m := range d.Messages {
 			a, waiting := ans[i], false
 			if claim || a != nil {
 				var err error
 				if waiting, err = s.senderWaiting(ctx, q, m.Office, m.From); err != nil {
-					return fmt.Errorf("store message %s: %w", m.ID, err)
+					return r, fmt.Errorf("store message %s: %w", m.ID, err)
 				}
 			}
 			answer, mine := a != nil && !waiting, claim && !waiting
@@ -92,19 +88,19 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			res, err := s.exec(ctx, q, insertInbound,
 				m.ID, m.Office, m.From, ms(now), payloads[i], attempts, claimedUntil, state, processedAt)
 			if err != nil {
-				return fmt.Errorf("store message %s: %w", m.ID, err)
+				return r, fmt.Errorf("store message %s: %w", m.ID, err)
 			}
 			n, err := res.RowsAffected()
 			if err != nil {
-				return fmt.Errorf("store message %s: %w", m.ID, err)
+				return r, fmt.Errorf("store message %s: %w", m.ID, err)
 			}
 			if n == 0 {
 				continue // a redelivery
 			}
-			saved.Added++
+			r.saved.Added++
 			m.Attempts = 1
 			if answer {
-				err := a.conv.save(ctx, q)
+				version, err := a.conv.save(ctx, q)
 				switch {
 				case errors.Is(err, sigap.ErrStale):
 					// The turn read a conversation that has changed since:
@@ -112,67 +108,84 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 					answer = false
 					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = $1,
 						claimed_until = $2 WHERE id = $3`, waitAttempts, waitUntil, m.ID); err != nil {
-						return fmt.Errorf("store message %s: %w", m.ID, err)
+						return r, fmt.Errorf("store message %s: %w", m.ID, err)
 					}
 				case err != nil:
-					return fmt.Errorf("store message %s: %w", m.ID, err)
+					return r, fmt.Errorf("store message %s: %w", m.ID, err)
+				default:
+					if r.versions == nil {
+						r.versions = make([]int64, len(d.Messages))
+					}
+					r.versions[i] = version
 				}
 			}
 			if !answer {
-				unanswered = append(unanswered, waitingMsg{m.ID, convKey{m.Office, m.From}})
+				r.unanswered = append(r.unanswered, waitingMsg{m.ID, convKey{m.Office, m.From}})
 			}
 			switch {
 			case answer:
 				claimed, queued, err := s.enqueueReplies(ctx, q, answers[i].Replies, a.replies, now, c, answers[i].Behind)
 				if err != nil {
-					return fmt.Errorf("store message %s: %w", m.ID, err)
+					return r, fmt.Errorf("store message %s: %w", m.ID, err)
 				}
-				saved.Answered = append(saved.Answered, m)
-				saved.Replies = append(saved.Replies, claimed...)
+				r.saved.Answered = append(r.saved.Answered, m)
+				r.saved.Replies = append(r.saved.Replies, claimed...)
 				if queued {
-					saved.Queued = append(saved.Queued, answers[i].Replies...)
+					r.saved.Queued = append(r.saved.Queued, answers[i].Replies...)
 				}
 			case mine:
-				saved.Claimed = append(saved.Claimed, m)
+				r.saved.Claimed = append(r.saved.Claimed, m)
 			}
 		}
 		for _, st := range d.Statuses {
 			if err := s.saveStatus(ctx, q, st); err != nil {
-				return err
+				return r, err
 			}
 		}
 		for _, e := range d.Errors {
 			_, err := s.exec(ctx, q, `INSERT INTO channel_errors (office, at, code, title, details) VALUES ($1, $2, $3, $4, $5)`,
 				e.Office, ms(e.At), e.Code, e.Title, e.Details)
 			if err != nil {
-				return fmt.Errorf("store channel error: %w", err)
+				return r, fmt.Errorf("store channel error: %w", err)
 			}
 		}
-		return nil
+		return r, nil
 	}
-	var err error
+	var (
+		r   delivered
+		err error
+	)
 	if s.w == nil && len(d.Messages) == 1 && ans[0] == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
 		// One statement is whole on its own: no transaction around it
 		// (on PostgreSQL that saves two round trips).
-		err = s.writeOne(ctx, save)
+		r, err = writeOne(s, ctx, save)
 	} else {
-		var after func()
+		var after func(delivered)
 		if s.w != nil {
-			after = func() {
-				for _, a := range ans {
-					if a != nil {
-						a.conv.cache()
+			after = func(r delivered) {
+				for i, v := range r.versions {
+					if v > 0 {
+						ans[i].conv.cache(v)
 					}
 				}
-				s.waiting.stored(unanswered)
+				s.waiting.stored(r.unanswered)
 			}
 		}
-		err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error { return save(ctx, tx) }, after)
+		r, err = inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (delivered, error) { return save(ctx, tx) }, after)
 	}
 	if err != nil {
 		return sigap.Saved{}, fmt.Errorf("save delivery: %w", err)
 	}
-	return saved, nil
+	return r.saved, nil
+}
+
+// delivered is what SaveDeliveryClaiming stored.
+type delivered struct {
+	saved      sigap.Saved
+	unanswered []waitingMsg // for s.waiting
+	// versions are the versions of the conversations saved with each
+	// message's answer (0: none saved), for s.convs; nil when none was.
+	versions []int64
 }
 
 // encodeStep encodes a step's conversation and its replies for storing.
@@ -232,9 +245,6 @@ func (s *Store) exists(ctx context.Context, q dbtx, query string, args ...any) (
 }
 
 func (s *Store) saveStatus(ctx context.Context, q dbtx, st sigap.StatusUpdate) error {
-	if err := s.markSentByStatus(ctx, q, st); err != nil {
-		return err
-	}
 	_, err := s.exec(ctx, q, `INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_title)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (wamid, status) DO NOTHING`,
 		st.MessageID, st.Status, ms(st.At), st.Recipient, st.ErrorCode, st.ErrorTitle)
@@ -261,9 +271,7 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 		attempts int
 		payload  string
 	}
-	var got []claimed
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-		got = got[:0]
+	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) ([]claimed, error) {
 		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1
 		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= $2
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.office = m.office AND o.sender = m.sender
@@ -271,17 +279,18 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 			ORDER BY m.seq LIMIT $3`+s.dialect.SkipLocked+`)
 		RETURNING seq, attempts, payload`, ms(now.Add(lease)), ms(now), limit)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rows.Close()
+		var got []claimed
 		for rows.Next() {
 			var c claimed
 			if err := rows.Scan(&c.seq, &c.attempts, &c.payload); err != nil {
-				return err
+				return nil, err
 			}
 			got = append(got, c)
 		}
-		return rows.Err()
+		return got, rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim inbound: %w", err)
@@ -322,27 +331,23 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
 	saving := s.savingConversation(conv, state, conv.Version > 0)
-	var (
-		done        sigap.Completed
-		nextPayload string
-	)
-	err = s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		done, nextPayload = sigap.Completed{}, ""
+	r, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (completion, error) {
+		var r completion
 		now := s.now()
 		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = $1 WHERE id = $2 AND state = 'pending'`, ms(now), id)
 		if err != nil {
-			return fmt.Errorf("mark processed: %w", err)
+			return r, fmt.Errorf("mark processed: %w", err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("mark processed: %w", err)
+			return r, fmt.Errorf("mark processed: %w", err)
 		} else if n == 0 {
-			return sigap.ErrNotPending
+			return r, sigap.ErrNotPending
 		}
-		if err := saving.save(ctx, tx); err != nil {
-			return err
+		if r.version, err = saving.save(ctx, tx); err != nil {
+			return r, err
 		}
-		if done.Replies, done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c, false); err != nil {
-			return err
+		if r.done.Replies, r.done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c, false); err != nil {
+			return r, err
 		}
 		if c.InboxLease > 0 {
 			// The sender's next message, if it waits unclaimed at the head
@@ -353,37 +358,38 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			)
 			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload FROM inbound_messages
 				WHERE office = $1 AND sender = $2 AND state = 'pending' ORDER BY seq LIMIT 1`,
-				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &nextPayload)
+				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &r.nextPayload)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				nextPayload = ""
+				r.nextPayload = ""
 			case err != nil:
-				return fmt.Errorf("claim next message: %w", err)
+				return r, fmt.Errorf("claim next message: %w", err)
 			case claimedUntil > ms(c.Now):
-				nextPayload = "" // someone else's
+				r.nextPayload = "" // someone else's
 			default:
 				// Conditional: on PostgreSQL a replica's ClaimInbound may
 				// take it at the same moment.
 				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1
 					WHERE seq = $2 AND state = 'pending' AND claimed_until = $3`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil)
 				if err != nil {
-					return fmt.Errorf("claim next message: %w", err)
+					return r, fmt.Errorf("claim next message: %w", err)
 				}
 				if n, err := res.RowsAffected(); err != nil {
-					return fmt.Errorf("claim next message: %w", err)
+					return r, fmt.Errorf("claim next message: %w", err)
 				} else if n == 1 {
-					done.Next = &sigap.InboundMessage{Attempts: attempts + 1}
+					r.done.Next = &sigap.InboundMessage{Attempts: attempts + 1}
 				}
 			}
 		}
-		return nil
+		return r, nil
 	}, s.completed(id, saving))
 	if err != nil {
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
+	done := r.done
 	if done.Next != nil {
 		attempts := done.Next.Attempts
-		if err := json.Unmarshal([]byte(nextPayload), done.Next); err != nil {
+		if err := json.Unmarshal([]byte(r.nextPayload), done.Next); err != nil {
 			return sigap.Completed{}, fmt.Errorf("complete inbound %s: decode next message: %w", id, err)
 		}
 		done.Next.Attempts = attempts
@@ -391,14 +397,23 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 	return done, nil
 }
 
+// completion is what CompleteInboundClaiming stored: done, the payload
+// of the next message claimed, and the version the conversation was saved
+// at.
+type completion struct {
+	done        sigap.Completed
+	nextPayload string
+	version     int64
+}
+
 // completed returns what to do once message id has been answered, with
 // the conversation saving stored: tell the caches.
-func (s *Store) completed(id string, saving *convSave) func() {
+func (s *Store) completed(id string, saving *convSave) func(completion) {
 	if s.w == nil {
 		return nil
 	}
-	return func() {
-		saving.cache()
+	return func(r completion) {
+		saving.cache(r.version)
 		s.waiting.answered(id)
 	}
 }

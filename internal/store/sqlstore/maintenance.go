@@ -9,9 +9,8 @@ import (
 
 // Prune implements sigap.Maintenance.
 func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time) (int64, error) {
-	var total int64
-	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		total = 0
+	return inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
+		var total int64
 		for _, q := range []struct {
 			query string
 			arg   int64
@@ -29,14 +28,13 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 		} {
 			res, err := tx.ExecContext(ctx, q.query, q.arg)
 			if err != nil {
-				return fmt.Errorf("prune: %w", err)
+				return 0, fmt.Errorf("prune: %w", err)
 			}
 			n, _ := res.RowsAffected()
 			total += n
 		}
-		return nil
+		return total, nil
 	})
-	return total, err
 }
 
 // TryLease implements sigap.Maintenance: the lease is taken when free or
@@ -105,12 +103,12 @@ func (s *Store) TakeSendSlots(ctx context.Context, phoneNumberID string, perSeco
 // Only for a database that one process uses alone (SQLite), at start: the
 // claims can only be the previous run's, which died or was killed. The
 // outbox claims are ended, not erased, so that a reply whose send was cut
-// short still counts as in doubt, and waits for its status from now (see
-// expireOutboxClaims).
+// short still counts as in doubt.
 func (s *Store) ExpireClaims(ctx context.Context) (int64, error) {
 	var total int64
 	for _, q := range []string{
 		`UPDATE inbound_messages SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
+		`UPDATE outbox SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
 	} {
 		n, err := s.write(ctx, q)
 		if err != nil {
@@ -118,6 +116,5 @@ func (s *Store) ExpireClaims(ctx context.Context) (int64, error) {
 		}
 		total += n
 	}
-	n, err := s.expireOutboxClaims(ctx)
-	return total + n, err
+	return total, nil
 }

@@ -106,11 +106,12 @@ func outboxArgs(m sigap.OutboundMessage, payload []byte, now time.Time, attempts
 // A claim whose lease ran out without an outcome belonged to a sender that
 // died, perhaps mid-send: it is counted in doubtful.
 func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]sigap.OutboundMessage, error) {
-	var out []sigap.OutboundMessage
-	payloads := map[int64]string{}
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-		out = out[:0]
-		clear(payloads)
+	// Decoded once the claim has committed, outside the writer.
+	type claimed struct {
+		m       sigap.OutboundMessage
+		payload string
+	}
+	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) ([]claimed, error) {
 		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
 			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
 		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= $2 AND m.claimed_until <= $3
@@ -119,33 +120,35 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 			ORDER BY m.id LIMIT $4`+s.dialect.SkipLocked+`)
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
 			window_ends_at, doubtful`,
-			ms(now.Add(lease)), ms(now), s.doubtCutoff(now), limit)
+			ms(now.Add(lease)), ms(now), ms(now), limit)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rows.Close()
+		var got []claimed
 		for rows.Next() {
 			var (
-				m                            sigap.OutboundMessage
-				payload                      string
+				c                            claimed
+				m                            = &c.m
 				created, nextAttempt, window int64
 			)
-			if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
+			if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &c.payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
 				&window, &m.Doubtful); err != nil {
-				return err
+				return nil, err
 			}
 			m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
 			m.WindowEndsAt, m.LeaseEnds = fromMS(window), fromMS(ms(now.Add(lease)))
-			payloads[m.ID] = payload
-			out = append(out, m)
+			got = append(got, c)
 		}
-		return rows.Err()
+		return got, rows.Err()
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim outbound: %w", err)
 	}
-	for i := range out {
-		if err := json.Unmarshal([]byte(payloads[out[i].ID]), &out[i].Reply); err != nil {
+	out := make([]sigap.OutboundMessage, len(got))
+	for i, c := range got {
+		out[i] = c.m
+		if err := json.Unmarshal([]byte(c.payload), &out[i].Reply); err != nil {
 			return nil, fmt.Errorf("decode outbound %d: %w", out[i].ID, err)
 		}
 	}
@@ -165,20 +168,22 @@ func (s *Store) markSent(ctx context.Context, q dbtx, id int64, sentID string, a
 // the statements (PostgreSQL runs them one by one; SQLite's writer in one
 // transaction anyway).
 func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, sentID string, at time.Time, lease time.Duration) (*sigap.OutboundMessage, error) {
-	var (
+	// The next reply claimed, if any, and its payload, decoded once the
+	// claim has committed, outside the writer.
+	type claimed struct {
 		next    *sigap.OutboundMessage
 		payload string
-	)
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+	}
+	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) (claimed, error) {
 		// Taken here, not before waiting for the writer: a reply stored
 		// meanwhile is due at once.
 		now := s.now()
-		next = nil
 		if err := s.markSent(ctx, q, m.ID, sentID, at); err != nil {
-			return err
+			return claimed{}, err
 		}
 		var (
 			n                                          sigap.OutboundMessage
+			payload                                    string
 			created, nextAttempt, window, claimedUntil int64
 		)
 		err := s.queryRow(ctx, q, `SELECT id, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error, window_ends_at,
@@ -186,25 +191,25 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 			FROM outbox WHERE office = $1 AND recipient = $2 AND state = 'pending' ORDER BY id LIMIT 1`, m.Office, m.To).
 			Scan(&n.ID, &n.InReplyTo, &payload, &n.Attempts, &created, &nextAttempt, &n.LastError, &window, &n.Doubtful, &claimedUntil)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+			return claimed{}, nil
 		}
 		if err != nil {
-			return fmt.Errorf("claim next reply: %w", err)
+			return claimed{}, fmt.Errorf("claim next reply: %w", err)
 		}
-		if claimedUntil > s.doubtCutoff(now) || nextAttempt > ms(now) {
-			return nil // being sent, or waiting to be retried
+		if claimedUntil > ms(now) || nextAttempt > ms(now) {
+			return claimed{}, nil // being sent, or waiting to be retried
 		}
 		until := ms(now.Add(lease))
 		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
 				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
 			WHERE id = $2 AND state = 'pending' AND claimed_until = $3`, until, n.ID, claimedUntil)
 		if err != nil {
-			return fmt.Errorf("claim next reply: %w", err)
+			return claimed{}, fmt.Errorf("claim next reply: %w", err)
 		}
 		if k, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("claim next reply: %w", err)
+			return claimed{}, fmt.Errorf("claim next reply: %w", err)
 		} else if k == 0 {
-			return nil // another replica claimed it first
+			return claimed{}, nil // another replica claimed it first
 		}
 		n.Office, n.To, n.State = m.Office, m.To, sigap.OutboundPending
 		n.Attempts++
@@ -212,18 +217,17 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 			n.Doubtful++
 		}
 		n.CreatedAt, n.NextAttemptAt, n.WindowEndsAt, n.LeaseEnds = fromMS(created), fromMS(nextAttempt), fromMS(window), fromMS(until)
-		next = &n
-		return nil
+		return claimed{&n, payload}, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mark outbound %d sent: %w", m.ID, err)
 	}
-	if next != nil {
-		if err := json.Unmarshal([]byte(payload), &next.Reply); err != nil {
-			return nil, fmt.Errorf("decode outbound %d: %w", next.ID, err)
+	if got.next != nil {
+		if err := json.Unmarshal([]byte(got.payload), &got.next.Reply); err != nil {
+			return nil, fmt.Errorf("decode outbound %d: %w", got.next.ID, err)
 		}
 	}
-	return next, nil
+	return got.next, nil
 }
 
 // Release implements sigap.ReleaseOutbound.

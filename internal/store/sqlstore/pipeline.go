@@ -44,7 +44,7 @@ type Pipeline func(ctx context.Context, db *sql.DB, stmts []Stmt, check func(row
 func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payload string, a *sigap.Answer, conv *convSave, replies [][]byte, c sigap.Claim) (saved sigap.Saved, ok bool, err error) {
 	now := s.now()
 	stamp := ms(now)
-	_, saveArgs, version := conv.checkedSave(stamp)
+	_, saveArgs, _ := conv.checkedSave(stamp)
 	save := updateConversationVersion
 	if conv.c.Version == 0 {
 		save = insertConversationVersion
@@ -90,7 +90,6 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 	if !committed {
 		return sigap.Saved{}, false, nil
 	}
-	conv.version = version
 	m.Attempts = 1
 	saved = sigap.Saved{Added: 1, Answered: []sigap.InboundMessage{m}}
 	switch {

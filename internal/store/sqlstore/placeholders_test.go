@@ -41,11 +41,11 @@ func TestPlaceholders(t *testing.T) {
 				t.Errorf("run %d: got %q, want %q", i+1, got, want)
 			}
 		}
-		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (none, error) {
 			if got := scan(s.queryRow(ctx, tx, query, "a", "b")); !cmp.Equal(got, want) {
 				t.Errorf("in a transaction: got %q, want %q", got, want)
 			}
-			return nil
+			return none{}, nil
 		})
 		if err != nil {
 			t.Fatal(err)

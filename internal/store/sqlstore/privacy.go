@@ -154,20 +154,18 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 	if waID == "" {
 		return sigap.Removed{}, fmt.Errorf("erase: %w: empty WhatsApp id", sigap.ErrInvalid)
 	}
-	var (
-		r       sigap.Removed
-		offices []string // of the conversations deleted, for the cache
-		waiting []string // messages that were waiting, for the waiting index
-	)
-	err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		r, offices, waiting = sigap.Removed{}, nil, nil
-		var err error
-		if offices, err = s.queryStrings(ctx, tx, `SELECT office FROM conversations WHERE user_id = $1`, waID); err != nil {
-			return err
+	e, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (erasure, error) {
+		var (
+			e   erasure
+			r   = &e.removed
+			err error
+		)
+		if e.offices, err = s.queryStrings(ctx, tx, `SELECT office FROM conversations WHERE user_id = $1`, waID); err != nil {
+			return e, err
 		}
-		if waiting, err = s.queryStrings(ctx, tx, `SELECT id FROM inbound_messages
+		if e.waiting, err = s.queryStrings(ctx, tx, `SELECT id FROM inbound_messages
 			WHERE sender = $1 AND sender <> '' AND state = 'pending'`, waID); err != nil {
-			return err
+			return e, err
 		}
 		for _, st := range []struct {
 			n     *int64
@@ -192,29 +190,37 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 				WHERE sender = $2 AND sender <> ''`, []any{ms(now), waID}},
 		} {
 			if *st.n, err = s.execCount(ctx, tx, st.query, st.args...); err != nil {
-				return err
+				return e, err
 			}
 		}
-		return s.recordRun(ctx, tx, sigap.RetentionRun{At: now, Holder: by, What: sigap.RunErasure,
-			Subject: sigap.SubjectHash(waID), Removed: r})
-	}, s.erased(waID, &offices, &waiting))
+		return e, s.recordRun(ctx, tx, sigap.RetentionRun{At: now, Holder: by, What: sigap.RunErasure,
+			Subject: sigap.SubjectHash(waID), Removed: *r})
+	}, s.erased(waID))
 	if err != nil {
 		return sigap.Removed{}, fmt.Errorf("erase: %w", err)
 	}
-	return r, nil
+	return e.removed, nil
+}
+
+// erasure is what erasing a sender removed, and what the caches must
+// forget of it.
+type erasure struct {
+	removed sigap.Removed
+	offices []string // of the conversations deleted, for the cache
+	waiting []string // messages that were waiting, for the waiting index
 }
 
 // erased returns what to do once a sender was erased: tell the caches,
 // where there are any.
-func (s *Store) erased(waID string, offices, waiting *[]string) func() {
+func (s *Store) erased(waID string) func(erasure) {
 	if s.w == nil {
 		return nil
 	}
-	return func() {
-		for _, office := range *offices {
+	return func(e erasure) {
+		for _, office := range e.offices {
 			s.convs.drop(office, waID)
 		}
-		for _, id := range *waiting {
+		for _, id := range e.waiting {
 			s.waiting.answered(id)
 		}
 	}

@@ -127,7 +127,7 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 	}
 	// What went is recorded even when a step failed: it is gone all the same.
 	run := sigap.RetentionRun{At: now, Holder: holder, What: sigap.RunRetention, Removed: r}
-	if err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error { return s.recordRun(ctx, q, run) }); err != nil {
+	if _, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) (none, error) { return none{}, s.recordRun(ctx, q, run) }); err != nil {
 		return r, errors.Join(stepErr, fmt.Errorf("retention: %w", err))
 	}
 	return r, stepErr
@@ -216,24 +216,19 @@ func (s *Store) sweep(ctx context.Context, sel string, args []any, cols int, rem
 func (s *Store) sweepConversations(ctx context.Context, sel string, before int64) (int64, error) {
 	var total int64
 	err := s.sweep(ctx, sel, []any{before}, 2, func(keys [][]string) error {
-		var n int64
-		err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			n = 0
+		n, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
+			var n int64
 			for _, k := range keys {
 				// Checked again: a message may have come meanwhile.
-				res, err := s.exec(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
+				m, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
 					k[0], k[1], before)
 				if err != nil {
-					return err
-				}
-				m, err := res.RowsAffected()
-				if err != nil {
-					return err
+					return 0, err
 				}
 				n += m
 			}
-			return nil
-		}, s.forgetConversations(keys))
+			return n, nil
+		}, forgetConversations[int64](s, keys))
 		if err == nil {
 			total += n
 		}
@@ -243,12 +238,13 @@ func (s *Store) sweepConversations(ctx context.Context, sel string, before int64
 }
 
 // forgetConversations returns what to do once conversations (office,
-// user) were deleted: drop them from the cache, where there is one.
-func (s *Store) forgetConversations(keys [][]string) func() {
+// user) were deleted (by a write whose result is a T): drop them from the
+// cache, where there is one.
+func forgetConversations[T any](s *Store, keys [][]string) func(T) {
 	if s.convs == nil {
 		return nil
 	}
-	return func() {
+	return func(T) {
 		for _, k := range keys {
 			s.convs.drop(k[0], k[1])
 		}
@@ -260,22 +256,17 @@ func (s *Store) forgetConversations(keys [][]string) func() {
 func (s *Store) sweepSubscriptions(ctx context.Context, sel string, args ...any) (int64, error) {
 	var total int64
 	err := s.sweep(ctx, sel, args, 3, func(keys [][]string) error {
-		var n int64
-		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			n = 0
+		n, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
+			var n int64
 			for _, k := range keys {
-				res, err := s.exec(ctx, tx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2 AND application_number = $3`,
+				m, err := s.execCount(ctx, tx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2 AND application_number = $3`,
 					k[0], k[1], k[2])
 				if err != nil {
-					return err
-				}
-				m, err := res.RowsAffected()
-				if err != nil {
-					return err
+					return 0, err
 				}
 				n += m
 			}
-			return nil
+			return n, nil
 		})
 		if err == nil {
 			total += n
@@ -291,15 +282,14 @@ func (s *Store) removeTestSenders(ctx context.Context, before int64) (sigap.Remo
 	var total sigap.Removed
 	err := s.sweep(ctx, `SELECT office, user_id FROM conversations WHERE `+testSenderSQL+` AND updated_at < $1`,
 		[]any{before}, 2, func(keys [][]string) error {
-			var r sigap.Removed
-			err := s.inTxAfter(ctx, func(ctx context.Context, tx *sql.Tx) error {
-				r = sigap.Removed{}
+			r, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (sigap.Removed, error) {
+				var r sigap.Removed
 				for _, k := range keys {
 					office, user := k[0], k[1]
 					n, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
 						office, user, before)
 					if err != nil {
-						return err
+						return r, err
 					}
 					if n == 0 {
 						continue // a message came meanwhile: kept
@@ -307,12 +297,12 @@ func (s *Store) removeTestSenders(ctx context.Context, before int64) (sigap.Remo
 					r.Conversations += n
 					got, err := s.removeSenderAt(ctx, tx, office, user)
 					if err != nil {
-						return err
+						return r, err
 					}
 					r.Add(got)
 				}
-				return nil
-			}, s.forgetConversations(keys))
+				return r, nil
+			}, forgetConversations[sigap.Removed](s, keys))
 			if err == nil {
 				total.Add(r)
 			}
@@ -364,51 +354,51 @@ func (s *Store) removeFinishedApplications(ctx context.Context, before int64) (a
 		if err := ctx.Err(); err != nil {
 			return apps, stages, err
 		}
-		var a, st int64
-		var batch int
-		err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			a, st, batch = 0, 0, 0
+		// What one batch removed: applications, stages, and the batch's size.
+		type removed struct{ apps, stages, batch int64 }
+		got, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (removed, error) {
+			var r removed
 			rows, err := s.query(ctx, tx, `SELECT number FROM applications WHERE `+finalStagesSQL+` AND stage_at < $1
 				ORDER BY stage_at LIMIT $2`+s.dialect.SkipLocked, before, retentionBatch)
 			if err != nil {
-				return err
+				return r, err
 			}
 			var numbers []any
 			for rows.Next() {
 				var n string
 				if err := rows.Scan(&n); err != nil {
 					rows.Close()
-					return err
+					return r, err
 				}
 				numbers = append(numbers, n)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return err
+				return r, err
 			}
-			if batch = len(numbers); batch == 0 {
-				return nil
+			if r.batch = int64(len(numbers)); r.batch == 0 {
+				return r, nil
 			}
 			// Not prepared: the number of placeholders varies.
 			in := params(1, len(numbers))
 			res, err := tx.ExecContext(ctx, `DELETE FROM application_stages WHERE number IN (`+in+`)`, numbers...)
 			if err == nil {
-				st, err = res.RowsAffected()
+				r.stages, err = res.RowsAffected()
 			}
 			if err != nil {
-				return err
+				return r, err
 			}
 			res, err = tx.ExecContext(ctx, `DELETE FROM applications WHERE number IN (`+in+`)`, numbers...)
 			if err == nil {
-				a, err = res.RowsAffected()
+				r.apps, err = res.RowsAffected()
 			}
-			return err
+			return r, err
 		})
 		if err != nil {
 			return apps, stages, err
 		}
-		apps, stages = apps+a, stages+st
-		if batch < retentionBatch {
+		apps, stages = apps+got.apps, stages+got.stages
+		if got.batch < retentionBatch {
 			return apps, stages, nil
 		}
 	}

@@ -45,10 +45,11 @@ func (o *sentMark) failed(err error) error {
 // storeSent stores that the replies in batch were sent, in one statement.
 func (s *Store) storeSent(ctx context.Context, batch []*sentMark) error {
 	query, args := markSentQuery(batch)
-	return s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
+	_, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) (none, error) {
 		_, err := s.exec(ctx, q, query, args...)
-		return err
+		return none{}, err
 	})
+	return err
 }
 
 // markSentQuery returns the statement that marks batch sent, and its

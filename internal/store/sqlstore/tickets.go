@@ -32,43 +32,39 @@ func (s *Store) CreateTicket(ctx context.Context, t sigap.Ticket) (sigap.Ticket,
 			return t, err
 		}
 		t.Number = number
-		var (
-			made  bool
-			old   sigap.Ticket
-			found bool
-		)
-		err = s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-			made, found = false, false
+		// made: t stored; found: the ticket that t's message already made.
+		type created struct {
+			made, found bool
+			old         sigap.Ticket
+		}
+		got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) (created, error) {
+			var c created
 			// DO NOTHING covers both a number already taken and a message
 			// that already made a ticket; which one it was is read below.
-			res, err := s.exec(ctx, q, `INSERT INTO tickets (office, number, kind, user_id, lang, body, message_id,
+			n, err := s.execCount(ctx, q, `INSERT INTO tickets (office, number, kind, user_id, lang, body, message_id,
 			state, reply, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $10) ON CONFLICT DO NOTHING`,
 				t.Office, t.Number, t.Kind, t.User, t.Lang, t.Text, t.MessageID, t.State, ms(t.CreatedAt), ms(t.UpdatedAt))
 			if err != nil {
-				return err
+				return c, err
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
+			if c.made = n == 1; c.made || t.MessageID == "" {
+				return c, nil
 			}
-			if made = n == 1; made || t.MessageID == "" {
-				return nil
-			}
-			old, err = scanTicket(s.queryRow(ctx, q, `SELECT `+ticketColumns+` FROM tickets WHERE office = $1 AND message_id = $2`,
+			c.old, err = scanTicket(s.queryRow(ctx, q, `SELECT `+ticketColumns+` FROM tickets WHERE office = $1 AND message_id = $2`,
 				t.Office, t.MessageID))
 			if errors.Is(err, sql.ErrNoRows) {
-				return nil
+				return c, nil
 			}
-			found = err == nil
-			return err
+			c.found = err == nil
+			return c, err
 		})
 		switch {
 		case err != nil:
 			return t, fmt.Errorf("create ticket: %w", err)
-		case made:
+		case got.made:
 			return t, nil
-		case found:
-			return old, nil
+		case got.found:
+			return got.old, nil
 		}
 	}
 	return t, fmt.Errorf("create ticket at %s: no free number after %d tries", t.Office, ticketTries)

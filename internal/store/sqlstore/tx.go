@@ -9,32 +9,43 @@ import (
 	"fmt"
 )
 
-// inTx runs fn in a transaction, committing when it returns nil. On SQLite
-// the transaction may be shared with other callers' work (see writer): fn
-// must use the ctx it is given, and set rather than accumulate what it
-// reports, as it runs again on its own if the shared transaction cannot
-// commit.
-func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	return s.inTxAfter(ctx, fn, nil)
+// A write is a function that runs statements and returns what they
+// stored (T; none where there is nothing to report). The helpers below
+// return that value once the write has committed. On SQLite a write may run
+// more than once (see writer: a group that cannot commit runs each piece
+// again on its own), so a write reports through its result, never by
+// setting variables outside it: the helpers keep the result of its last,
+// committed run, and a rolled-back run leaves nothing behind.
+
+// none is the result of a write that reports nothing.
+type none = struct{}
+
+// inTx runs fn in a transaction and returns its result once the
+// transaction has committed. On SQLite the transaction may be shared with
+// other callers' work (see writer): fn must use the ctx it is given.
+func inTx[T any](s *Store, ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) (T, error)) (T, error) {
+	return inTxAfter(s, ctx, fn, nil)
 }
 
-// inTxAfter is inTx, running after (if not nil) once the transaction has
-// committed; on SQLite in commit order (see writer).
-func (s *Store) inTxAfter(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
+// inTxAfter is inTx, giving after (if not nil) fn's committed result once
+// the transaction has committed; on SQLite in commit order (see writer).
+func inTxAfter[T any](s *Store, ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) (T, error), after func(T)) (T, error) {
 	if s.w != nil {
-		return s.w.do(ctx, fn, after)
+		return writeTx(s.w, ctx, fn, after)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		var zero T
+		return zero, fmt.Errorf("begin: %w", err)
 	}
-	if err := runTx(ctx, tx, fn); err != nil {
-		return err
+	v, err := runTx(ctx, tx, fn)
+	if err != nil {
+		return v, err
 	}
 	if after != nil {
-		after()
+		after(v)
 	}
-	return nil
+	return v, nil
 }
 
 // dbtx runs statements: the database, each statement committing on its
@@ -45,27 +56,21 @@ type dbtx interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// writeOne runs fn, which writes with one statement: on SQLite through the
-// writer (see inTx), elsewhere on its own, without a transaction around it.
-func (s *Store) writeOne(ctx context.Context, fn func(ctx context.Context, q dbtx) error) error {
+// writeOne runs fn, which writes with one statement, and returns its
+// result: on SQLite through the writer (see inTx), elsewhere on its own,
+// without a transaction around it.
+func writeOne[T any](s *Store, ctx context.Context, fn func(ctx context.Context, q dbtx) (T, error)) (T, error) {
 	if s.w != nil {
-		return s.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, tx) }, nil)
+		return writeTx(s.w, ctx, func(ctx context.Context, tx *sql.Tx) (T, error) { return fn(ctx, tx) }, nil)
 	}
 	return fn(ctx, s.db)
 }
 
 // write runs one statement (see writeOne) and returns the rows it affected.
 func (s *Store) write(ctx context.Context, query string, args ...any) (int64, error) {
-	var n int64
-	err := s.writeOne(ctx, func(ctx context.Context, q dbtx) error {
-		res, err := s.exec(ctx, q, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
+	return writeOne(s, ctx, func(ctx context.Context, q dbtx) (int64, error) {
+		return s.execCount(ctx, q, query, args...)
 	})
-	return n, err
 }
 
 // prepared returns query prepared once for the store's life: the engine parses and plans it once per connection

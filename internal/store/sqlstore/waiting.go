@@ -75,23 +75,22 @@ func (x *waitingIndex) answered(id string) {
 // come between the read and the hooks of the commits after it, and takes
 // them once that read's transaction has committed, in commit order.
 func (s *Store) loadWaiting(ctx context.Context) error {
-	var msgs []waitingMsg
-	err := s.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		msgs = msgs[:0]
+	_, err := writeTx(s.w, ctx, func(ctx context.Context, tx *sql.Tx) ([]waitingMsg, error) {
 		rows, err := s.query(ctx, tx, `SELECT id, office, sender FROM inbound_messages WHERE state = 'pending'`)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rows.Close()
+		var msgs []waitingMsg
 		for rows.Next() {
 			var m waitingMsg
 			if err := rows.Scan(&m.id, &m.sender.office, &m.sender.user); err != nil {
-				return err
+				return nil, err
 			}
 			msgs = append(msgs, m)
 		}
-		return rows.Err()
-	}, func() {
+		return msgs, rows.Err()
+	}, func(msgs []waitingMsg) {
 		x := s.waiting
 		x.mu.Lock()
 		defer x.mu.Unlock()

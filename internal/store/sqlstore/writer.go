@@ -25,8 +25,8 @@ import (
 //
 // When one piece of work in a group fails, the group's transaction is rolled
 // back and each piece runs again in a transaction of its own, so a failure
-// stays with its caller. Work must therefore be safe to run twice when the
-// first run was rolled back: it must set, not accumulate, what it reports.
+// stays with its caller. A piece's caller gets the result of its last run,
+// the one that committed (see writeTx).
 //
 // Every write runs on one connection of its own: its page cache stays warm,
 // where a connection taken from the pool would first re-read what the
@@ -55,15 +55,30 @@ type writeOp struct {
 	after func()
 }
 
-// do runs fn in a transaction, possibly together with other callers' work,
-// and returns once that transaction has committed (nil) or fn's work has
-// been rolled back (the error). after (if not nil) runs once fn's work has
-// committed, in commit order.
-func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error, after func()) error {
+// writeTx runs fn in a transaction, possibly together with other
+// callers' work, and returns once that transaction has committed (fn's
+// result) or fn's work has been rolled back (the error). after (if not nil)
+// is given fn's committed result once it has committed, in commit order.
+// fn may run twice (see run): each run replaces the result, so the one
+// returned and given to after is the committed run's.
+func writeTx[T any](w *writer, ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) (T, error), after func(T)) (T, error) {
+	var out T
 	if err := ctx.Err(); err != nil {
-		return err
+		return out, err
 	}
-	return w.queue.do(&writeOp{ctx: ctx, fn: fn, after: after}, writerGroup, w.run)
+	op := &writeOp{ctx: ctx, fn: func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		out, err = fn(ctx, tx)
+		return err
+	}}
+	if after != nil {
+		op.after = func() { after(out) }
+	}
+	if err := w.queue.do(op, writerGroup, w.run); err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
 }
 
 // run runs a group in one transaction, or each piece alone when the group
@@ -82,16 +97,16 @@ func (w *writer) run(group []*writeOp) []error {
 		return results
 	}
 	if live > 1 {
-		err := w.tx(func(ctx context.Context, tx *sql.Tx) error {
+		_, err := w.tx(func(ctx context.Context, tx *sql.Tx) (none, error) {
 			for i, o := range group {
 				if results[i] != nil {
 					continue
 				}
 				if err := o.fn(o.ctxFor(ctx), tx); err != nil {
-					return err
+					return none{}, err
 				}
 			}
-			return nil
+			return none{}, nil
 		})
 		if err == nil {
 			for i, o := range group {
@@ -107,7 +122,7 @@ func (w *writer) run(group []*writeOp) []error {
 		if results[i] != nil {
 			continue
 		}
-		results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) error { return o.fn(o.ctxFor(ctx), tx) })
+		_, results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) (none, error) { return none{}, o.fn(o.ctxFor(ctx), tx) })
 		if results[i] == nil && o.after != nil {
 			o.after()
 		}
@@ -125,17 +140,17 @@ func (o *writeOp) ctxFor(group context.Context) context.Context {
 	return group
 }
 
-func (w *writer) tx(fn func(ctx context.Context, tx *sql.Tx) error) (err error) {
+func (w *writer) tx(fn func(ctx context.Context, tx *sql.Tx) (none, error)) (none, error) {
 	ctx := context.Background()
 	if w.conn == nil {
 		conn, err := w.db.Conn(ctx)
 		if err != nil {
-			return fmt.Errorf("begin: %w", err)
+			return none{}, fmt.Errorf("begin: %w", err)
 		}
 		for _, q := range w.setup {
 			if _, err := conn.ExecContext(ctx, q); err != nil {
 				conn.Close()
-				return fmt.Errorf("begin: %s: %w", q, err)
+				return none{}, fmt.Errorf("begin: %s: %w", q, err)
 			}
 		}
 		w.conn = conn
@@ -146,7 +161,7 @@ func (w *writer) tx(fn func(ctx context.Context, tx *sql.Tx) error) (err error) 
 			// Take a fresh one next time.
 			w.closeConn()
 		}
-		return fmt.Errorf("begin: %w", err)
+		return none{}, fmt.Errorf("begin: %w", err)
 	}
 	w.open.Store(tx)
 	defer w.open.Store(nil)
@@ -188,22 +203,25 @@ func (w *writer) closeConn() {
 	w.conn = nil
 }
 
-// runTx runs fn in tx and commits, or rolls back if fn fails or panics.
-func runTx(ctx context.Context, tx *sql.Tx, fn func(ctx context.Context, tx *sql.Tx) error) error {
+// runTx runs fn in tx and commits, returning fn's result, or rolls back if
+// fn fails or panics.
+func runTx[T any](ctx context.Context, tx *sql.Tx, fn func(ctx context.Context, tx *sql.Tx) (T, error)) (T, error) {
 	defer func() {
 		if r := recover(); r != nil {
 			_ = tx.Rollback()
 			panic(r)
 		}
 	}()
-	if err := fn(ctx, tx); err != nil {
+	var zero T
+	v, err := fn(ctx, tx)
+	if err != nil {
 		_ = tx.Rollback()
-		return err
+		return zero, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return zero, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return v, nil
 }
 
 // close gives the pinned connection back; nothing may write after it.
