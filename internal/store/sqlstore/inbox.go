@@ -245,6 +245,9 @@ func (s *Store) exists(ctx context.Context, q dbtx, query string, args ...any) (
 }
 
 func (s *Store) saveStatus(ctx context.Context, q dbtx, st sigap.StatusUpdate) error {
+	if err := s.markSentByStatus(ctx, q, st); err != nil {
+		return err
+	}
 	_, err := s.exec(ctx, q, `INSERT INTO message_statuses (wamid, status, at, recipient, error_code, error_title)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (wamid, status) DO NOTHING`,
 		st.MessageID, st.Status, ms(st.At), st.Recipient, st.ErrorCode, st.ErrorTitle)

@@ -103,12 +103,12 @@ func (s *Store) TakeSendSlots(ctx context.Context, phoneNumberID string, perSeco
 // Only for a database that one process uses alone (SQLite), at start: the
 // claims can only be the previous run's, which died or was killed. The
 // outbox claims are ended, not erased, so that a reply whose send was cut
-// short still counts as in doubt.
+// short still counts as in doubt, and waits for its status from now (see
+// expireOutboxClaims).
 func (s *Store) ExpireClaims(ctx context.Context) (int64, error) {
 	var total int64
 	for _, q := range []string{
 		`UPDATE inbound_messages SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
-		`UPDATE outbox SET claimed_until = 1 WHERE state = 'pending' AND claimed_until > 1`,
 	} {
 		n, err := s.write(ctx, q)
 		if err != nil {
@@ -116,5 +116,6 @@ func (s *Store) ExpireClaims(ctx context.Context) (int64, error) {
 		}
 		total += n
 	}
-	return total, nil
+	n, err := s.expireOutboxClaims(ctx)
+	return total + n, err
 }

@@ -120,7 +120,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 			ORDER BY m.id LIMIT $4`+s.dialect.SkipLocked+`)
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
 			window_ends_at, doubtful`,
-			ms(now.Add(lease)), ms(now), ms(now), limit)
+			ms(now.Add(lease)), ms(now), s.doubtCutoff(now), limit)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +196,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		if err != nil {
 			return claimed{}, fmt.Errorf("claim next reply: %w", err)
 		}
-		if claimedUntil > ms(now) || nextAttempt > ms(now) {
+		if claimedUntil > s.doubtCutoff(now) || nextAttempt > ms(now) {
 			return claimed{}, nil // being sent, or waiting to be retried
 		}
 		until := ms(now.Add(lease))
