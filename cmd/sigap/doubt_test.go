@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/sigap-id/sigap/internal/graphtest"
 )
@@ -19,6 +20,10 @@ func doubtWait(statuses bool) string {
 	}
 	return "3s"
 }
+
+// answerDelay is how long the kill tests' stand-in holds the answer to a
+// send it accepted.
+const answerDelay = 300 * time.Millisecond
 
 // retriedInDoubt counts the replies sent again after a claim ran out.
 func retriedInDoubt(t *testing.T, db *sql.DB) int {

@@ -105,6 +105,9 @@ func killAndRestart(t *testing.T, statuses bool) {
 		t.Fatal(err)
 	}
 	defer graph.Close()
+	// Sends stay on the wire, accepted but not answered, for a while: the
+	// kill cuts some of them short, as a real one does.
+	graph.AnswerAfter(answerDelay)
 	addr := freeAddr(t)
 	dbPath := filepath.Join(t.TempDir(), "sigap.db")
 	env := []string{

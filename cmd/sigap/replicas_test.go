@@ -50,6 +50,9 @@ func twoReplicasOnPostgres(t *testing.T, statuses bool) {
 		t.Fatal(err)
 	}
 	defer graph.Close()
+	// Sends stay on the wire, accepted but not answered, for a while: the
+	// kill cuts some of them short, as a real one does.
+	graph.AnswerAfter(answerDelay)
 	const budget = 15 // messages a second for the office's number
 	offices := filepath.Join(t.TempDir(), "offices.yaml")
 	err = os.WriteFile(offices, []byte(fmt.Sprintf(`offices:

@@ -80,7 +80,8 @@ type Server struct {
 	changed  chan struct{}
 
 	hooks    *StatusHooks // nil: no status webhooks
-	posted   int          // status webhooks answered 200
+	slow     time.Duration
+	posted   int // status webhooks answered 200
 	done     chan struct{}
 	inflight sync.WaitGroup
 }
@@ -134,6 +135,16 @@ func (s *Server) PostStatuses(h *StatusHooks) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hooks = h
+}
+
+// AnswerAfter makes the stand-in hold the answer to each send it accepts
+// for d (its status, if any, is posted meanwhile): a send is then on the
+// wire, accepted but unanswered, for d, as one cut short by a crash or a
+// timeout is.
+func (s *Server) AnswerAfter(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slow = d
 }
 
 // StatusesPosted is how many status webhooks were answered 200.
@@ -282,7 +293,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			go s.postStatus(*h, req)
 		}
 	}
+	slow := s.slow
 	s.mu.Unlock()
+	if fail == nil && slow > 0 {
+		select {
+		case <-time.After(slow):
+		case <-r.Context().Done():
+			return
+		}
+	}
 
 	if fail != nil {
 		writeError(w, *fail)

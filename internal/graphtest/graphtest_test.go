@@ -91,4 +91,15 @@ func TestStatusWebhooks(t *testing.T) {
 	if n := g.StatusesPosted(); n != 1 {
 		t.Errorf("StatusesPosted = %d, want 1", n)
 	}
+
+	// A held answer: the send is recorded (accepted) before it is answered.
+	g.AnswerAfter(300 * time.Millisecond)
+	start := time.Now()
+	send("")
+	if d := time.Since(start); d < 300*time.Millisecond {
+		t.Errorf("answered after %v, want 300ms", d)
+	}
+	if n := len(g.Sent()); n != 4 {
+		t.Errorf("%d sends recorded, want 4", n)
+	}
 }
