@@ -61,7 +61,7 @@ type dbtx interface {
 // without a transaction around it.
 func writeOne[T any](s *Store, ctx context.Context, fn func(ctx context.Context, q dbtx) (T, error)) (T, error) {
 	if s.w != nil {
-		return writeTx(s.w, ctx, func(ctx context.Context, tx *sql.Tx) (T, error) { return fn(ctx, tx) }, nil)
+		return submit(s.w, &write[T]{ctx: ctx, one: fn})
 	}
 	return fn(ctx, s.db)
 }

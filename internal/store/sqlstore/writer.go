@@ -35,7 +35,7 @@ type writer struct {
 	db *sql.DB
 	// setup is run on the connection when it is opened.
 	setup []string
-	queue batcher[*writeOp]
+	queue batcher[writeOp]
 	conn  *sql.Conn // used by the batch's leader only
 	// open is the transaction open on conn (atomic: a statement run in
 	// another transaction compares against it); stmts, used by the batch's
@@ -47,12 +47,43 @@ type writer struct {
 // writerGroup bounds the work in one transaction.
 const writerGroup = 256
 
-type writeOp struct {
-	ctx context.Context
-	fn  func(ctx context.Context, tx *sql.Tx) error
-	// after, if set, runs once fn's work has committed, before the next
-	// group begins: so in commit order.
-	after func()
+// writeOp is a piece of work the writer runs: a write (see write).
+type writeOp interface {
+	// context is the caller's.
+	context() context.Context
+	// run runs the work in tx, keeping its result (until the next run).
+	run(ctx context.Context, tx *sql.Tx) error
+	// committed runs, if set, the hook that takes the result once the
+	// work has committed, before the next group begins: so in commit order.
+	committed()
+}
+
+// write is a caller's work, fn or (one statement, see writeOne) one, and
+// its result: that of its last run, which is the one that committed when
+// the writer reports no error.
+type write[T any] struct {
+	ctx   context.Context
+	fn    func(ctx context.Context, tx *sql.Tx) (T, error)
+	one   func(ctx context.Context, q dbtx) (T, error)
+	after func(T)
+	out   T
+}
+
+func (o *write[T]) context() context.Context { return o.ctx }
+
+func (o *write[T]) run(ctx context.Context, tx *sql.Tx) (err error) {
+	if o.one != nil {
+		o.out, err = o.one(ctx, tx)
+	} else {
+		o.out, err = o.fn(ctx, tx)
+	}
+	return err
+}
+
+func (o *write[T]) committed() {
+	if o.after != nil {
+		o.after(o.out)
+	}
 }
 
 // writeTx runs fn in a transaction, possibly together with other
@@ -62,32 +93,29 @@ type writeOp struct {
 // fn may run twice (see run): each run replaces the result, so the one
 // returned and given to after is the committed run's.
 func writeTx[T any](w *writer, ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) (T, error), after func(T)) (T, error) {
-	var out T
-	if err := ctx.Err(); err != nil {
-		return out, err
-	}
-	op := &writeOp{ctx: ctx, fn: func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		out, err = fn(ctx, tx)
-		return err
-	}}
-	if after != nil {
-		op.after = func() { after(out) }
-	}
-	if err := w.queue.do(op, writerGroup, w.run); err != nil {
+	return submit(w, &write[T]{ctx: ctx, fn: fn, after: after})
+}
+
+// submit queues o and returns its result once it has committed.
+func submit[T any](w *writer, o *write[T]) (T, error) {
+	if err := o.ctx.Err(); err != nil {
 		var zero T
 		return zero, err
 	}
-	return out, nil
+	if err := w.queue.do(o, writerGroup, w.run); err != nil {
+		var zero T
+		return zero, err
+	}
+	return o.out, nil
 }
 
 // run runs a group in one transaction, or each piece alone when the group
 // cannot commit.
-func (w *writer) run(group []*writeOp) []error {
+func (w *writer) run(group []writeOp) []error {
 	results := make([]error, len(group))
 	live := 0
 	for i, o := range group {
-		if err := o.ctx.Err(); err != nil {
+		if err := o.context().Err(); err != nil {
 			results[i] = err
 			continue
 		}
@@ -102,7 +130,7 @@ func (w *writer) run(group []*writeOp) []error {
 				if results[i] != nil {
 					continue
 				}
-				if err := o.fn(o.ctxFor(ctx), tx); err != nil {
+				if err := o.run(ctxFor(o, ctx), tx); err != nil {
 					return none{}, err
 				}
 			}
@@ -110,8 +138,8 @@ func (w *writer) run(group []*writeOp) []error {
 		})
 		if err == nil {
 			for i, o := range group {
-				if results[i] == nil && o.after != nil {
-					o.after()
+				if results[i] == nil {
+					o.committed()
 				}
 			}
 			return results
@@ -122,9 +150,9 @@ func (w *writer) run(group []*writeOp) []error {
 		if results[i] != nil {
 			continue
 		}
-		_, results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) (none, error) { return none{}, o.fn(o.ctxFor(ctx), tx) })
-		if results[i] == nil && o.after != nil {
-			o.after()
+		_, results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) (none, error) { return none{}, o.run(ctxFor(o, ctx), tx) })
+		if results[i] == nil {
+			o.committed()
 		}
 	}
 	return results
@@ -133,9 +161,9 @@ func (w *writer) run(group []*writeOp) []error {
 // ctxFor is the context for a piece's statements: the group's, carrying the
 // caller's values but not its cancellation, which must not cut a
 // transaction that others' work shares.
-func (o *writeOp) ctxFor(group context.Context) context.Context {
+func ctxFor(o writeOp, group context.Context) context.Context {
 	if group.Done() == nil {
-		return context.WithoutCancel(o.ctx)
+		return context.WithoutCancel(o.context())
 	}
 	return group
 }
