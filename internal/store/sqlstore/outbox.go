@@ -242,7 +242,7 @@ func (s *Store) Release(ctx context.Context, m sigap.OutboundMessage) error {
 
 // MarkRetry implements sigap.Outbox.
 func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error {
-	_, err := s.write(ctx, `UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3`,
+	_, err := s.write(ctx, `UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3 AND state = 'pending'`,
 		ms(retryAt), reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d for retry: %w", id, err)
@@ -252,7 +252,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, reason string, retryAt 
 
 // MarkFailed implements sigap.Outbox.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
-	_, err := s.write(ctx, `UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = $1 WHERE id = $2`, reason, id)
+	_, err := s.write(ctx, `UPDATE outbox SET state = 'failed', claimed_until = 0, last_error = $1 WHERE id = $2 AND state = 'pending'`, reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbound %d failed: %w", id, err)
 	}

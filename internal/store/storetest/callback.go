@@ -80,6 +80,17 @@ func testStatusMarksReplySent(t *testing.T, s sigap.Store) {
 	if again, err := s.ClaimOutbound(ctx, now.Add(time.Hour), time.Minute, 10); err != nil || len(again) != 0 {
 		t.Errorf("claim after its status: %+v, %v; want none", again, err)
 	}
+	// The send's own answer, had it been an error (a timeout, a garbled
+	// answer), changes nothing: its status says it went out.
+	if err := s.MarkRetry(ctx, m.ID, "timeout", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(ctx, m.ID, "send response without a message id"); err != nil {
+		t.Fatal(err)
+	}
+	if got := outbound(t, s, m.ID); got.State != sigap.OutboundSent || got.LastError != "" {
+		t.Errorf("after an error answer: %s %q; want sent, no error", got.State, got.LastError)
+	}
 	// The sender's own answer comes late.
 	if _, err := s.(sigap.ClaimNextOutbound).MarkSentClaimNext(ctx, m, "wamid.out.1", now.Add(2*time.Second), time.Minute); err != nil {
 		t.Fatal(err)
