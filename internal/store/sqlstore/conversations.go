@@ -54,7 +54,7 @@ func (s *Store) SaveConversation(ctx context.Context, c sigap.Conversation) erro
 		_, err := saving.save(ctx, s.db)
 		return err
 	}
-	_, err = inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) { return saving.save(ctx, tx) }, saving.after())
+	_, err = inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) { return saving.save(ctx, tx) })
 	return err
 }
 
@@ -74,7 +74,8 @@ func (s *Store) savingConversation(c sigap.Conversation, state []byte, checked b
 	return &convSave{s: s, c: c, state: state, checked: checked}
 }
 
-// save stores the conversation and returns the version stored.
+// save stores the conversation and returns the version stored; the
+// conversation cache keeps it once that has committed.
 func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 	s, c, now := cs.s, cs.c, cs.s.now().UnixMilli()
 	var (
@@ -107,6 +108,7 @@ func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("save conversation: %w", err)
 	}
+	s.changed(q, cacheChange{kind: convPut, key: convKey{c.Office, c.User}, state: cs.state, version: version})
 	return version, nil
 }
 
@@ -118,22 +120,4 @@ func (cs *convSave) checkedSave(now int64) (query string, args []any, version in
 		return insertConversation, []any{c.Office, c.User, string(cs.state), now}, 1
 	}
 	return updateConversation, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version}, c.Version + 1
-}
-
-// after returns what to do once the transaction that saved the
-// conversation at a version has been committed: keep it in the cache,
-// where there is one.
-func (cs *convSave) after() func(version int64) {
-	if cs.s.convs == nil {
-		return nil
-	}
-	return cs.cache
-}
-
-// cache keeps the conversation, saved at version (0: not saved), in the
-// cache.
-func (cs *convSave) cache(version int64) {
-	if version > 0 {
-		cs.s.convs.put(cs.c.Office, cs.c.User, cs.state, version)
-	}
 }

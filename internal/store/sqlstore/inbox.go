@@ -64,8 +64,8 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		}
 	}
 	until := ms(c.Now.Add(c.InboxLease))
-	save := func(ctx context.Context, q dbtx) (delivered, error) {
-		var r delivered
+	save := func(ctx context.Context, q dbtx) (sigap.Saved, error) {
+		var r sigap.Saved
 		now := s.now()
 		for i, m := range d.Messages {
 			a, waiting := ans[i], false
@@ -97,10 +97,10 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			if n == 0 {
 				continue // a redelivery
 			}
-			r.saved.Added++
+			r.Added++
 			m.Attempts = 1
 			if answer {
-				version, err := a.conv.save(ctx, q)
+				_, err := a.conv.save(ctx, q)
 				switch {
 				case errors.Is(err, sigap.ErrStale):
 					// The turn read a conversation that has changed since:
@@ -112,15 +112,10 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 					}
 				case err != nil:
 					return r, fmt.Errorf("store message %s: %w", m.ID, err)
-				default:
-					if r.versions == nil {
-						r.versions = make([]int64, len(d.Messages))
-					}
-					r.versions[i] = version
 				}
 			}
 			if !answer {
-				r.unanswered = append(r.unanswered, waitingMsg{m.ID, convKey{m.Office, m.From}})
+				s.changed(q, cacheChange{kind: waitingAdd, id: m.ID, key: convKey{m.Office, m.From}})
 			}
 			switch {
 			case answer:
@@ -128,13 +123,13 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 				if err != nil {
 					return r, fmt.Errorf("store message %s: %w", m.ID, err)
 				}
-				r.saved.Answered = append(r.saved.Answered, m)
-				r.saved.Replies = append(r.saved.Replies, claimed...)
+				r.Answered = append(r.Answered, m)
+				r.Replies = append(r.Replies, claimed...)
 				if queued {
-					r.saved.Queued = append(r.saved.Queued, answers[i].Replies...)
+					r.Queued = append(r.Queued, answers[i].Replies...)
 				}
 			case mine:
-				r.saved.Claimed = append(r.saved.Claimed, m)
+				r.Claimed = append(r.Claimed, m)
 			}
 		}
 		for _, st := range d.Statuses {
@@ -152,7 +147,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		return r, nil
 	}
 	var (
-		r   delivered
+		r   sigap.Saved
 		err error
 	)
 	if s.w == nil && len(d.Messages) == 1 && ans[0] == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
@@ -160,32 +155,12 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		// (on PostgreSQL that saves two round trips).
 		r, err = writeOne(s, ctx, save)
 	} else {
-		var after func(delivered)
-		if s.w != nil {
-			after = func(r delivered) {
-				for i, v := range r.versions {
-					if v > 0 {
-						ans[i].conv.cache(v)
-					}
-				}
-				s.waiting.stored(r.unanswered)
-			}
-		}
-		r, err = inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (delivered, error) { return save(ctx, tx) }, after)
+		r, err = inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (sigap.Saved, error) { return save(ctx, tx) })
 	}
 	if err != nil {
 		return sigap.Saved{}, fmt.Errorf("save delivery: %w", err)
 	}
-	return r.saved, nil
-}
-
-// delivered is what SaveDeliveryClaiming stored.
-type delivered struct {
-	saved      sigap.Saved
-	unanswered []waitingMsg // for s.waiting
-	// versions are the versions of the conversations saved with each
-	// message's answer (0: none saved), for s.convs; nil when none was.
-	versions []int64
+	return r, nil
 }
 
 // encodeStep encodes a step's conversation and its replies for storing.
@@ -334,7 +309,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
 	saving := s.savingConversation(conv, state, conv.Version > 0)
-	r, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (completion, error) {
+	r, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (completion, error) {
 		var r completion
 		now := s.now()
 		res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET state = 'done', processed_at = $1 WHERE id = $2 AND state = 'pending'`, ms(now), id)
@@ -346,7 +321,8 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		} else if n == 0 {
 			return r, sigap.ErrNotPending
 		}
-		if r.version, err = saving.save(ctx, tx); err != nil {
+		s.changed(tx, cacheChange{kind: waitingDone, id: id})
+		if _, err = saving.save(ctx, tx); err != nil {
 			return r, err
 		}
 		if r.done.Replies, r.done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c, false); err != nil {
@@ -385,7 +361,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			}
 		}
 		return r, nil
-	}, s.completed(id, saving))
+	})
 	if err != nil {
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
@@ -400,23 +376,9 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 	return done, nil
 }
 
-// completion is what CompleteInboundClaiming stored: done, the payload
-// of the next message claimed, and the version the conversation was saved
-// at.
+// completion is what CompleteInboundClaiming stored: done, and the
+// payload of the next message claimed.
 type completion struct {
 	done        sigap.Completed
 	nextPayload string
-	version     int64
-}
-
-// completed returns what to do once message id has been answered, with
-// the conversation saving stored: tell the caches.
-func (s *Store) completed(id string, saving *convSave) func(completion) {
-	if s.w == nil {
-		return nil
-	}
-	return func(r completion) {
-		saving.cache(r.version)
-		s.waiting.answered(id)
-	}
 }

@@ -154,18 +154,24 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 	if waID == "" {
 		return sigap.Removed{}, fmt.Errorf("erase: %w: empty WhatsApp id", sigap.ErrInvalid)
 	}
-	e, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (erasure, error) {
-		var (
-			e   erasure
-			r   = &e.removed
-			err error
-		)
-		if e.offices, err = s.queryStrings(ctx, tx, `SELECT office FROM conversations WHERE user_id = $1`, waID); err != nil {
-			return e, err
+	r, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (sigap.Removed, error) {
+		var r sigap.Removed
+		// What the caches must forget: the conversations deleted, the
+		// messages that were waiting.
+		offices, err := s.queryStrings(ctx, tx, `SELECT office FROM conversations WHERE user_id = $1`, waID)
+		if err != nil {
+			return r, err
 		}
-		if e.waiting, err = s.queryStrings(ctx, tx, `SELECT id FROM inbound_messages
-			WHERE sender = $1 AND sender <> '' AND state = 'pending'`, waID); err != nil {
-			return e, err
+		for _, office := range offices {
+			s.changed(tx, cacheChange{kind: convDrop, key: convKey{office, waID}})
+		}
+		waiting, err := s.queryStrings(ctx, tx, `SELECT id FROM inbound_messages
+			WHERE sender = $1 AND sender <> '' AND state = 'pending'`, waID)
+		if err != nil {
+			return r, err
+		}
+		for _, id := range waiting {
+			s.changed(tx, cacheChange{kind: waitingDone, id: id})
 		}
 		for _, st := range []struct {
 			n     *int64
@@ -190,40 +196,16 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 				WHERE sender = $2 AND sender <> ''`, []any{ms(now), waID}},
 		} {
 			if *st.n, err = s.execCount(ctx, tx, st.query, st.args...); err != nil {
-				return e, err
+				return r, err
 			}
 		}
-		return e, s.recordRun(ctx, tx, sigap.RetentionRun{At: now, Holder: by, What: sigap.RunErasure,
-			Subject: sigap.SubjectHash(waID), Removed: *r})
-	}, s.erased(waID))
+		return r, s.recordRun(ctx, tx, sigap.RetentionRun{At: now, Holder: by, What: sigap.RunErasure,
+			Subject: sigap.SubjectHash(waID), Removed: r})
+	})
 	if err != nil {
 		return sigap.Removed{}, fmt.Errorf("erase: %w", err)
 	}
-	return e.removed, nil
-}
-
-// erasure is what erasing a sender removed, and what the caches must
-// forget of it.
-type erasure struct {
-	removed sigap.Removed
-	offices []string // of the conversations deleted, for the cache
-	waiting []string // messages that were waiting, for the waiting index
-}
-
-// erased returns what to do once a sender was erased: tell the caches,
-// where there are any.
-func (s *Store) erased(waID string) func(erasure) {
-	if s.w == nil {
-		return nil
-	}
-	return func(e erasure) {
-		for _, office := range e.offices {
-			s.convs.drop(office, waID)
-		}
-		for _, id := range e.waiting {
-			s.waiting.answered(id)
-		}
-	}
+	return r, nil
 }
 
 // queryStrings returns the one column of every row of query on q.

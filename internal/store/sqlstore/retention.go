@@ -216,19 +216,17 @@ func (s *Store) sweep(ctx context.Context, sel string, args []any, cols int, rem
 func (s *Store) sweepConversations(ctx context.Context, sel string, before int64) (int64, error) {
 	var total int64
 	err := s.sweep(ctx, sel, []any{before}, 2, func(keys [][]string) error {
-		n, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
+		n, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
 			var n int64
 			for _, k := range keys {
-				// Checked again: a message may have come meanwhile.
-				m, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
-					k[0], k[1], before)
+				m, err := s.deleteIdleConversation(ctx, tx, k[0], k[1], before)
 				if err != nil {
 					return 0, err
 				}
 				n += m
 			}
 			return n, nil
-		}, forgetConversations[int64](s, keys))
+		})
 		if err == nil {
 			total += n
 		}
@@ -237,18 +235,17 @@ func (s *Store) sweepConversations(ctx context.Context, sel string, before int64
 	return total, err
 }
 
-// forgetConversations returns what to do once conversations (office,
-// user) were deleted (by a write whose result is a T): drop them from the
-// cache, where there is one.
-func forgetConversations[T any](s *Store, keys [][]string) func(T) {
-	if s.convs == nil {
-		return nil
+// deleteIdleConversation deletes user's conversation at office if it is
+// still idle since before (checked again: a message may have come since it
+// was found), and returns the rows deleted; the conversation cache forgets
+// it once that has committed.
+func (s *Store) deleteIdleConversation(ctx context.Context, q dbtx, office, user string, before int64) (int64, error) {
+	n, err := s.execCount(ctx, q, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
+		office, user, before)
+	if err == nil && n > 0 {
+		s.changed(q, cacheChange{kind: convDrop, key: convKey{office, user}})
 	}
-	return func(T) {
-		for _, k := range keys {
-			s.convs.drop(k[0], k[1])
-		}
-	}
+	return n, err
 }
 
 // sweepSubscriptions deletes the subscriptions (office, user_id,
@@ -282,12 +279,11 @@ func (s *Store) removeTestSenders(ctx context.Context, before int64) (sigap.Remo
 	var total sigap.Removed
 	err := s.sweep(ctx, `SELECT office, user_id FROM conversations WHERE `+testSenderSQL+` AND updated_at < $1`,
 		[]any{before}, 2, func(keys [][]string) error {
-			r, err := inTxAfter(s, ctx, func(ctx context.Context, tx *sql.Tx) (sigap.Removed, error) {
+			r, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (sigap.Removed, error) {
 				var r sigap.Removed
 				for _, k := range keys {
 					office, user := k[0], k[1]
-					n, err := s.execCount(ctx, tx, `DELETE FROM conversations WHERE office = $1 AND user_id = $2 AND updated_at < $3`,
-						office, user, before)
+					n, err := s.deleteIdleConversation(ctx, tx, office, user, before)
 					if err != nil {
 						return r, err
 					}
@@ -302,7 +298,7 @@ func (s *Store) removeTestSenders(ctx context.Context, before int64) (sigap.Remo
 					r.Add(got)
 				}
 				return r, nil
-			}, forgetConversations[sigap.Removed](s, keys))
+			})
 			if err == nil {
 				total.Add(r)
 			}

@@ -25,13 +25,10 @@ type Store struct {
 	prepare bool
 	stmts   sync.Map // query → *sql.Stmt, when prepare
 	// convs caches conversations where this process is the only writer
-	// (SQLite); nil elsewhere. Everything that writes a conversation must
-	// put it there once committed (see convSave.after).
-	convs *convCache
-	// waiting knows the senders with a message waiting, where this
-	// process is the only writer (SQLite); nil elsewhere. Everything that
-	// stores a message unanswered, or answers one, must tell it once
-	// committed.
+	// (SQLite); nil elsewhere. waiting knows the senders with a message
+	// waiting there. Both change with the statements that change what they
+	// hold, once those have committed (see cacheChange).
+	convs   *convCache
 	waiting *waitingIndex
 	// groups are the queues of the work stored together where there is no
 	// writer (see writeGroup): a sender's answers taken by its key, a sent
@@ -86,6 +83,7 @@ func New(db *sql.DB, d Dialect, opt Options) *Store {
 	st := &Store{db: db, dialect: d, now: opt.Now, w: w, prepare: prepare}
 	if w != nil {
 		st.convs, st.waiting = newConvCache(opt.Now), newWaitingIndex()
+		w.apply = st.apply
 	}
 	return st
 }

@@ -40,11 +40,18 @@ type waitingMsg struct {
 	sender convKey
 }
 
-// stored records messages committed unanswered.
-func (x *waitingIndex) stored(msgs []waitingMsg) {
+// stored records a message committed unanswered.
+func (x *waitingIndex) stored(m waitingMsg) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.add(msgs)
+	x.add([]waitingMsg{m})
+}
+
+// unload forgets everything: the index is read again when next asked.
+func (x *waitingIndex) unload() {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.loaded = false
 }
 
 // add records msgs. x.mu is held.

@@ -42,6 +42,11 @@ type writer struct {
 	// leader only, are the statements prepared on conn (see stmt).
 	open  atomic.Pointer[sql.Tx]
 	stmts map[string]*sql.Stmt
+	// running is the piece whose work runs in open now (leader only); it
+	// records the cache changes its statements make (see record).
+	running writeOp
+	// apply applies a piece's cache changes once it has committed.
+	apply func([]cacheChange)
 }
 
 // writerGroup bounds the work in one transaction.
@@ -53,25 +58,30 @@ type writeOp interface {
 	context() context.Context
 	// run runs the work in tx, keeping its result (until the next run).
 	run(ctx context.Context, tx *sql.Tx) error
-	// committed runs, if set, the hook that takes the result once the
-	// work has committed, before the next group begins: so in commit order.
-	committed()
+	// record keeps a cache change the current run made.
+	record(c cacheChange)
+	// committed applies the cache changes of the last run, then runs the
+	// hook (if set) that takes its result, once the work has committed,
+	// before the next group begins: so in commit order.
+	committed(apply func([]cacheChange))
 }
 
 // write is a caller's work, fn or (one statement, see writeOne) one, and
-// its result: that of its last run, which is the one that committed when
-// the writer reports no error.
+// its result and cache changes: those of its last run, which is the one
+// that committed when the writer reports no error.
 type write[T any] struct {
-	ctx   context.Context
-	fn    func(ctx context.Context, tx *sql.Tx) (T, error)
-	one   func(ctx context.Context, q dbtx) (T, error)
-	after func(T)
-	out   T
+	ctx     context.Context
+	fn      func(ctx context.Context, tx *sql.Tx) (T, error)
+	one     func(ctx context.Context, q dbtx) (T, error)
+	after   func(T)
+	out     T
+	changes []cacheChange
 }
 
 func (o *write[T]) context() context.Context { return o.ctx }
 
 func (o *write[T]) run(ctx context.Context, tx *sql.Tx) (err error) {
+	o.changes = o.changes[:0]
 	if o.one != nil {
 		o.out, err = o.one(ctx, tx)
 	} else {
@@ -80,7 +90,12 @@ func (o *write[T]) run(ctx context.Context, tx *sql.Tx) (err error) {
 	return err
 }
 
-func (o *write[T]) committed() {
+func (o *write[T]) record(c cacheChange) { o.changes = append(o.changes, c) }
+
+func (o *write[T]) committed(apply func([]cacheChange)) {
+	if len(o.changes) > 0 && apply != nil {
+		apply(o.changes)
+	}
 	if o.after != nil {
 		o.after(o.out)
 	}
@@ -130,7 +145,7 @@ func (w *writer) run(group []writeOp) []error {
 				if results[i] != nil {
 					continue
 				}
-				if err := o.run(ctxFor(o, ctx), tx); err != nil {
+				if err := w.runPiece(o, ctx, tx); err != nil {
 					return none{}, err
 				}
 			}
@@ -139,7 +154,7 @@ func (w *writer) run(group []writeOp) []error {
 		if err == nil {
 			for i, o := range group {
 				if results[i] == nil {
-					o.committed()
+					o.committed(w.apply)
 				}
 			}
 			return results
@@ -150,12 +165,29 @@ func (w *writer) run(group []writeOp) []error {
 		if results[i] != nil {
 			continue
 		}
-		_, results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) (none, error) { return none{}, o.run(ctxFor(o, ctx), tx) })
+		_, results[i] = w.tx(func(ctx context.Context, tx *sql.Tx) (none, error) { return none{}, w.runPiece(o, ctx, tx) })
 		if results[i] == nil {
-			o.committed()
+			o.committed(w.apply)
 		}
 	}
 	return results
+}
+
+// runPiece runs o's work in tx, the group's transaction or its own.
+func (w *writer) runPiece(o writeOp, group context.Context, tx *sql.Tx) error {
+	w.running = o
+	defer func() { w.running = nil }()
+	return o.run(ctxFor(o, group), tx)
+}
+
+// record records c for the piece whose work runs in tx, and reports
+// whether tx is the writer's open transaction, where one does.
+func (w *writer) record(tx *sql.Tx, c cacheChange) bool {
+	if w.running == nil || tx != w.open.Load() {
+		return false
+	}
+	w.running.record(c)
+	return true
 }
 
 // ctxFor is the context for a piece's statements: the group's, carrying the
