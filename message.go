@@ -38,6 +38,9 @@ type InboundMessage struct {
 
 	// Attempts counts how often processing was started, this time included.
 	Attempts int `json:"-"`
+	// TakenOver: this claim took the message over from a claim that ran
+	// out (its holder died or stalled). Not stored.
+	TakenOver bool `json:"-"`
 }
 
 // Reply is one message from the bot to an applicant. A channel that cannot
@@ -154,6 +157,9 @@ type OutboundMessage struct {
 	// outcome: a sender died holding it, perhaps mid-send. The sender gives
 	// up on a message in doubt twice rather than risk a second duplicate.
 	Doubtful int
+	// TakenOver: this claim took the reply over from a claim that ran out
+	// (its holder died or stalled), so it is in doubt.
+	TakenOver bool
 	// LeaseEnds is when the claim it was handed out under runs out (zero
 	// when not claimed); after it, another sender may take it.
 	LeaseEnds time.Time

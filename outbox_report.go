@@ -3,6 +3,7 @@ package sigap
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // OutboxReport lists replies for an operator (sigap outbox): the filters
@@ -19,6 +20,11 @@ type OutboxQuery struct {
 	State  OutboundState // only replies in this state
 	To     string        // only replies to this WhatsApp id
 	Limit  int           // at most this many, 1 to MaxOutboxQueryLimit
+	// InDoubt selects only pending replies in doubt at Now: claimed by a
+	// sender whose claim ran out without an outcome (it died or stalled,
+	// perhaps mid-send), not yet claimed again.
+	InDoubt bool
+	Now     time.Time // required with InDoubt
 }
 
 // MaxOutboxQueryLimit bounds OutboxQuery.Limit: a report is read by a
@@ -31,6 +37,9 @@ func (q OutboxQuery) Check() error {
 	case "", OutboundPending, OutboundSent, OutboundFailed:
 	default:
 		return fmt.Errorf("outbox state %q: want %s, %s or %s", q.State, OutboundPending, OutboundSent, OutboundFailed)
+	}
+	if q.InDoubt && (q.State != "" && q.State != OutboundPending || q.Now.IsZero()) {
+		return fmt.Errorf("outbox query in doubt: want state %s or none, and the time now", OutboundPending)
 	}
 	if q.Limit < 1 || q.Limit > MaxOutboxQueryLimit {
 		return fmt.Errorf("outbox limit %d: want 1 to %d", q.Limit, MaxOutboxQueryLimit)

@@ -169,7 +169,7 @@ func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
 		Offices: a.offices.ByCode, Retention: a.env.Retention,
 	}, nil)
-	o.Store, o.Offices, o.Log, o.Now = a.store, a.offices.ByCode, a.log, a.now
+	o.Store, o.Offices, o.Log, o.Now, o.Metrics = a.store, a.offices.ByCode, a.log, a.now, a.metrics
 	o.Channels = a.channel
 	return gateway.NewProcessor(o), nil
 }

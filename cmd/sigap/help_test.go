@@ -104,7 +104,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"migrate", "down"}, `unexpected argument "down"`},
 		{[]string{"chat"}, "--office is required"},
 		{[]string{"chat", "--office"}, "flag needs an argument: -office"},
-		{[]string{"outbox", "--state", "faild"}, `--state "faild": want failed, pending, sent or all`},
+		{[]string{"outbox", "--state", "faild"}, `--state "faild": want failed, pending, doubt, sent or all`},
 		{[]string{"outbox", "--state", "all", "--limit", "0"}, "--limit 0: want 1 to 10000"},
 		{[]string{"outbox", "--limit", "many"}, `invalid value "many" for flag -limit`},
 		{[]string{"outbox", "--to", "+62 812"}, `--to "+62 812": want a WhatsApp id, digits only`},
@@ -278,6 +278,20 @@ func TestOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// One more is claimed by a sender whose claim ran out 30 s ago without
+	// an outcome: it is in doubt.
+	deliver("wamid.4", reply("6281299990003", "doubt"))
+	claimed, err = s.ClaimOutbound(ctx, time.Now(), -30*time.Second, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range claimed {
+		if m.Reply.Text != "doubt" {
+			if err := s.Release(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	s.Close()
 
 	env := map[string]string{"SIGAP_DATABASE": "sqlite:" + db, "SIGAP_LOG_LEVEL": "warn"}
@@ -299,6 +313,14 @@ func TestOutbox(t *testing.T) {
 	}
 	if out, _ := outbox("--state", "pending", "--to", "6281299990002"); !strings.Contains(out, "6281*****0002") || !strings.Contains(out, "pending") {
 		t.Errorf("outbox --state pending --to: %s", out)
+	}
+	out, _ = outbox("--state", "doubt")
+	if rows := strings.Split(strings.TrimSpace(out), "\n"); len(rows) != 2 || !strings.Contains(rows[0], "CLAIM RAN OUT") ||
+		!strings.Contains(rows[1], "6281*****0003") || !strings.Contains(rows[1], "pending") {
+		t.Errorf("outbox --state doubt shows, want the reply in doubt alone:\n%s", out)
+	}
+	if out, _ := outbox("--state", "doubt", "--to", "6281299990002"); strings.TrimSpace(out) != "no replies in doubt to 6281*****0002" {
+		t.Errorf("outbox --state doubt for none = %q, want it to say there are none", out)
 	}
 	if out, _ := outbox("--state", "failed", "--to", "6281299990002"); strings.TrimSpace(out) != "no failed replies to 6281*****0002" {
 		t.Errorf("outbox for none = %q, want it to say there are none", out)

@@ -99,18 +99,20 @@ func chat(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 }
 
-const outboxUsage = `outbox [--state failed|pending|sent|all] [--office CODE] [--to WA_ID] [--limit N]
+const outboxUsage = `outbox [--state failed|pending|doubt|sent|all] [--office CODE] [--to WA_ID] [--limit N]
 
 Lists replies that wait (pending), could not be sent (failed) or were sent,
 newest first; the database selects them, however many there are. Recipients'
-numbers are masked.`
+numbers are masked. doubt lists the pending replies in doubt: a sender
+claimed them and its claim ran out without an outcome (it died or stalled,
+perhaps mid-send); each waits for its status before its one retry.`
 
 // outboxReport lists replies that are waiting or could not be sent, so that
 // an operator sees failures without reading logs.
 func outboxReport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("outbox", outboxUsage, stdout, stderr)
 	office := fs.String("office", "", "only the replies of the office with this `CODE`")
-	state := fs.String("state", "failed", "only replies in this `STATE`: failed, pending, sent or all")
+	state := fs.String("state", "failed", "only replies in this `STATE`: failed, pending, doubt, sent or all")
 	to := fs.String("to", "", "only replies to this `WA_ID` (digits, as 6281234567890)")
 	limit := fs.Int("limit", 50, fmt.Sprintf("at most `N` replies, newest first (1 to %d)", sigap.MaxOutboxQueryLimit))
 	if err := fs.parse(args); err != nil {
@@ -123,9 +125,11 @@ func outboxReport(ctx context.Context, args []string, getenv func(string) string
 	switch q.State {
 	case "all":
 		q.State = ""
+	case "doubt":
+		q.State, q.InDoubt, q.Now = sigap.OutboundPending, true, time.Now()
 	case sigap.OutboundFailed, sigap.OutboundPending, sigap.OutboundSent:
 	default:
-		return fs.bad("--state %q: want failed, pending, sent or all", *state)
+		return fs.bad("--state %q: want failed, pending, doubt, sent or all", *state)
 	}
 	if q.Limit < 1 || q.Limit > sigap.MaxOutboxQueryLimit {
 		return fs.bad("--limit %d: want 1 to %d", q.Limit, sigap.MaxOutboxQueryLimit)
@@ -155,10 +159,20 @@ func outboxReport(ctx context.Context, args []string, getenv func(string) string
 		return nil
 	}
 	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tOFFICE\tTO\tSTATE\tATTEMPTS\tSTATUS\tCREATED\tLAST ERROR")
-	for _, m := range msgs {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Office, maskNumber(m.To), m.State, m.Attempts,
-			m.DeliveryStatus, m.CreatedAt.Local().Format("2006-01-02 15:04"), oneLine(m.LastError))
+	if q.InDoubt {
+		// When the claim ran out says how long the reply has waited for
+		// its status; SIGAP_OUTBOX_DOUBT_WAIT after it, it is sent again.
+		fmt.Fprintln(w, "ID\tOFFICE\tTO\tSTATE\tATTEMPTS\tCREATED\tCLAIM RAN OUT\tLAST ERROR")
+		for _, m := range msgs {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Office, maskNumber(m.To), m.State, m.Attempts,
+				m.CreatedAt.Local().Format("2006-01-02 15:04"), m.LeaseEnds.Local().Format("2006-01-02 15:04:05"), oneLine(m.LastError))
+		}
+	} else {
+		fmt.Fprintln(w, "ID\tOFFICE\tTO\tSTATE\tATTEMPTS\tSTATUS\tCREATED\tLAST ERROR")
+		for _, m := range msgs {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", m.ID, m.Office, maskNumber(m.To), m.State, m.Attempts,
+				m.DeliveryStatus, m.CreatedAt.Local().Format("2006-01-02 15:04"), oneLine(m.LastError))
+		}
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -172,7 +186,10 @@ func outboxReport(ctx context.Context, args []string, getenv func(string) string
 // describeOutbox says in words which replies q selects.
 func describeOutbox(q sigap.OutboxQuery) string {
 	s := "replies"
-	if q.State != "" {
+	switch {
+	case q.InDoubt:
+		s = "replies in doubt"
+	case q.State != "":
 		s = string(q.State) + " replies"
 	}
 	if q.Office != "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/metrics"
 	"github.com/sigap-id/sigap/internal/worker"
 )
 
@@ -60,6 +61,7 @@ type Options struct {
 	Offices func(code string) (sigap.Office, bool)
 	Log     *slog.Logger
 	Now     func() time.Time // default time.Now
+	Metrics *metrics.Metrics // nil counts nothing
 
 	// Outbox, when set, is handed the replies each step stores: claimed
 	// for it for OutboxLease in the step's own transaction (if OutboxLease
@@ -407,6 +409,7 @@ func (p *Processor) Run(ctx context.Context) {
 				p.o.Log.Error("inbox", "err", err)
 				break
 			}
+			p.tookOver(work, msgs...)
 			for _, m := range msgs {
 				start(m)
 			}
@@ -426,6 +429,7 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	p.tookOver(ctx, msgs...)
 	// A claim holds at most one message per sender, so they can be
 	// answered side by side without reordering anyone's conversation.
 	var wg sync.WaitGroup
@@ -445,8 +449,29 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 // completing the one before claimed.
 func (p *Processor) answerAll(ctx context.Context, m sigap.InboundMessage) {
 	for next := &m; next != nil; {
-		next = p.answer(ctx, *next)
+		if next = p.answer(ctx, *next); next != nil {
+			p.tookOver(ctx, *next)
+		}
 	}
+}
+
+// tookOver logs, in one line, and counts the messages of a claim that were
+// taken over from a claim that ran out: a replica died or stalled holding
+// them.
+func (p *Processor) tookOver(ctx context.Context, msgs ...sigap.InboundMessage) {
+	n := 0
+	for _, m := range msgs {
+		if m.TakenOver {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	p.o.Metrics.TakenOver(metrics.TakeoverMessage, n)
+	// The store does not record who held a claim: only that it ran out.
+	p.o.Log.InfoContext(ctx, "took over messages whose claim ran out (a replica died or stalled holding them)",
+		"messages", n, "lease", "a lease that ran out")
 }
 
 // answer processes a claimed message, logs a failure, and returns the

@@ -26,6 +26,7 @@ type Metrics struct {
 	sends           *prometheus.CounterVec
 	sendLatency     prometheus.Histogram
 	numberLocks     *prometheus.CounterVec
+	takeovers       *prometheus.CounterVec
 }
 
 // Queues reports how much work waits, read when metrics are scraped.
@@ -64,6 +65,9 @@ func New(queues Queues) *Metrics {
 		numberLocks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sigap_lookup_number_locks_total", Help: "Application numbers locked after too many wrong birth dates from all senders together, by office.",
 		}, []string{"office"}),
+		takeovers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sigap_takeovers_total", Help: "Inbound messages (kind message) and replies (kind reply) claimed after another claim on them ran out: its holder died or stalled.",
+		}, []string{"kind"}),
 	}
 	f(m.webhookRequests)
 	f(m.webhookLatency)
@@ -73,6 +77,7 @@ func New(queues Queues) *Metrics {
 	f(m.sends)
 	f(m.sendLatency)
 	f(m.numberLocks)
+	f(m.takeovers)
 	if queues != nil {
 		f(&queueCollector{queues: queues,
 			inbox:  prometheus.NewDesc("sigap_inbox_depth", "Inbound messages stored and not yet answered.", nil, nil),
@@ -136,6 +141,21 @@ func (m *Metrics) NumberLocked(office string) {
 		return
 	}
 	m.numberLocks.WithLabelValues(office).Inc()
+}
+
+// Takeover kinds: what a claim took over from a claim that ran out.
+const (
+	TakeoverMessage = "message"
+	TakeoverReply   = "reply"
+)
+
+// TakenOver records n messages or replies (kind TakeoverMessage or
+// TakeoverReply) taken over from claims that ran out.
+func (m *Metrics) TakenOver(kind string, n int) {
+	if m == nil || n <= 0 {
+		return
+	}
+	m.takeovers.WithLabelValues(kind).Add(float64(n))
 }
 
 type queueCollector struct {

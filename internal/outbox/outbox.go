@@ -233,6 +233,7 @@ func (s *Sender) Run(ctx context.Context) {
 				s.o.Log.Error("outbox", "err", err)
 				break
 			}
+			s.tookOver(work, msgs...)
 			more = len(msgs) == want
 			s.mu.Lock()
 			s.q.add(msgs)
@@ -277,6 +278,7 @@ func (s *Sender) sendAll(ctx context.Context, m sigap.OutboundMessage) {
 		}
 		s.mu.Lock()
 		if chained != nil {
+			s.tookOver(ctx, *chained)
 			s.q.chained(key, *chained)
 		}
 		next, ok, wake := s.q.next(key)
@@ -321,6 +323,25 @@ func (s *Sender) sendHeld(ctx context.Context, m sigap.OutboundMessage, key stri
 	return s.send(ctx, m, chain)
 }
 
+// tookOver logs, in one line, and counts the replies of a claim that were
+// taken over from a claim that ran out: a replica died or stalled holding
+// them, perhaps mid-send, and they are in doubt.
+func (s *Sender) tookOver(ctx context.Context, msgs ...sigap.OutboundMessage) {
+	n := 0
+	for _, m := range msgs {
+		if m.TakenOver {
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	s.o.Metrics.TakenOver(metrics.TakeoverReply, n)
+	// The store does not record who held a claim: only that it ran out.
+	s.o.Log.InfoContext(ctx, "took over replies whose claim ran out (a replica died or stalled holding them); they are in doubt",
+		"replies", n, "lease", "a lease that ran out")
+}
+
 // SendBatch claims up to limit due messages and sends them: recipients in
 // parallel, each recipient's messages in order.
 func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
@@ -328,6 +349,7 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.tookOver(ctx, msgs...)
 	var (
 		order   []string
 		byTo    = map[string][]sigap.OutboundMessage{}

@@ -248,14 +248,16 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 		seq      int64
 		attempts int
 		payload  string
+		takeover int
 	}
 	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) ([]claimed, error) {
-		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1
+		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1,
+			takeover = `+takeoverInbound+`
 		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= $2
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.office = m.office AND o.sender = m.sender
 				AND o.state = 'pending' AND o.seq < m.seq)
 			ORDER BY m.seq LIMIT $3`+s.dialect.SkipLocked+`)
-		RETURNING seq, attempts, payload`, ms(now.Add(lease)), ms(now), limit)
+		RETURNING seq, attempts, payload, takeover`, ms(now.Add(lease)), ms(now), limit)
 		if err != nil {
 			return nil, err
 		}
@@ -263,7 +265,7 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 		var got []claimed
 		for rows.Next() {
 			var c claimed
-			if err := rows.Scan(&c.seq, &c.attempts, &c.payload); err != nil {
+			if err := rows.Scan(&c.seq, &c.attempts, &c.payload, &c.takeover); err != nil {
 				return nil, err
 			}
 			got = append(got, c)
@@ -281,14 +283,21 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 		if err := json.Unmarshal([]byte(c.payload), &out[i]); err != nil {
 			return nil, fmt.Errorf("decode inbound %d: %w", c.seq, err)
 		}
-		out[i].Attempts = c.attempts
+		out[i].Attempts, out[i].TakenOver = c.attempts, c.takeover == 1
 	}
 	return out, nil
 }
 
+// takeoverInbound is what a claim of an inbound message sets its takeover
+// column to (migration 00010), from the row as it was: 1 if it takes over a
+// lease that ran out, 0 if the row was unclaimed or given back to be
+// retried (takeover -1, set by RetryInbound).
+const takeoverInbound = `CASE WHEN claimed_until > 0 AND takeover >= 0 THEN 1 ELSE 0 END`
+
 // RetryInbound implements sigap.Inbox.
 func (s *Store) RetryInbound(ctx context.Context, id string, retryAt time.Time) error {
-	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = $1 WHERE id = $2 AND state = 'pending'`, ms(retryAt), id)
+	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = $1, takeover = -1 WHERE id = $2 AND state = 'pending'`,
+		ms(retryAt), id)
 	if err != nil {
 		return fmt.Errorf("retry inbound %s: %w", id, err)
 	}
@@ -332,12 +341,12 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			// The sender's next message, if it waits unclaimed at the head
 			// of their queue, is this caller's to answer now.
 			var (
-				seq, claimedUntil int64
-				attempts          int
+				seq, claimedUntil  int64
+				attempts, takeover int
 			)
-			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload FROM inbound_messages
+			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload, takeover FROM inbound_messages
 				WHERE office = $1 AND sender = $2 AND state = 'pending' ORDER BY seq LIMIT 1`,
-				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &r.nextPayload)
+				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &r.nextPayload, &takeover)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				r.nextPayload = ""
@@ -348,7 +357,8 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			default:
 				// Conditional: on PostgreSQL a replica's ClaimInbound may
 				// take it at the same moment.
-				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1
+				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1,
+					takeover = `+takeoverInbound+`
 					WHERE seq = $2 AND state = 'pending' AND claimed_until = $3`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil)
 				if err != nil {
 					return r, fmt.Errorf("claim next message: %w", err)
@@ -356,7 +366,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 				if n, err := res.RowsAffected(); err != nil {
 					return r, fmt.Errorf("claim next message: %w", err)
 				} else if n == 1 {
-					r.done.Next = &sigap.InboundMessage{Attempts: attempts + 1}
+					r.done.Next = &sigap.InboundMessage{Attempts: attempts + 1, TakenOver: claimedUntil > 0 && takeover >= 0}
 				}
 			}
 		}

@@ -113,13 +113,14 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 	}
 	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) ([]claimed, error) {
 		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
-			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
+			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END,
+			takeover = CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
 		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= $2 AND m.claimed_until <= $3
 			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.office = m.office AND o.recipient = m.recipient
 				AND o.state = 'pending' AND o.id < m.id)
 			ORDER BY m.id LIMIT $4`+s.dialect.SkipLocked+`)
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
-			window_ends_at, doubtful`,
+			window_ends_at, doubtful, takeover`,
 			ms(now.Add(lease)), ms(now), s.doubtCutoff(now), limit)
 		if err != nil {
 			return nil, err
@@ -131,11 +132,13 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 				c                            claimed
 				m                            = &c.m
 				created, nextAttempt, window int64
+				takeover                     int
 			)
 			if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &c.payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
-				&window, &m.Doubtful); err != nil {
+				&window, &m.Doubtful, &takeover); err != nil {
 				return nil, err
 			}
+			m.TakenOver = takeover == 1
 			m.State, m.CreatedAt, m.NextAttemptAt = sigap.OutboundPending, fromMS(created), fromMS(nextAttempt)
 			m.WindowEndsAt, m.LeaseEnds = fromMS(window), fromMS(ms(now.Add(lease)))
 			got = append(got, c)
@@ -201,7 +204,8 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		}
 		until := ms(now.Add(lease))
 		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
-				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
+				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END,
+				takeover = CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
 			WHERE id = $2 AND state = 'pending' AND claimed_until = $3`, until, n.ID, claimedUntil)
 		if err != nil {
 			return claimed{}, fmt.Errorf("claim next reply: %w", err)
@@ -215,6 +219,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		n.Attempts++
 		if claimedUntil > 0 {
 			n.Doubtful++
+			n.TakenOver = true
 		}
 		n.CreatedAt, n.NextAttemptAt, n.WindowEndsAt, n.LeaseEnds = fromMS(created), fromMS(nextAttempt), fromMS(window), fromMS(until)
 		return claimed{&n, payload}, nil

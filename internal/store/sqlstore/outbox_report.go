@@ -30,13 +30,19 @@ func (s *Store) ListOutbound(ctx context.Context, q sigap.OutboxQuery) ([]sigap.
 			where = append(where, c.column+" = "+params(len(args), 1))
 		}
 	}
-	if q.State != "" {
+	state := q.State
+	if q.InDoubt {
+		state = sigap.OutboundPending
+		args = append(args, ms(q.Now))
+		where = append(where, "claimed_until > 0 AND claimed_until <= "+params(len(args), 1))
+	}
+	if state != "" {
 		// Written out, not a parameter, so that both engines see it matches
 		// the partial indexes' conditions; Check allowed only three words.
-		where = append(where, "state = '"+string(q.State)+"'")
+		where = append(where, "state = '"+string(state)+"'")
 	}
 	query := `SELECT id, office, recipient, in_reply_to, payload, state, attempts, created_at,
-		next_attempt_at, last_error, sent_id, window_ends_at, delivery_status, doubtful FROM outbox`
+		next_attempt_at, last_error, sent_id, window_ends_at, delivery_status, doubtful, claimed_until FROM outbox`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -53,15 +59,19 @@ func (s *Store) ListOutbound(ctx context.Context, q sigap.OutboxQuery) ([]sigap.
 			m                            sigap.OutboundMessage
 			payload                      string
 			created, nextAttempt, window int64
+			claimedUntil                 int64
 		)
 		if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &payload, &m.State, &m.Attempts, &created, &nextAttempt,
-			&m.LastError, &m.SentID, &window, &m.DeliveryStatus, &m.Doubtful); err != nil {
+			&m.LastError, &m.SentID, &window, &m.DeliveryStatus, &m.Doubtful, &claimedUntil); err != nil {
 			return nil, fmt.Errorf("list outbound: %w", err)
 		}
 		if err := json.Unmarshal([]byte(payload), &m.Reply); err != nil {
 			return nil, fmt.Errorf("decode outbound %d: %w", m.ID, err)
 		}
 		m.CreatedAt, m.NextAttemptAt, m.WindowEndsAt = fromMS(created), fromMS(nextAttempt), fromMS(window)
+		if claimedUntil > 0 {
+			m.LeaseEnds = fromMS(claimedUntil)
+		}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
