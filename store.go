@@ -52,9 +52,12 @@ type Inbox interface {
 	// at most one per sender, for lease; a message whose lease ran out is
 	// offered again.
 	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]InboundMessage, error)
-	// RetryInbound shortens the claim on a message its worker could not
-	// answer, so that it is offered again at retryAt.
-	RetryInbound(ctx context.Context, id string, retryAt time.Time) error
+	// RetryInbound shortens the claim on m, a message its worker could not
+	// answer, so that it is offered again at retryAt. The claim is m's
+	// (m.ID, m.Attempts): if the message was claimed again since, or
+	// answered, it does nothing, so a release written late never cuts
+	// short another worker's claim.
+	RetryInbound(ctx context.Context, m InboundMessage, retryAt time.Time) error
 	// CompleteInbound records, in one transaction, that a message was
 	// handled: the conversation after it and the replies it produced. It
 	// fails with ErrNotPending when the message was already completed (by

@@ -108,6 +108,15 @@ type Processor struct {
 	mu      sync.Mutex
 	offered []offer                // claimed by SaveDelivery, for the next free worker
 	ahead   map[senderKey]struct{} // senders with a message answered on arrival now
+	owed    []owedRelease          // claims to give back that could not be written yet
+}
+
+// owedRelease is the claim on a message whose step failed, to be given back
+// (RetryInbound) once the database can take it.
+type owedRelease struct {
+	m        sigap.InboundMessage
+	retryAt  time.Time
+	failedAt time.Time
 }
 
 // offer is a message this process claimed when it stored it.
@@ -404,6 +413,7 @@ func (p *Processor) Run(ctx context.Context) {
 				break // a finishing worker says so on done
 			}
 			overdue = false
+			p.payOwed(work)
 			msgs, err := p.o.Store.ClaimInbound(work, p.o.Now(), p.o.Lease, free)
 			if err != nil {
 				p.o.Log.Error("inbox", "err", err)
@@ -425,6 +435,7 @@ func (p *Processor) Run(ctx context.Context) {
 // after each the sender's next one that completing it claimed; it reports
 // how many it claimed.
 func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
+	p.payOwed(ctx)
 	msgs, err := p.o.Store.ClaimInbound(ctx, p.o.Now(), p.o.Lease, limit)
 	if err != nil {
 		return 0, err
@@ -443,6 +454,32 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 	}
 	wg.Wait()
 	return len(msgs), nil
+}
+
+// payOwed gives back the claims that failed steps could not give back
+// when they failed (the database was away), oldest first, and stops at the
+// first that still cannot be written. A claim that has run out by now
+// needs no release; a late one is harmless anyway (RetryInbound leaves a
+// later claim alone).
+func (p *Processor) payOwed(ctx context.Context) {
+	p.mu.Lock()
+	owed := p.owed
+	p.owed = nil
+	p.mu.Unlock()
+	now := p.o.Now()
+	for i, o := range owed {
+		if !now.Before(o.failedAt.Add(p.o.Lease)) {
+			continue
+		}
+		if err := p.o.Store.RetryInbound(ctx, o.m, o.retryAt); err != nil {
+			p.mu.Lock()
+			p.owed = append(owed[i:len(owed):len(owed)], p.owed...)
+			p.mu.Unlock()
+			return
+		}
+		p.o.Log.Info("gave back the claim of a message whose step failed while the database was away",
+			"office", o.m.Office, "wamid", o.m.ID, "attempt", o.m.Attempts)
+	}
 }
 
 // answerAll answers m and then each next message of its sender that
@@ -484,13 +521,20 @@ func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) *sigap.I
 	case err != nil:
 		// Tried again after a short wait rather than the whole lease: the
 		// sender's later messages wait behind it. If even that cannot be
-		// recorded (the database is away), the lease still runs out.
-		retry := p.o.Now().Add(min(time.Second<<min(max(m.Attempts-1, 0), 6), p.o.Lease))
-		if rerr := p.o.Store.RetryInbound(ctx, m.ID, retry); rerr != nil {
-			retry = p.o.Now().Add(p.o.Lease)
+		// recorded (the database is away), it is owed, and written as soon
+		// as the database takes writes again (payOwed), not after the lease.
+		now := p.o.Now()
+		retry := now.Add(min(time.Second<<min(max(m.Attempts-1, 0), 6), p.o.Lease))
+		owed := false
+		if rerr := p.o.Store.RetryInbound(ctx, m, retry); rerr != nil {
+			owed = true
+			p.mu.Lock()
+			p.owed = append(p.owed, owedRelease{m: m, retryAt: retry, failedAt: now})
+			p.mu.Unlock()
+			p.Wake()
 		}
 		p.o.Log.Error("cannot answer message; will retry", "office", m.Office, "wamid", m.ID, "attempt", m.Attempts,
-			"retry_at", retry, "err", err)
+			"retry_at", retry, "release_owed", owed, "err", err)
 	}
 	return next
 }

@@ -295,11 +295,12 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 const takeoverInbound = `CASE WHEN claimed_until > 0 AND takeover >= 0 THEN 1 ELSE 0 END`
 
 // RetryInbound implements sigap.Inbox.
-func (s *Store) RetryInbound(ctx context.Context, id string, retryAt time.Time) error {
-	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = $1, takeover = -1 WHERE id = $2 AND state = 'pending'`,
-		ms(retryAt), id)
+func (s *Store) RetryInbound(ctx context.Context, m sigap.InboundMessage, retryAt time.Time) error {
+	// Each claim counts an attempt: the same count is the same claim.
+	_, err := s.write(ctx, `UPDATE inbound_messages SET claimed_until = $1, takeover = -1
+		WHERE id = $2 AND state = 'pending' AND attempts = $3`, ms(retryAt), m.ID, m.Attempts)
 	if err != nil {
-		return fmt.Errorf("retry inbound %s: %w", id, err)
+		return fmt.Errorf("retry inbound %s: %w", m.ID, err)
 	}
 	return nil
 }

@@ -67,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"OutboxReportDoubt", testOutboxReportDoubt},
 		{"TakeoverInbound", testTakeoverInbound},
 		{"TakeoverOutbound", testTakeoverOutbound},
+		{"RetryInboundOnlyItsClaim", testRetryInboundOnlyItsClaim},
 		{"RetentionMessages", testRetentionMessages},
 		{"RetentionReplies", testRetentionReplies},
 		{"RetentionConversations", testRetentionConversations},

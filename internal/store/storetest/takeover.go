@@ -32,7 +32,7 @@ func testTakeoverInbound(t *testing.T, s sigap.Store) {
 	if got := takenOver(t0); got["wamid.1"] || got["wamid.2"] {
 		t.Errorf("first claim: taken over %v, want neither", got)
 	}
-	if err := s.RetryInbound(ctx, "wamid.2", t0.Add(10*time.Second)); err != nil {
+	if err := s.RetryInbound(ctx, sigap.InboundMessage{ID: "wamid.2", Attempts: 1}, t0.Add(10*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	if got := takenOver(t0.Add(2 * time.Minute)); !got["wamid.1"] || got["wamid.2"] {
@@ -134,5 +134,34 @@ func testOutboxReportDoubt(t *testing.T, s sigap.Store) {
 		if got, err := report.ListOutbound(ctx, q); err == nil {
 			t.Errorf("ListOutbound(%+v) = %d replies, want an error", q, len(got))
 		}
+	}
+}
+
+// A release written late (RetryInbound of an earlier claim) leaves the
+// claim that took the message over since alone.
+func testRetryInboundOnlyItsClaim(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	if _, err := s.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{msg("wamid.1", "62811", "halo")}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.ClaimInbound(ctx, t0, time.Minute, 10)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("first claim: %+v, %v", first, err)
+	}
+	second, err := s.ClaimInbound(ctx, t0.Add(2*time.Minute), time.Minute, 10)
+	if err != nil || len(second) != 1 || second[0].Attempts != 2 {
+		t.Fatalf("claim after the lease: %+v, %v", second, err)
+	}
+	if err := s.RetryInbound(ctx, first[0], t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClaimInbound(ctx, t0.Add(2*time.Minute+time.Second), time.Minute, 10); err != nil || len(got) != 0 {
+		t.Fatalf("after the first claim's late release: %+v, %v; want the second claim to hold", got, err)
+	}
+	if err := s.RetryInbound(ctx, second[0], t0.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClaimInbound(ctx, t0.Add(2*time.Minute+time.Second), time.Minute, 10); err != nil || len(got) != 1 {
+		t.Fatalf("after the second claim's release: %+v, %v; want the message", got, err)
 	}
 }
