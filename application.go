@@ -66,17 +66,11 @@ func ParsePassportType(s string) (PassportType, error) {
 const ApplicationNumberLen = 16
 
 // ValidApplicationNumber reports whether s is exactly 16 ASCII digits.
-func ValidApplicationNumber(s string) bool {
-	if len(s) != ApplicationNumberLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func ValidApplicationNumber(s string) bool { return isDigits(s, ApplicationNumberLen) }
+
+// ValidBillingCode reports whether s is a SIMPONI billing code: exactly 15
+// ASCII digits.
+func ValidBillingCode(s string) bool { return isDigits(s, BillingCodeLen) }
 
 // Application is a passport application as the upstream system reports it.
 type Application struct {

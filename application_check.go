@@ -95,7 +95,7 @@ func (a Application) Validate() error {
 	if a.StageAt.IsZero() {
 		bad("stage_at", "is missing")
 	}
-	if a.BillingCode != "" && !isDigits(a.BillingCode, BillingCodeLen) {
+	if a.BillingCode != "" && !ValidBillingCode(a.BillingCode) {
 		bad("billing_code", "is not %d digits", BillingCodeLen)
 	}
 	text("note", a.Note, MaxNoteRunes, true)

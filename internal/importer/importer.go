@@ -221,7 +221,7 @@ func parseRow(field func(string) string, knownOffice func(string) bool) (sigap.A
 	if a.StageAt, err = time.Parse(time.RFC3339, field("stage_at")); err != nil {
 		errs["stage_at"] = fmt.Sprintf("%s: want an RFC 3339 time such as 2026-01-02T09:00:00+07:00", quote(field("stage_at")))
 	}
-	if a.BillingCode = field("billing_code"); a.BillingCode != "" && !isDigits(a.BillingCode, sigap.BillingCodeLen) {
+	if a.BillingCode = field("billing_code"); a.BillingCode != "" && !sigap.ValidBillingCode(a.BillingCode) {
 		errs["billing_code"] = fmt.Sprintf("%s: want %d digits", quote(a.BillingCode), sigap.BillingCodeLen)
 	}
 	if s := field("billing_expires_at"); s != "" {
@@ -268,16 +268,4 @@ func quote(s string) string {
 		k++
 	}
 	return fmt.Sprintf("%q… (%d characters)", s[:cut], n)
-}
-
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -214,12 +214,21 @@ func (s *Store) sweep(ctx context.Context, sel string, args []any, cols int, rem
 // sweepConversations deletes the conversations (office, user_id) that sel
 // finds that are still idle since before, and forgets them in the cache.
 func (s *Store) sweepConversations(ctx context.Context, sel string, before int64) (int64, error) {
+	return s.sweepDelete(ctx, sel, []any{before}, 2, func(ctx context.Context, tx *sql.Tx, k []string) (int64, error) {
+		return s.deleteIdleConversation(ctx, tx, k[0], k[1], before)
+	})
+}
+
+// sweepDelete deletes, a batch of keys a transaction, each key that sel
+// finds (cols columns a key), with del, and returns the rows deleted.
+func (s *Store) sweepDelete(ctx context.Context, sel string, args []any, cols int,
+	del func(ctx context.Context, tx *sql.Tx, key []string) (int64, error)) (int64, error) {
 	var total int64
-	err := s.sweep(ctx, sel, []any{before}, 2, func(keys [][]string) error {
+	err := s.sweep(ctx, sel, args, cols, func(keys [][]string) error {
 		n, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
 			var n int64
 			for _, k := range keys {
-				m, err := s.deleteIdleConversation(ctx, tx, k[0], k[1], before)
+				m, err := del(ctx, tx, k)
 				if err != nil {
 					return 0, err
 				}
@@ -251,26 +260,10 @@ func (s *Store) deleteIdleConversation(ctx context.Context, q dbtx, office, user
 // sweepSubscriptions deletes the subscriptions (office, user_id,
 // application_number) that sel finds.
 func (s *Store) sweepSubscriptions(ctx context.Context, sel string, args ...any) (int64, error) {
-	var total int64
-	err := s.sweep(ctx, sel, args, 3, func(keys [][]string) error {
-		n, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (int64, error) {
-			var n int64
-			for _, k := range keys {
-				m, err := s.execCount(ctx, tx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2 AND application_number = $3`,
-					k[0], k[1], k[2])
-				if err != nil {
-					return 0, err
-				}
-				n += m
-			}
-			return n, nil
-		})
-		if err == nil {
-			total += n
-		}
-		return err
+	return s.sweepDelete(ctx, sel, args, 3, func(ctx context.Context, tx *sql.Tx, k []string) (int64, error) {
+		return s.execCount(ctx, tx, `DELETE FROM subscriptions WHERE office = $1 AND user_id = $2 AND application_number = $3`,
+			k[0], k[1], k[2])
 	})
-	return total, err
 }
 
 // removeTestSenders deletes the simulator's test senders idle since
