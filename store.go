@@ -82,6 +82,11 @@ type Outbox interface {
 	MarkRetry(ctx context.Context, id int64, reason string, retryAt time.Time) error
 	// MarkFailed gives up on the message for good.
 	MarkFailed(ctx context.Context, id int64, reason string) error
+	// Enqueue stores messages that answer no inbound message (a staff
+	// reply, a notification) as pending, each after whatever waits for its
+	// recipient, and returns their ids in order. The sender takes them up
+	// at its next poll.
+	Enqueue(ctx context.Context, msgs []OutboundMessage) ([]int64, error)
 }
 
 // Maintenance is the store's housekeeping, shared by replicas.

@@ -29,7 +29,14 @@ type Server struct {
 	// Simulator, when set, is mounted with its page, its messages and its
 	// static files, and "/" leads to it. Only sigap serve --demo sets it.
 	Simulator *Simulator
-	Log       *slog.Logger
+	// Console, when set, is the staff console, mounted at /admin; it lets
+	// in signed-in staff only.
+	Console http.Handler
+	// API, when set, is the integration API, mounted at /api/v1/; it lets
+	// in requests bearing an integration token only (and its OpenAPI
+	// document).
+	API http.Handler
+	Log *slog.Logger
 
 	mu       sync.Mutex
 	notReady string    // the last readiness error logged
@@ -47,6 +54,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if s.Metrics != nil && s.MetricsToken != "" {
 		mux.Handle("GET /metrics", metrics.RequireToken(s.MetricsToken, s.Metrics))
+	}
+	if s.Console != nil {
+		mux.Handle("/admin", s.Console)
+		mux.Handle("/admin/", s.Console)
+	}
+	if s.API != nil {
+		mux.Handle("/api/v1/", s.API)
 	}
 	if s.Simulator != nil {
 		if s.Simulator.Log == nil {

@@ -263,3 +263,29 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) error {
 	}
 	return nil
 }
+
+// Enqueue implements sigap.Outbox: messages stored in one transaction,
+// none claimed (the sender's poll takes them up, in order behind what
+// waits for their recipients).
+func (s *Store) Enqueue(ctx context.Context, msgs []sigap.OutboundMessage) ([]int64, error) {
+	payloads := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		p, err := json.Marshal(m.Reply)
+		if err != nil {
+			return nil, fmt.Errorf("enqueue: encode: %w", err)
+		}
+		payloads[i] = p
+	}
+	now := s.now()
+	return inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]int64, error) {
+		ids := make([]int64, len(msgs))
+		for i, m := range msgs {
+			id, err := s.enqueue(ctx, tx, m, payloads[i], now, 0, 0)
+			if err != nil {
+				return nil, err
+			}
+			ids[i] = id
+		}
+		return ids, nil
+	})
+}
