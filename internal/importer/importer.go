@@ -32,8 +32,24 @@ const MaxRecordBytes = 64 << 10
 // Columns the CSV must have; the rest of the contract's columns are optional.
 var required = []string{"application_number", "office", "applicant_name", "birth_date", "passport_type", "stage", "stage_at"}
 
+// Format is the layout of an import's file.
+type Format int
+
+const (
+	// CSV is the contract's CSV: a header row, then one application a
+	// record.
+	CSV Format = iota
+	// NDJSON is one JSON object a line, its fields named as the CSV's
+	// columns (each a string; a number is taken as written, null as
+	// empty). Unknown fields are ignored, as unknown columns are; blank
+	// lines are skipped; a line may hold at most MaxRecordBytes.
+	NDJSON
+)
+
 // Options says what an import may do.
 type Options struct {
+	// Format is the file's layout: CSV unless set.
+	Format Format
 	// KnownOffice says whether an office code exists (and may be written).
 	KnownOffice func(code string) bool
 	// MoveOffice lets a row move an application stored at another office to
@@ -79,31 +95,29 @@ func Import(ctx context.Context, r io.Reader, apps sigap.Applications, opt Optio
 		return rep, fmt.Errorf("line %d: %w: the file was read up to line %d; %d rows loaded, the rest not read",
 			line, err, lr.n, rep.Loaded())
 	}
-
-	var col map[string]int
-	for col == nil {
-		rec, err := lr.record()
-		switch {
-		case errors.Is(err, io.EOF):
-			return rep, errors.New("the file is empty: want a header row")
-		case err != nil:
-			return stop(lr.n, fmt.Errorf("read: %w", err))
-		case rec.err != nil:
-			return rep, fmt.Errorf("header (line %d): %v", rec.line, rec.err)
-		case isBlank(rec.fields):
-			continue
+	var src source
+	switch opt.Format {
+	case CSV:
+		c := &csvSource{lr: lr, known: opt.KnownOffice}
+		if err := c.header(); err != nil {
+			var re readError
+			if errors.As(err, &re) {
+				return stop(lr.n, re.err)
+			}
+			return rep, err
 		}
-		if col, err = header(rec.fields); err != nil {
-			return rep, fmt.Errorf("header (line %d): %w", rec.line, err)
-		}
-		lr.columns = len(rec.fields)
+		src = c
+	case NDJSON:
+		src = &ndjsonSource{lr: lr, known: opt.KnownOffice}
+	default:
+		return rep, fmt.Errorf("unknown format %d", opt.Format)
 	}
 	moveOpts := []sigap.UpsertOption(nil)
 	if opt.MoveOffice {
 		moveOpts = append(moveOpts, sigap.MoveOffice)
 	}
 	for {
-		rec, err := lr.record()
+		row, err := src.next()
 		if errors.Is(err, io.EOF) {
 			rep.Lines = lr.n
 			return rep, nil
@@ -111,39 +125,24 @@ func Import(ctx context.Context, r io.Reader, apps sigap.Applications, opt Optio
 		if err != nil {
 			return stop(lr.n, fmt.Errorf("read: %w", err))
 		}
-		if rec.err != nil {
-			rep.Errors = append(rep.Errors, LineError{rec.line, rec.err})
+		if row.err != nil {
+			rep.Errors = append(rep.Errors, LineError{row.line, row.err})
 			continue
 		}
-		if isBlank(rec.fields) {
-			continue
-		}
-		field := func(name string) string {
-			i, ok := col[name]
-			if !ok || i >= len(rec.fields) {
-				return ""
-			}
-			return strings.TrimSpace(rec.fields[i])
-		}
-		a, err := parseRow(field, opt.KnownOffice)
-		if err != nil {
-			rep.Errors = append(rep.Errors, LineError{rec.line, err})
-			continue
-		}
-		res, err := apps.UpsertApplication(ctx, a, moveOpts...)
+		res, err := apps.UpsertApplication(ctx, row.a, moveOpts...)
 		var (
 			move   *sigap.OfficeMoveError
 			fields sigap.FieldErrors
 		)
 		switch {
 		case errors.As(err, &move):
-			rep.Errors = append(rep.Errors, LineError{rec.line, move})
+			rep.Errors = append(rep.Errors, LineError{row.line, move})
 			continue
 		case errors.As(err, &fields):
-			rep.Errors = append(rep.Errors, LineError{rec.line, fields})
+			rep.Errors = append(rep.Errors, LineError{row.line, fields})
 			continue
 		case err != nil:
-			return stop(rec.line, err)
+			return stop(row.line, err)
 		}
 		switch res {
 		case sigap.Inserted:
