@@ -116,6 +116,10 @@ type Store interface {
 	LookupGuard
 	Retention
 	Privacy
+	Accounts
+	Sessions
+	LoginThrottle
+	Audit
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

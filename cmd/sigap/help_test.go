@@ -67,6 +67,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"privacy", "--help"}, "usage: sigap privacy"},
 		{[]string{"privacy", "export", "--help"}, "usage: sigap privacy"},
 		{[]string{"privacy", "erase", "--help"}, "usage: sigap privacy"},
+		{[]string{"user", "--help"}, "usage: sigap user"},
+		{[]string{"user", "add", "--email", "a@b.c", "-h"}, "usage: sigap user"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -109,6 +111,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"outbox", "--limit", "many"}, `invalid value "many" for flag -limit`},
 		{[]string{"outbox", "--to", "+62 812"}, `--to "+62 812": want a WhatsApp id, digits only`},
 		{[]string{"outbox", "failed"}, `unexpected argument "failed"`},
+		{[]string{"user", "add", "--email", "x", "--role", "staff", "--office", "jakpus"}, `--email: invalid: "x" is not an email address`},
+		{[]string{"user", "add", "--email", "a@b.id", "--role", "boss"}, `--role: invalid: unknown role "boss"`},
+		{[]string{"user", "add", "--email", "a@b.id", "--role", "staff"}, "role staff needs an office"},
+		{[]string{"user", "add", "--email", "a@b.id", "--role", "national_admin", "--office", "jakpus"}, "a national_admin serves every office"},
+		{[]string{"user", "remove"}, "want: user add"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

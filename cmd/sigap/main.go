@@ -32,6 +32,8 @@ commands:
                                            list replies that wait or could not be sent
   sigap privacy export WA_ID               everything stored about one applicant's WhatsApp id, as JSON
   sigap privacy erase WA_ID                delete or anonymise it, and say what was removed
+  sigap user add --email EMAIL --role ROLE [--office CODE]
+                                           create or reset a staff console account
   sigap help [COMMAND]                     this text, or a command's usage
 
 "sigap COMMAND --help" prints a command's usage and flags and does nothing else.
@@ -96,6 +98,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return outboxReport(ctx, args[1:], getenv, stdout, stderr)
 	case "privacy":
 		return privacy(ctx, args[1:], getenv, stdout, stderr)
+	case "user":
+		return user(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) == 2 && args[0] == "help" {
 			// sigap help COMMAND is sigap COMMAND --help.

@@ -124,6 +124,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.env.MetricsAddr == "" && a.env.MetricsToken != "" {
 		srv.Metrics, srv.MetricsToken = met.Handler(), a.env.MetricsToken
 	}
+	if srv.Console, err = newConsole(a, getenv); err != nil {
+		return err
+	}
+	var demoAdmin string
+	if *withDemo {
+		if demoAdmin, err = ensureDemoAdmin(ctx, a); err != nil {
+			return err
+		}
+	}
 	keeper := &gateway.Housekeeper{Store: a.store, Policy: a.env.Retention, Holder: instanceName(), Every: time.Hour, Log: log, Now: a.now}
 
 	ln, err := net.Listen("tcp", a.env.Addr)
@@ -176,6 +185,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "SIGAP is running at %s\n", url)
 	if srv.Simulator != nil {
 		fmt.Fprintf(stdout, "  simulator:  %s/simulator\n", url)
+	}
+	fmt.Fprintf(stdout, "  console:    %s/admin\n", url)
+	if demoAdmin != "" {
+		fmt.Fprintf(stdout, "              %s\n", demoAdmin)
 	}
 	fmt.Fprintf(stdout, "  webhook:    %s/webhooks/whatsapp\n  health:     %s/healthz  %s/readyz\n", url, url, url)
 	if metricsURL != "" {

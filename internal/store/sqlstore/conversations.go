@@ -85,10 +85,12 @@ func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 	)
 	switch {
 	case !cs.checked:
-		err = s.queryRow(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES ($1, $2, $3, $4, 1)
+		err = s.queryRow(ctx, q, `INSERT INTO conversations (office, user_id, state, updated_at, version, handover_since, handover_until)
+			VALUES ($1, $2, $3, $4, 1, $5, $6)
 			ON CONFLICT (office, user_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
-				version = conversations.version + 1
-			RETURNING version`, c.Office, c.User, string(cs.state), now).Scan(&version)
+				version = conversations.version + 1, handover_since = excluded.handover_since,
+				handover_until = excluded.handover_until
+			RETURNING version`, c.Office, c.User, string(cs.state), now, ms(c.HandoverSince), ms(c.HandoverUntil)).Scan(&version)
 	default:
 		var (
 			query string
@@ -117,7 +119,8 @@ func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 func (cs *convSave) checkedSave(now int64) (query string, args []any, version int64) {
 	c := cs.c
 	if c.Version == 0 {
-		return insertConversation, []any{c.Office, c.User, string(cs.state), now}, 1
+		return insertConversation, []any{c.Office, c.User, string(cs.state), now, ms(c.HandoverSince), ms(c.HandoverUntil)}, 1
 	}
-	return updateConversation, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version}, c.Version + 1
+	return updateConversation, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version,
+		ms(c.HandoverSince), ms(c.HandoverUntil)}, c.Version + 1
 }

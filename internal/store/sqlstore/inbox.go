@@ -198,9 +198,11 @@ const (
 		attempts, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 	insertOutboxID = insertOutbox + ` RETURNING id`
 	// A checked conversation save: the first one, and one over a version.
-	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version) VALUES ($1, $2, $3, $4, 1)
-		ON CONFLICT (office, user_id) DO NOTHING`
-	updateConversation = `UPDATE conversations SET state = $1, updated_at = $2, version = $3
+	// The handover's times are kept in step with the state (see
+	// ListHandovers).
+	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version, handover_since, handover_until)
+		VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (office, user_id) DO NOTHING`
+	updateConversation = `UPDATE conversations SET state = $1, updated_at = $2, version = $3, handover_since = $7, handover_until = $8
 		WHERE office = $4 AND user_id = $5 AND version = $6`
 	// The same, reporting what they stored, for the statements sent
 	// together, which cannot be asked how many rows they changed.

@@ -78,6 +78,10 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"RetentionByKey", testRetentionByKey},
 		{"PrivacyExport", testPrivacyExport},
 		{"PrivacyErase", testPrivacyErase},
+		{"Accounts", testAccounts},
+		{"Sessions", testSessions},
+		{"LoginThrottle", testLoginThrottle},
+		{"Audit", testAudit},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
