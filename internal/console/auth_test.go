@@ -209,7 +209,7 @@ func TestSignInThrottled(t *testing.T) {
 // TestSessionExpires: a session unused for the idle time, or older than
 // its maximum age, signs nobody in.
 func TestSessionExpires(t *testing.T) {
-	e := newEnv(t, func(o *Options) { o.IdleTimeout, o.MaxAge = time.Hour, 3 * time.Hour })
+	e := newEnv(t, func(o *Options) { o.IdleTimeout, o.MaxAge = time.Hour, 3*time.Hour })
 	e.account("siti@kanim.go.id", sigap.RoleStaff, "jakpus")
 	b := e.browser()
 	b.login("siti@kanim.go.id")
