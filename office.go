@@ -49,6 +49,8 @@ type Office struct {
 	// NameHandlingOffice: when a number belongs to another office, say
 	// which (after the birth date check) instead of "not found".
 	NameHandlingOffice bool
+	// Notifications are the office's notification settings.
+	Notifications OfficeNotifications
 }
 
 // ChannelName is the office's channel: Channel, or DefaultChannel if it
@@ -59,6 +61,8 @@ func (o Office) ChannelName() string { return cmp.Or(o.Channel, DefaultChannel) 
 type Template struct {
 	Name     string `json:"name" yaml:"name"`
 	Language string `json:"language" yaml:"language"` // e.g. "id" or "en_US"
+	// Params are the values of the template's body parameters, in order.
+	Params []string `json:"params,omitempty" yaml:"-"`
 }
 
 // Location is a point on the map.

@@ -113,6 +113,7 @@ type Store interface {
 	ApplicationDirectory
 	Tickets
 	Subscriptions
+	Notifications
 	LookupGuard
 	Retention
 	Privacy

@@ -8,8 +8,13 @@ import (
 
 // Subscribe implements sigap.Subscriptions.
 func (s *Store) Subscribe(ctx context.Context, office, user, number string, at time.Time) error {
-	_, err := s.write(ctx, `INSERT INTO subscriptions (office, user_id, application_number, created_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (office, user_id, application_number) DO NOTHING`, office, user, number, ms(at))
+	// The cursor starts at the application's current stage: subscribing
+	// tells nothing (see Notify). Subscribing again keeps the cursor.
+	_, err := s.write(ctx, `INSERT INTO subscriptions (office, user_id, application_number, created_at, notified_at, notified_stage)
+		VALUES ($1, $2, $3, $4,
+			COALESCE((SELECT a.stage_at FROM applications a WHERE a.number = $3 AND a.office = $1), 0),
+			COALESCE((SELECT a.stage FROM applications a WHERE a.number = $3 AND a.office = $1), ''))
+		ON CONFLICT (office, user_id, application_number) DO NOTHING`, office, user, number, ms(at))
 	if err != nil {
 		return fmt.Errorf("subscribe: %w", err)
 	}

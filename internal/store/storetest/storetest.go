@@ -82,6 +82,9 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"Sessions", testSessions},
 		{"LoginThrottle", testLoginThrottle},
 		{"Audit", testAudit},
+		{"NotificationCursor", testNotificationCursor},
+		{"NotificationFailed", testNotificationFailed},
+		{"NotificationConcurrent", testNotificationConcurrent},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
