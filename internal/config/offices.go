@@ -46,6 +46,12 @@ type officeEntry struct {
 	Texts              map[string]map[string]string `yaml:"texts"`
 	Limits             sigap.OfficeLimits           `yaml:"limits"`
 	NameHandlingOffice bool                         `yaml:"name_handling_office"`
+
+	// Notifications (notifications.go): quiet hours, whether a successful
+	// look-up subscribes, and the template sent outside the window.
+	QuietHours        *string            `yaml:"quiet_hours"`
+	NotifyAfterLookup bool               `yaml:"notify_after_lookup"`
+	Notifications     notificationsEntry `yaml:"notifications"`
 }
 
 var codePattern = regexp.MustCompile(`^[a-z0-9-]+$`)
@@ -269,6 +275,7 @@ func parseOffice(node *yaml.Node, getenv func(string) string, channels map[strin
 	}
 	problems = append(problems, unknown...)
 	checks = append(checks, e.conversation(&office)...)
+	checks = append(checks, e.notifications(&office)...)
 	for _, c := range checks {
 		line, val := field(node, c.path...)
 		if val != nil && (undecoded[line] || undecoded[val.Line]) {
