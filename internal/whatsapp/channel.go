@@ -37,9 +37,11 @@ func (c *Channel) Split(r sigap.Reply) []sigap.Reply { return SplitReply(r) }
 var errOutsideWindow = errors.New("outside the 24-hour customer service window; no reply_template configured")
 
 // Prepare sends a reply that would fall outside the 24-hour customer
-// service window as the office's reply_template, or refuses it.
+// service window as the office's reply_template, or refuses it. A reply
+// that is a template already (a notification outside the window) goes as
+// it is: a template may be sent at any time.
 func (c *Channel) Prepare(office sigap.Office, m sigap.OutboundMessage, now time.Time) (sigap.OutboundMessage, error) {
-	if m.WindowEndsAt.IsZero() || !now.After(m.WindowEndsAt) {
+	if m.WindowEndsAt.IsZero() || !now.After(m.WindowEndsAt) || m.Reply.Template != nil {
 		return m, nil
 	}
 	cfg, err := config(office)

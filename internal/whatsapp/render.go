@@ -51,6 +51,20 @@ type OutTemplate struct {
 	Language struct {
 		Code string `json:"code"`
 	} `json:"language"`
+	// Components fill the template's parameters: its body's, in order.
+	Components []OutComponent `json:"components,omitempty"`
+}
+
+// OutComponent is a template component's parameters.
+type OutComponent struct {
+	Type       string         `json:"type"`
+	Parameters []OutParameter `json:"parameters"`
+}
+
+// OutParameter is one template parameter.
+type OutParameter struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
 }
 
 type TypingIndicator struct {
@@ -113,6 +127,13 @@ func Render(to string, r sigap.Reply) (Outgoing, error) {
 		m.Type = "template"
 		m.Template = &OutTemplate{Name: r.Template.Name}
 		m.Template.Language.Code = r.Template.Language
+		if len(r.Template.Params) > 0 {
+			body := OutComponent{Type: "body"}
+			for _, p := range r.Template.Params {
+				body.Parameters = append(body.Parameters, OutParameter{Type: "text", Text: p})
+			}
+			m.Template.Components = []OutComponent{body}
+		}
 		return m, nil
 	case r.Location != nil:
 		m.Type = "location"

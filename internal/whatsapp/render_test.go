@@ -112,6 +112,8 @@ func TestRenderGolden(t *testing.T) {
 		{"list with one untitled section and no header or footer", budi, sigap.Reply{Text: "Menu utama", List: &minimal}, "list_minimal.json"},
 		{"location", budi, sigap.Reply{Text: "Alamat kantor", Location: &sigap.Location{
 			Latitude: -6.1619, Longitude: 106.8455, Name: "Kantor Imigrasi Jakarta Pusat", Address: "Jl. Merpati Blok B-12 No. 3, Kemayoran"}}, "location.json"},
+		{"template with body parameters", budi, sigap.Reply{Text: "Siap diambil", Template: &sigap.Template{
+			Name: "sigap_status_update", Language: "id", Params: []string{"Siap diambil", "************3456"}}}, "template_params.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

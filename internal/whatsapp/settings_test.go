@@ -2,6 +2,7 @@ package whatsapp_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestCheckSettings(t *testing.T) {
 			*in = tt.in
 			cfg, problems := ch.CheckSettings(in, env)
 			got, ok := cfg.(*whatsapp.Config)
-			if !ok || *got != tt.want {
+			if !ok || !reflect.DeepEqual(*got, tt.want) {
 				t.Errorf("config = %+v, want %+v", cfg, tt.want)
 			}
 			var fields []string
