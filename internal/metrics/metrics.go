@@ -27,6 +27,7 @@ type Metrics struct {
 	sendLatency     prometheus.Histogram
 	numberLocks     *prometheus.CounterVec
 	takeovers       *prometheus.CounterVec
+	notifications   *prometheus.CounterVec
 }
 
 // Queues reports how much work waits, read when metrics are scraped.
@@ -78,6 +79,10 @@ func New(queues Queues) *Metrics {
 	f(m.sendLatency)
 	f(m.numberLocks)
 	f(m.takeovers)
+	m.notifications = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sigap_notifications_total", Help: "Stage-change notifications by office and outcome: text (free-form, inside the 24-hour window), template (the office's notifications.template), no_template (outside the window without one: recorded failed in the outbox, not sent), error (to be tried again).",
+	}, []string{"office", "outcome"})
+	f(m.notifications)
 	if queues != nil {
 		f(&queueCollector{queues: queues,
 			inbox:  prometheus.NewDesc("sigap_inbox_depth", "Inbound messages stored and not yet answered.", nil, nil),
@@ -184,4 +189,12 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		age = time.Since(oldest).Seconds()
 	}
 	ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, age)
+}
+
+// Notification records what became of one stage-change notification.
+func (m *Metrics) Notification(office, outcome string) {
+	if m == nil {
+		return
+	}
+	m.notifications.WithLabelValues(office, outcome).Inc()
 }
