@@ -102,6 +102,9 @@ type Conversation struct {
 	// Notify: the applicant opted in (#notif on) to hear when the
 	// applications in Numbers change stage.
 	Notify bool `json:"notify,omitempty"`
+	// NotifyOff: the applicant opted out (#notif off), so an office that
+	// subscribes after each look-up (notify_after_lookup) does not.
+	NotifyOff bool `json:"notify_off,omitempty"`
 	// Numbers are the applications this sender looked up successfully,
 	// newest first, at most MaxConversationNumbers.
 	Numbers []string `json:"numbers,omitempty"`

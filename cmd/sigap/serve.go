@@ -133,6 +133,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
+	notifier, err := a.notifier()
+	if err != nil {
+		return err
+	}
 	keeper := &gateway.Housekeeper{Store: a.store, Policy: a.env.Retention, Holder: instanceName(), Every: time.Hour, Log: log, Now: a.now}
 
 	ln, err := net.Listen("tcp", a.env.Addr)
@@ -145,6 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var wg sync.WaitGroup
 	wg.Go(func() { proc.Run(workCtx) })
 	wg.Go(func() { keeper.Run(workCtx) })
+	wg.Go(func() { notifier.Run(workCtx) })
 	if sender != nil {
 		wg.Go(func() { sender.Run(workCtx) })
 	}

@@ -159,7 +159,7 @@ func (t *turn) notify(conv *sigap.Conversation, r reading) ([]sigap.Reply, error
 	d := t.data()
 	switch t.onOff(t.msg.Text) {
 	case "on":
-		conv.Notify = true
+		conv.Notify, conv.NotifyOff = true, false
 		if s := t.e.deps.Subscriptions; s != nil {
 			for _, n := range conv.Numbers {
 				if err := s.Subscribe(t.ctx, t.office.Code, t.user, n, t.now); err != nil {
@@ -170,7 +170,7 @@ func (t *turn) notify(conv *sigap.Conversation, r reading) ([]sigap.Reply, error
 		d.Notify, d.Numbers = true, strings.Join(conv.Numbers, ", ")
 		return t.one(t.text("notify.on", d))
 	case "off":
-		conv.Notify = false
+		conv.Notify, conv.NotifyOff = false, true
 		if s := t.e.deps.Subscriptions; s != nil {
 			if err := s.Unsubscribe(t.ctx, t.office.Code, t.user); err != nil {
 				return nil, fmt.Errorf("unsubscribe: %w", err)
@@ -178,7 +178,7 @@ func (t *turn) notify(conv *sigap.Conversation, r reading) ([]sigap.Reply, error
 		}
 		return t.one(t.text("notify.off", d))
 	}
-	d.Notify = conv.Notify
+	d.Notify = t.subscribes(conv)
 	return t.one(t.text("notify.help", d))
 }
 

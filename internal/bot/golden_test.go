@@ -14,6 +14,7 @@ package bot
 //	location: -6.1619,106.8455   the office's map location (default: none)
 //	limits: 3/2                  look-ups per hour / failures per day (default: the defaults)
 //	name_handling_office: on     name the office that handles another office's number
+//	notify_after_lookup: on      subscribe the sender on each successful look-up
 //	keyword.payment: #tarif, ongkos   the office's own keywords for an intent
 //	text.id.thanks: Sama-sama!   the office's own version of a text
 //
@@ -215,6 +216,8 @@ func (s *script) setHeader(key, value string) error {
 		}
 	case key == "name_handling_office":
 		s.office.NameHandlingOffice = value == "on"
+	case key == "notify_after_lookup":
+		s.office.Notifications.AfterLookup = value == "on"
 	case strings.HasPrefix(key, "keyword."):
 		if s.office.Keywords == nil {
 			s.office.Keywords = map[string][]string{}

@@ -96,12 +96,12 @@ func (t *turn) lookup(conv *sigap.Conversation, number string, birth *time.Time)
 		}
 	}
 	t.remember(conv, app.Number)
-	if conv.Notify && t.e.deps.Subscriptions != nil {
+	if t.subscribes(conv) && t.e.deps.Subscriptions != nil {
 		if err := t.e.deps.Subscriptions.Subscribe(t.ctx, t.office.Code, t.user, app.Number, t.now); err != nil {
 			return nil, fmt.Errorf("subscribe: %w", err)
 		}
 	}
-	return t.status(app, conv.Notify)
+	return t.status(app, t.subscribes(conv))
 }
 
 // birthDateHolds reports whether birth is app's birth date and the number

@@ -1,0 +1,17 @@
+package main
+
+import (
+	"github.com/sigap-id/sigap/internal/content"
+	"github.com/sigap-id/sigap/internal/notify"
+)
+
+// notifier builds the stage-change notifier: every replica runs one; the
+// store makes sure each change is told once (see internal/notify).
+func (a *app) notifier() (*notify.Notifier, error) {
+	cat, err := content.Load()
+	if err != nil {
+		return nil, err
+	}
+	return notify.New(notify.Options{Store: a.store, Offices: a.offices.List(), Content: cat,
+		Log: a.log, Metrics: a.metrics, Now: a.now})
+}
