@@ -21,6 +21,15 @@ import (
 // for applicants outside their window.
 func notifyOffices(t *testing.T) string {
 	t.Helper()
+	return notifyOfficesWith(t, `
+    notifications:
+      template: {name: sigap_status_update, language: id, params: [stage, number_masked]}
+`)
+}
+
+// notifyOfficesWith is notifyOffices with other notification settings.
+func notifyOfficesWith(t *testing.T, settings string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "offices.yaml")
 	err := os.WriteFile(path, []byte(fmt.Sprintf(`offices:
   - code: jakpus
@@ -28,10 +37,7 @@ func notifyOffices(t *testing.T) string {
     whatsapp:
       phone_number_id: "%s"
     verify_birth_date: false
-    quiet_hours: none
-    notifications:
-      template: {name: sigap_status_update, language: id, params: [stage, number_masked]}
-`, jakpusPhoneID)), 0o600)
+    quiet_hours: none`, jakpusPhoneID)+settings+"\n"), 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,5 +229,59 @@ func TestNotificationTwoReplicasOnPostgres(t *testing.T) {
 	time.Sleep(2 * notify.DefaultPoll)
 	if got := notifications(graph)[from]; len(got) != 2 {
 		t.Errorf("%d notifications after a cancellation; want 2", len(got))
+	}
+}
+
+// TestNotificationWithoutTemplate: at an office without
+// notifications.template, a notification outside the applicant's window
+// is not sent; sigap outbox lists it as failed with the reason. One inside
+// the window that meets a passing Graph API error (throttling) is retried
+// and sent once, as replies are.
+func TestNotificationWithoutTemplate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the notifier's polls")
+	}
+	dir := t.TempDir()
+	env := map[string]string{
+		"SIGAP_OFFICES": notifyOfficesWith(t, ""), "SIGAP_DATABASE": "sqlite:" + filepath.Join(dir, "sigap.db"), "SIGAP_LOG_LEVEL": "warn",
+	}
+	importStage(t, env, "printing", time.Now().Add(-2*time.Hour))
+	g := startServe(t, nil, env)
+	const fresh, old = "6281100000004", "6281100000005"
+	g.deliver(t, textDelivery(jakpusPhoneID, [3]string{"wamid.nt.1", fresh, "#notif on"}))
+	g.graph.WaitSent(1, 10*time.Second)
+	g.deliver(t, textDelivery(jakpusPhoneID, [3]string{"wamid.nt.2", fresh, notifyNumber}))
+	g.graph.WaitSent(2, 10*time.Second)
+	g.deliver(t, oldTextDelivery("wamid.nt.3", old, "#notif on", 30*time.Hour))
+	g.deliver(t, oldTextDelivery("wamid.nt.4", old, notifyNumber, 30*time.Hour))
+	time.Sleep(time.Second)
+
+	g.graph.FailNext(1, graphtest.Failure{HTTPStatus: 429, Code: 130429, Message: "Rate limit hit"})
+	importStage(t, env, "on_hold", time.Now().Add(-time.Minute))
+	got := waitNotified(g.graph, 1, 30*time.Second)
+	time.Sleep(2 * notify.DefaultPoll)
+	got = notifications(g.graph)
+	if len(got[fresh]) != 1 || len(got[old]) != 0 {
+		t.Fatalf("sent: %d inside the window (want 1, after a retry), %d outside it (want 0)", len(got[fresh]), len(got[old]))
+	}
+	if !strings.Contains(got[fresh][0].Text(), "Perlu dilengkapi") {
+		t.Errorf("notification text:\n%s", got[fresh][0].Text())
+	}
+	refused := 0
+	for _, r := range g.graph.Requests() {
+		if r.WAMID == "" && r.To() == fresh {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Errorf("%d sends to the applicant refused by the stand-in; want the one throttled", refused)
+	}
+
+	var stdout, stderr strings.Builder
+	if err := run(t.Context(), []string{"outbox", "--to", old}, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr); err != nil {
+		t.Fatalf("sigap outbox: %v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), notify.NoTemplateReason) {
+		t.Errorf("sigap outbox --to the applicant outside the window does not show why the notification was not sent:\n%s", stdout.String())
 	}
 }
