@@ -121,6 +121,7 @@ type Store interface {
 	Sessions
 	LoginThrottle
 	Audit
+	StaffDesk
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

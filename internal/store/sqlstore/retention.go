@@ -93,8 +93,8 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 			// Checked again outside the batch: staff may change a ticket
 			// meanwhile (PostgreSQL re-reads a row it waited for).
 			n, err := s.inBatches(ctx, `DELETE FROM tickets
-				WHERE (office, number) IN (SELECT office, number FROM tickets WHERE state <> 'open' AND updated_at < $1`+batchLimit+`)
-				AND state <> 'open' AND updated_at < $1`, before(p.Tickets))
+				WHERE (office, number) IN (SELECT office, number FROM tickets WHERE state IN ('answered', 'closed') AND updated_at < $1`+batchLimit+`)
+				AND state IN ('answered', 'closed') AND updated_at < $1`, before(p.Tickets))
 			return sigap.Removed{Tickets: n}, err
 		}},
 		{"applications", func() (sigap.Removed, error) {

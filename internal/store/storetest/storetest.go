@@ -85,6 +85,9 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"NotificationCursor", testNotificationCursor},
 		{"NotificationFailed", testNotificationFailed},
 		{"NotificationConcurrent", testNotificationConcurrent},
+		{"Handovers", testHandovers},
+		{"ChatHistory", testChatHistory},
+		{"StaffTickets", testStaffTickets},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)

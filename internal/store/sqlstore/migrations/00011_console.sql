@@ -51,17 +51,27 @@ CREATE INDEX audit_log_office ON audit_log (office, id);
 
 ALTER TABLE conversations ADD COLUMN handover_since {{int64}} NOT NULL DEFAULT 0;
 ALTER TABLE conversations ADD COLUMN handover_until {{int64}} NOT NULL DEFAULT 0;
+-- Staff's latest reply in a handed-over chat (the console writes it; the
+-- bot's saves leave it alone).
+ALTER TABLE conversations ADD COLUMN staff_replied_at {{int64}} NOT NULL DEFAULT 0;
 CREATE INDEX conversations_handover ON conversations (handover_until, office);
 
 ALTER TABLE tickets ADD COLUMN assignee {{int64}} NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN notes TEXT NOT NULL DEFAULT '';
 ALTER TABLE tickets ADD COLUMN first_answered_at {{int64}} NOT NULL DEFAULT 0;
+-- A ticket in progress (state in_progress) is not done: retention deletes
+-- answered and closed tickets only.
+DROP INDEX tickets_done;
+CREATE INDEX tickets_done ON tickets (updated_at) WHERE state IN ('answered', 'closed');
 
 -- +goose Down
+DROP INDEX tickets_done;
+CREATE INDEX tickets_done ON tickets (updated_at) WHERE state <> 'open';
 ALTER TABLE tickets DROP COLUMN first_answered_at;
 ALTER TABLE tickets DROP COLUMN notes;
 ALTER TABLE tickets DROP COLUMN assignee;
 DROP INDEX conversations_handover;
+ALTER TABLE conversations DROP COLUMN staff_replied_at;
 ALTER TABLE conversations DROP COLUMN handover_until;
 ALTER TABLE conversations DROP COLUMN handover_since;
 DROP TABLE audit_log;
