@@ -202,7 +202,7 @@ func testStaffTickets(t *testing.T, s sigap.Store) {
 	if tk.State != sigap.TicketAnswered || !tk.FirstAnsweredAt.Equal(t0.Add(3*time.Hour)) || tk.Notes == "" || tk.Assignee != 42 {
 		t.Errorf("after reply: %+v", tk)
 	}
-	if tk, _ = s.ReplyTicket(ctx, "jakpus", nums[0], "Tambahan.", t0.Add(4*time.Hour)); !tk.FirstAnsweredAt.Equal(t0.Add(3*time.Hour)) {
+	if tk, _ = s.ReplyTicket(ctx, "jakpus", nums[0], "Tambahan.", t0.Add(4*time.Hour)); !tk.FirstAnsweredAt.Equal(t0.Add(3 * time.Hour)) {
 		t.Errorf("second reply moved the first answer time: %v", tk.FirstAnsweredAt)
 	}
 	found, err := s.FindTicket(ctx, "jakpus", nums[0])
