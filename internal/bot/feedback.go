@@ -135,7 +135,7 @@ func (t *turn) ticket(conv *sigap.Conversation, r reading) ([]sigap.Reply, error
 		}
 	}
 	d.Date = t.setup.cat.Date(t.lang, tk.CreatedAt.In(t.loc))
-	d.Open = tk.State == sigap.TicketOpen
+	d.Open = tk.State == sigap.TicketOpen || tk.State == sigap.TicketInProgress
 	d.Reply = strings.TrimSpace(tk.Reply)
 	return t.one(t.text("ticket.show", d))
 }

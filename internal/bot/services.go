@@ -39,7 +39,7 @@ func (t *turn) service(conv *sigap.Conversation, intent string, r reading) ([]si
 		return t.ticket(conv, r)
 	case intentHandover:
 		conv.HandoverSince, conv.HandoverUntil = t.now, t.windowEnd()
-		return t.one(t.text("handover", t.data()))
+		return t.one(t.handover())
 	case intentPrivacy:
 		return t.privacy()
 	case intentNotify:
@@ -168,4 +168,31 @@ func (t *turn) dateTime(at time.Time) (string, error) {
 	d.Date = t.setup.cat.Date(t.lang, at)
 	d.Hour, d.Minute, d.Zone = fmt.Sprintf("%02d", at.Hour()), fmt.Sprintf("%02d", at.Minute()), at.Format("MST")
 	return t.setup.cat.Text(t.lang, "datetime", d)
+}
+
+// handover is the answer to #petugas; outside the office's hours (when its
+// hours text can be read) it says when staff will answer.
+func (t *turn) handover() (*sigap.Reply, error) {
+	r, err := t.text("handover", t.data())
+	if err != nil {
+		return nil, err
+	}
+	h, ok := sigap.ParseServiceHours(t.office.Hours)
+	if !ok {
+		return r, nil
+	}
+	open, next := h.NextOpen(t.now, t.loc)
+	if open || next.IsZero() {
+		return r, nil
+	}
+	d := t.data()
+	if d.Next, err = t.dateTime(next); err != nil {
+		return nil, err
+	}
+	closed, err := t.setup.cat.Text(t.lang, "handover_closed", d)
+	if err != nil {
+		return nil, err
+	}
+	r.Text += "\n\n" + closed
+	return r, nil
 }
