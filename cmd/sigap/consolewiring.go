@@ -17,7 +17,7 @@ const demoAdminEmail = "admin@demo.local"
 func newConsole(a *app, getenv func(string) string) (*console.Console, error) {
 	return console.New(console.Options{
 		Store: a.store, Offices: a.offices.List(), Now: a.now, Log: a.log,
-		PublicURL: getenv("SIGAP_PUBLIC_URL"),
+		PublicURL: getenv("SIGAP_PUBLIC_URL"), Channel: a.channel,
 	})
 }
 

@@ -63,6 +63,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/content"
 )
 
 // Options are what the console needs.
@@ -89,6 +90,14 @@ type Options struct {
 	// (default: the connection's remote address, without its port). Behind
 	// a proxy, set it to read the proxy's header.
 	ClientAddr func(r *http.Request) string
+	// Channel finds the channel an office names (sigap.Office.ChannelName),
+	// to ask it how a staff reply would go out (Channel.Prepare: as it is
+	// inside the 24-hour window, as the office's approved template outside
+	// it, or not at all). Nil: replies outside the window are refused.
+	Channel func(name string) (sigap.Channel, bool)
+	// Content is the applicants' texts (default: content.Load()), for the
+	// message that carries staff's reply to a ticket.
+	Content *content.Catalog
 	// Extensions add pages (see the package doc).
 	Extensions []func(c *Console)
 }
@@ -150,6 +159,13 @@ func New(opt Options) (*Console, error) {
 	}
 	if opt.ClientAddr == nil {
 		opt.ClientAddr = remoteHost
+	}
+	if opt.Content == nil {
+		cat, err := content.Load()
+		if err != nil {
+			return nil, err
+		}
+		opt.Content = cat
 	}
 	c := &Console{
 		opt: opt, store: opt.Store, now: opt.Now, log: opt.Log, offices: opt.Offices,

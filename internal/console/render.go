@@ -76,7 +76,7 @@ type View struct {
 // args, they fill its %s, %d… verbs.
 func (v View) T(key string, args ...any) string {
 	s := word(v.Lang, key)
-	if len(args) > 0 {
+	if len(args) > 0 && strings.Contains(s, "%") {
 		return fmt.Sprintf(s, args...)
 	}
 	return s
@@ -124,14 +124,20 @@ func (v View) OfficeName(code string) string {
 // Now is the time the page was made.
 func (v View) Now() time.Time { return v.now }
 
+// zone is the time zone the console shows times in: the first office's
+// (WIB when it names none).
+func (c *Console) zone() *time.Location {
+	if len(c.offices) > 0 && c.offices[0].TimeZone != nil {
+		return c.offices[0].TimeZone
+	}
+	return time.FixedZone("WIB", 7*3600)
+}
+
 // view builds the View of a request.
 func (c *Console) view(r *http.Request, page string, data any) View {
 	a, signedIn := AccountFrom(r.Context())
 	v := View{Account: a, SignedIn: signedIn, CSRF: CSRFToken(r.Context()), Path: r.URL.RequestURI(), Page: page,
-		Data: data, now: c.now(), loc: time.FixedZone("WIB", 7*3600)}
-	if len(c.offices) > 0 && c.offices[0].TimeZone != nil {
-		v.loc = c.offices[0].TimeZone
-	}
+		Data: data, now: c.now(), loc: c.zone()}
 	v.Lang = "id"
 	if ck, err := r.Cookie(langCookie); err == nil && (ck.Value == "en" || ck.Value == "id") {
 		v.Lang = ck.Value
