@@ -18,31 +18,31 @@ func init() {
 		c.HandleFunc("POST /admin/chats/{office}/{user}/handback", c.chatHandBack)
 	})
 	addWords(map[string][2]string{
-		"chat.title":         {"Percakapan %s", "Chat with %s"},
-		"chat.handed":        {"Diteruskan ke petugas %s lalu. Bot otomatis diam untuk pemohon ini sampai percakapan dikembalikan, pemohon mengetik menu, atau %s lagi.", "Handed to staff %s ago. The bot stays quiet for this applicant until the chat is handed back, they type menu, or in %s."},
-		"chat.not_handed":    {"Percakapan ini tidak sedang diteruskan ke petugas: bot otomatis yang menjawab.", "This chat is not handed to staff: the bot answers it."},
-		"chat.empty":         {"Belum ada pesan yang tersimpan (pesan lama dihapus sesuai masa simpan).", "No stored messages (old ones are removed after their retention period)."},
-		"chat.reply":         {"Balasan", "Reply"},
-		"chat.send":          {"Kirim lewat WhatsApp", "Send over WhatsApp"},
-		"chat.handback":      {"Kembalikan ke bot", "Hand back to the bot"},
-		"chat.handback_help": {"Bot otomatis akan menjawab pemohon ini lagi.", "The bot will answer this applicant again."},
-		"chat.sent":          {"Balasan masuk antrean kirim WhatsApp.", "The reply is queued to be sent over WhatsApp."},
-		"chat.sent_template": {"Jendela 24 jam sudah tutup: yang dikirim adalah template resmi kantor (%s), yang mengajak pemohon membalas. Setelah pemohon membalas, kirim lagi balasan Anda.", "The 24-hour window has closed: the office's approved template (%s) is sent, inviting the applicant to write back. Once they do, send your reply again."},
-		"chat.window_open":   {"Jendela 24 jam WhatsApp terbuka sampai %s: balasan bebas bisa dikirim.", "WhatsApp's 24-hour window is open until %s: a free-form reply can be sent."},
-		"chat.window_closed": {"Jendela 24 jam sudah tutup (pesan terakhir pemohon %s lalu).", "The 24-hour window has closed (the applicant's last message was %s ago)."},
+		"chat.title":          {"Percakapan %s", "Chat with %s"},
+		"chat.handed":         {"Diteruskan ke petugas %s lalu. Bot otomatis diam untuk pemohon ini sampai percakapan dikembalikan, pemohon mengetik menu, atau %s lagi.", "Handed to staff %s ago. The bot stays quiet for this applicant until the chat is handed back, they type menu, or in %s."},
+		"chat.not_handed":     {"Percakapan ini tidak sedang diteruskan ke petugas: bot otomatis yang menjawab.", "This chat is not handed to staff: the bot answers it."},
+		"chat.empty":          {"Belum ada pesan yang tersimpan (pesan lama dihapus sesuai masa simpan).", "No stored messages (old ones are removed after their retention period)."},
+		"chat.reply":          {"Balasan", "Reply"},
+		"chat.send":           {"Kirim lewat WhatsApp", "Send over WhatsApp"},
+		"chat.handback":       {"Kembalikan ke bot", "Hand back to the bot"},
+		"chat.handback_help":  {"Bot otomatis akan menjawab pemohon ini lagi.", "The bot will answer this applicant again."},
+		"chat.sent":           {"Balasan masuk antrean kirim WhatsApp.", "The reply is queued to be sent over WhatsApp."},
+		"chat.sent_template":  {"Jendela 24 jam sudah tutup: yang dikirim adalah template resmi kantor (%s), yang mengajak pemohon membalas. Setelah pemohon membalas, kirim lagi balasan Anda.", "The 24-hour window has closed: the office's approved template (%s) is sent, inviting the applicant to write back. Once they do, send your reply again."},
+		"chat.window_open":    {"Jendela 24 jam WhatsApp terbuka sampai %s: balasan bebas bisa dikirim.", "WhatsApp's 24-hour window is open until %s: a free-form reply can be sent."},
+		"chat.window_closed":  {"Jendela 24 jam sudah tutup (pesan terakhir pemohon %s lalu).", "The 24-hour window has closed (the applicant's last message was %s ago)."},
 		"chat.window_refused": {"Jendela 24 jam sudah tutup: WhatsApp hanya menerima template resmi di luar jendela, dan kantor ini belum mengatur template (whatsapp.reply_template di berkas kantor). Balasan tidak dikirim. Yang bisa dilakukan: tunggu pemohon menulis lagi (jendela terbuka kembali), hubungi pemohon lewat telepon, atau minta admin mengatur template yang disetujui Meta.", "The 24-hour window has closed: outside it WhatsApp takes only approved templates, and this office has none configured (whatsapp.reply_template in the offices file). The reply was not sent. What can be done: wait for the applicant to write again (the window opens again), call them, or ask an admin to configure a template approved by Meta."},
-		"chat.handed_back":   {"Percakapan dikembalikan ke bot otomatis.", "The chat is handed back to the bot."},
-		"chat.too_long":      {"Balasan kosong atau terlalu panjang (paling banyak 4.096 karakter).", "The reply is empty or too long (at most 4,096 characters)."},
-		"chat.staff":         {"petugas", "staff"},
-		"chat.bot":           {"bot", "bot"},
-		"chat.failed":        {"gagal: %s", "failed: %s"},
-		"chat.template":      {"template %s", "template %s"},
-		"out.pending":        {"menunggu kirim", "queued"},
-		"out.sent":           {"terkirim", "sent"},
-		"out.delivered":      {"diterima", "delivered"},
-		"out.read":           {"dibaca", "read"},
-		"out.failed":         {"gagal", "failed"},
-		"kind.text":          {"", ""},
+		"chat.handed_back":    {"Percakapan dikembalikan ke bot otomatis.", "The chat is handed back to the bot."},
+		"chat.too_long":       {"Balasan kosong atau terlalu panjang (paling banyak 4.096 karakter).", "The reply is empty or too long (at most 4,096 characters)."},
+		"chat.staff":          {"petugas", "staff"},
+		"chat.bot":            {"bot", "bot"},
+		"chat.failed":         {"gagal: %s", "failed: %s"},
+		"chat.template":       {"template %s", "template %s"},
+		"out.pending":         {"menunggu kirim", "queued"},
+		"out.sent":            {"terkirim", "sent"},
+		"out.delivered":       {"diterima", "delivered"},
+		"out.read":            {"dibaca", "read"},
+		"out.failed":          {"gagal", "failed"},
+		"kind.text":           {"", ""},
 	})
 }
 
@@ -130,9 +130,12 @@ func (c *Console) chatPage(w http.ResponseWriter, r *http.Request) {
 
 // replyText reads and checks a reply form's text.
 func replyText(r *http.Request) (string, bool) {
-	text := strings.TrimSpace(sigap.CleanText(r.PostFormValue("text")))
-	n := utf8.RuneCountInString(text)
-	return text, n > 0 && n <= sigap.MaxTextRunes && len(r.PostFormValue("text")) <= 4*sigap.MaxTextRunes
+	raw := r.PostFormValue("text")
+	if utf8.RuneCountInString(raw) > sigap.MaxTextRunes {
+		return "", false
+	}
+	text := strings.TrimSpace(sigap.CleanText(raw))
+	return text, text != ""
 }
 
 // prepared asks the office's channel how a message would go out now:

@@ -17,19 +17,19 @@ func init() {
 		c.AddNav(NavInbox, "/admin/inbox")
 	})
 	addWords(map[string][2]string{
-		"inbox.title":         {"Kotak masuk", "Inbox"},
-		"inbox.chats":         {"Percakapan dengan petugas", "Chats handed to staff"},
-		"inbox.tickets":       {"Tiket terbuka", "Open tickets"},
-		"inbox.no_chats":      {"Tidak ada percakapan yang diteruskan ke petugas.", "No chat is handed to staff."},
-		"inbox.no_tickets":    {"Tidak ada tiket terbuka.", "No open ticket."},
-		"inbox.waiting":       {"menunggu %s", "waiting %s"},
-		"inbox.answered":      {"sudah dibalas, menunggu pemohon", "answered, waiting for the applicant"},
-		"inbox.last_message":  {"pesan terakhir %s lalu", "last message %s ago"},
-		"inbox.bot_back":      {"kembali ke bot otomatis dalam %s", "back to the bot by itself in %s"},
-		"inbox.due":           {"target tanggapan %s", "response due %s"},
-		"inbox.overdue":       {"lewat target", "overdue"},
-		"inbox.auto":          {"Halaman ini diperbarui sendiri tiap 10 detik.", "This page updates itself every 10 seconds."},
-		"inbox.count":         {"%d menunggu", "%d waiting"},
+		"inbox.title":              {"Kotak masuk", "Inbox"},
+		"inbox.chats":              {"Percakapan dengan petugas", "Chats handed to staff"},
+		"inbox.tickets":            {"Tiket terbuka", "Open tickets"},
+		"inbox.no_chats":           {"Tidak ada percakapan yang diteruskan ke petugas.", "No chat is handed to staff."},
+		"inbox.no_tickets":         {"Tidak ada tiket terbuka.", "No open ticket."},
+		"inbox.waiting":            {"menunggu %s", "waiting %s"},
+		"inbox.answered":           {"sudah dibalas, menunggu pemohon", "answered, waiting for the applicant"},
+		"inbox.last_message":       {"pesan terakhir %s lalu", "last message %s ago"},
+		"inbox.bot_back":           {"kembali ke bot otomatis dalam %s", "back to the bot by itself in %s"},
+		"inbox.due":                {"target tanggapan %s", "response due %s"},
+		"inbox.overdue":            {"lewat target", "overdue"},
+		"inbox.auto":               {"Halaman ini diperbarui sendiri tiap 10 detik.", "This page updates itself every 10 seconds."},
+		"inbox.count":              {"%d menunggu", "%d waiting"},
 		"ticket.kind.suggestion":   {"Saran", "Suggestion"},
 		"ticket.kind.aspiration":   {"Aspirasi", "Aspiration"},
 		"ticket.kind.appreciation": {"Apresiasi", "Appreciation"},
@@ -46,7 +46,7 @@ func init() {
 type inboxData struct {
 	Chats   []sigap.HandoverChat
 	Tickets []sigap.StaffTicket
-	Waiting int // chats waiting for staff and tickets not yet answered
+	Waiting int  // chats waiting for staff and tickets not yet answered
 	Many    bool // more than one office: name each item's
 }
 
