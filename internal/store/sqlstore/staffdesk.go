@@ -139,17 +139,17 @@ func (s *Store) ChatHistory(ctx context.Context, office, user string, limit int)
 			return nil, fmt.Errorf("chat history: %w", err)
 		}
 		_ = json.Unmarshal([]byte(payload), &m) // blanked by retention: no text
-		e := sigap.ChatEntry{At: fromMS(at), Inbound: true, Kind: m.Kind, Text: m.Text}
-		if !m.At.IsZero() {
-			e.At = m.At
-		}
-		out = append(out, e)
+		// When it arrived, to the millisecond, orders it among the replies
+		// (the channel's own time has whole seconds).
+		out = append(out, sigap.ChatEntry{At: fromMS(at), Inbound: true, Kind: m.Kind, Text: m.Text})
 	}
 	err = rows.Err()
 	rows.Close()
 	if err != nil {
 		return nil, fmt.Errorf("chat history: %w", err)
 	}
+	slices.Reverse(out)
+	inbound := len(out)
 	rows, err = s.query(ctx, s.db, `SELECT created_at, payload, in_reply_to, state, delivery_status, last_error FROM outbox
 		WHERE office = $1 AND recipient = $2 ORDER BY id DESC LIMIT $3`, office, user, limit)
 	if err != nil {
@@ -179,6 +179,7 @@ func (s *Store) ChatHistory(ctx context.Context, office, user string, limit int)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("chat history: %w", err)
 	}
+	slices.Reverse(out[inbound:])
 	slices.SortStableFunc(out, func(a, b sigap.ChatEntry) int { return a.At.Compare(b.At) })
 	if len(out) > limit {
 		out = out[len(out)-limit:]
