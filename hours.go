@@ -93,15 +93,15 @@ func parseSpan(f string) ([2]int, bool) {
 	if !ok {
 		return [2]int{}, false
 	}
-	from, ok1 := parseClock(a)
-	to, ok2 := parseClock(b)
+	from, ok1 := parseHoursClock(a)
+	to, ok2 := parseHoursClock(b)
 	if !ok1 || !ok2 || to <= from {
 		return [2]int{}, false
 	}
 	return [2]int{from, to}, true
 }
 
-func parseClock(s string) (int, bool) {
+func parseHoursClock(s string) (int, bool) {
 	hh, mm, ok := strings.Cut(strings.ReplaceAll(s, ":", "."), ".")
 	if !ok || len(hh) == 0 || len(hh) > 2 || len(mm) != 2 {
 		return 0, false
