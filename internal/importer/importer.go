@@ -56,6 +56,11 @@ type Options struct {
 	// the office the row names (sigap.MoveOffice). Without it such a row is
 	// an error.
 	MoveOffice bool
+	// BatchSize is how many rows are read, checked and stored together;
+	// DefaultBatchSize unless set.
+	BatchSize int
+	// Progress, if set, is called after each batch is stored.
+	Progress func(Progress)
 }
 
 // LineError is a row that was not loaded.
@@ -82,18 +87,34 @@ func (r Report) Rows() int { return r.Loaded() + len(r.Errors) }
 // Loaded is the number of rows stored or found unchanged.
 func (r Report) Loaded() int { return r.Inserted + r.Updated + r.Unchanged }
 
+// DefaultBatchSize is how many rows an import reads before it stores
+// them, in one transaction where the store takes batches.
+const DefaultBatchSize = 5000
+
+// Progress is how far an import has got, given to Options.Progress after
+// each batch is stored.
+type Progress struct {
+	Lines, Rows, Loaded, Errors int
+}
+
 // Import reads applications from r and stores each good row; a bad row is
 // reported with its line number and the others still load. It fails as a
 // whole only when the header is unusable, the file cannot be read, or the
 // store fails; the error then says up to which line the file was read and
 // how many rows were loaded.
+//
+// The file is read a batch of rows at a time (Options.BatchSize), every row
+// checked before any is written, while the batch before it is stored: in
+// one transaction through sigap.BatchApplications where the store offers
+// it, row by row otherwise. Memory stays a few batches whatever the size of
+// the file (and the Report's errors).
 func Import(ctx context.Context, r io.Reader, apps sigap.Applications, opt Options) (Report, error) {
 	var rep Report
-	lr := &lineReader{br: bufio.NewReaderSize(r, 16<<10)}
+	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	stop := func(line int, err error) (Report, error) {
-		rep.Lines = lr.n
+		rep.Lines = line
 		return rep, fmt.Errorf("line %d: %w: the file was read up to line %d; %d rows loaded, the rest not read",
-			line, err, lr.n, rep.Loaded())
+			line, err, line, rep.Loaded())
 	}
 	var src source
 	switch opt.Format {
@@ -112,47 +133,172 @@ func Import(ctx context.Context, r io.Reader, apps sigap.Applications, opt Optio
 	default:
 		return rep, fmt.Errorf("unknown format %d", opt.Format)
 	}
-	moveOpts := []sigap.UpsertOption(nil)
+	size := opt.BatchSize
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	var moveOpts []sigap.UpsertOption
 	if opt.MoveOffice {
 		moveOpts = append(moveOpts, sigap.MoveOffice)
 	}
-	for {
-		row, err := src.next()
-		if errors.Is(err, io.EOF) {
-			rep.Lines = lr.n
+	store := func(b batch) (failedAt int, err error) {
+		if many, ok := apps.(sigap.BatchApplications); ok {
+			return storeBatch(ctx, many, b, moveOpts, &rep)
+		}
+		return storeRows(ctx, apps, b, moveOpts, &rep)
+	}
+
+	readCtx, cancel := context.WithCancel(ctx)
+	batches := make(chan batch, 1)
+	go read(readCtx, src, lr, size, batches)
+	defer func() {
+		// The reader is done with r before Import returns.
+		cancel()
+		for range batches {
+		}
+	}()
+	for b := range batches {
+		if line, err := store(b); err != nil {
+			return stop(line, err)
+		}
+		if b.err != nil {
+			return stop(b.lines, b.err)
+		}
+		if opt.Progress != nil {
+			opt.Progress(Progress{Lines: b.lines, Rows: rep.Rows(), Loaded: rep.Loaded(), Errors: len(rep.Errors)})
+		}
+		if b.eof {
+			rep.Lines = b.lines
 			return rep, nil
 		}
-		if err != nil {
-			return stop(lr.n, fmt.Errorf("read: %w", err))
+	}
+	return stop(lr.lines(), fmt.Errorf("import: %w", ctx.Err()))
+}
+
+// batch is rows read, good and bad, in the file's order.
+type batch struct {
+	rows  []row
+	lines int   // lines read when the batch was complete
+	err   error // reading stopped: this error after the rows
+	eof   bool  // the last batch
+}
+
+// read sends src's rows in batches of size until the end of the file, an
+// error reading it, or ctx's end.
+func read(ctx context.Context, src source, lr *lineReader, size int, out chan<- batch) {
+	defer close(out)
+	for {
+		b := batch{rows: make([]row, 0, size)}
+		for len(b.rows) < size {
+			if ctx.Err() != nil {
+				return
+			}
+			r, err := src.next()
+			if errors.Is(err, io.EOF) {
+				b.eof = true
+				break
+			}
+			if err != nil {
+				b.err = fmt.Errorf("read: %w", err)
+				break
+			}
+			b.rows = append(b.rows, r)
 		}
-		if row.err != nil {
-			rep.Errors = append(rep.Errors, LineError{row.line, row.err})
-			continue
+		b.lines = lr.lines()
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
 		}
-		res, err := apps.UpsertApplication(ctx, row.a, moveOpts...)
-		var (
-			move   *sigap.OfficeMoveError
-			fields sigap.FieldErrors
-		)
-		switch {
-		case errors.As(err, &move):
-			rep.Errors = append(rep.Errors, LineError{row.line, move})
-			continue
-		case errors.As(err, &fields):
-			rep.Errors = append(rep.Errors, LineError{row.line, fields})
-			continue
-		case err != nil:
-			return stop(row.line, err)
-		}
-		switch res {
-		case sigap.Inserted:
-			rep.Inserted++
-		case sigap.Updated:
-			rep.Updated++
-		default:
-			rep.Unchanged++
+		if b.eof || b.err != nil {
+			return
 		}
 	}
+}
+
+// storeBatch stores a batch's good rows in one call and counts them in
+// rep, with its bad rows; on failure it returns the batch's first line.
+func storeBatch(ctx context.Context, many sigap.BatchApplications, b batch, opts []sigap.UpsertOption, rep *Report) (int, error) {
+	good := make([]sigap.Application, 0, len(b.rows))
+	for _, r := range b.rows {
+		if r.err == nil {
+			good = append(good, r.a)
+		}
+	}
+	var outcomes []sigap.UpsertOutcome
+	if len(good) > 0 {
+		var err error
+		if outcomes, err = many.UpsertApplications(ctx, good, opts...); err != nil {
+			first := 0
+			for _, r := range b.rows {
+				if r.err == nil {
+					first = r.line
+					break
+				}
+				rep.Errors = append(rep.Errors, LineError{r.line, r.err})
+			}
+			return first, err
+		}
+		if len(outcomes) != len(good) {
+			return b.rows[0].line, fmt.Errorf("the store answered %d rows of %d", len(outcomes), len(good))
+		}
+	}
+	k := 0
+	for _, r := range b.rows {
+		if r.err != nil {
+			rep.Errors = append(rep.Errors, LineError{r.line, r.err})
+			continue
+		}
+		o := outcomes[k]
+		k++
+		if err := rep.count(r.line, o.Result, o.Err); err != nil {
+			return r.line, err
+		}
+	}
+	return 0, nil
+}
+
+// storeRows stores a batch's good rows one by one.
+func storeRows(ctx context.Context, apps sigap.Applications, b batch, opts []sigap.UpsertOption, rep *Report) (int, error) {
+	for _, r := range b.rows {
+		if r.err != nil {
+			rep.Errors = append(rep.Errors, LineError{r.line, r.err})
+			continue
+		}
+		res, err := apps.UpsertApplication(ctx, r.a, opts...)
+		if err := rep.count(r.line, res, err); err != nil {
+			return r.line, err
+		}
+	}
+	return 0, nil
+}
+
+// count counts one stored row, or its refusal as a line error; any other
+// error is returned.
+func (rep *Report) count(line int, res sigap.UpsertResult, err error) error {
+	var (
+		move   *sigap.OfficeMoveError
+		fields sigap.FieldErrors
+	)
+	switch {
+	case errors.As(err, &move):
+		rep.Errors = append(rep.Errors, LineError{line, move})
+		return nil
+	case errors.As(err, &fields):
+		rep.Errors = append(rep.Errors, LineError{line, fields})
+		return nil
+	case err != nil:
+		return err
+	}
+	switch res {
+	case sigap.Inserted:
+		rep.Inserted++
+	case sigap.Updated:
+		rep.Updated++
+	default:
+		rep.Unchanged++
+	}
+	return nil
 }
 
 // header maps the header's column names to their positions.

@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,5 +137,74 @@ func TestImportRefusesAFileWithoutTheRequiredColumns(t *testing.T) {
 	_, err = importer.Import(context.Background(), strings.NewReader(""), open(t), opts)
 	if err == nil {
 		t.Fatal("empty file: no error")
+	}
+}
+
+// batchStore counts the batches it is given and refuses row-by-row upserts.
+type batchStore struct {
+	sigap.Store
+	t       *testing.T
+	batches []int
+	failAt  int // the batch (from 1) that fails, 0 for none
+}
+
+func (b *batchStore) UpsertApplication(context.Context, sigap.Application, ...sigap.UpsertOption) (sigap.UpsertResult, error) {
+	b.t.Error("row-by-row upsert on a store that takes batches")
+	return sigap.Unchanged, nil
+}
+
+func (b *batchStore) UpsertApplications(ctx context.Context, apps []sigap.Application, opts ...sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
+	b.batches = append(b.batches, len(apps))
+	if len(b.batches) == b.failAt {
+		return nil, fmt.Errorf("upsert applications: %w: database is down", sigap.ErrUnavailable)
+	}
+	return b.Store.(sigap.BatchApplications).UpsertApplications(ctx, apps, opts...)
+}
+
+// TestImportInBatches: a store that takes batches gets the good rows a
+// batch at a time, bad rows are reported in line order among them, and
+// progress is told after each batch.
+func TestImportInBatches(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 1; i <= 25; i++ {
+		if i%10 == 0 {
+			b.WriteString("bad\n") // lines 11, 22
+		}
+		b.WriteString(row(i, ""))
+	}
+	bs := &batchStore{Store: open(t), t: t}
+	var progress []importer.Progress
+	o := opts
+	o.BatchSize = 10
+	o.Progress = func(p importer.Progress) { progress = append(progress, p) }
+	rep, err := importer.Import(context.Background(), strings.NewReader(b.String()), bs, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Inserted != 25 || rep.Lines != 28 {
+		t.Errorf("report %+v", rep)
+	}
+	if want := []int{9, 10, 6}; !cmp.Equal(bs.batches, want) {
+		t.Errorf("batches of %v, want %v (10 rows read each, bad ones left out)", bs.batches, want)
+	}
+	wantErr := []string{`line 11: application_number "bad": want 16 digits; office "": no such office in the offices file; applicant_name is empty; birth_date "": want YYYY-MM-DD; passport_type "": want ordinary or electronic; stage "": not a stage code; stage_at "": want an RFC 3339 time such as 2026-01-02T09:00:00+07:00`}
+	if got := errorLines(rep); len(got) != 2 || got[0] != wantErr[0] || !strings.HasPrefix(got[1], "line 22: ") {
+		t.Errorf("errors %q", got)
+	}
+	wantProgress := []importer.Progress{{Lines: 11, Rows: 10, Loaded: 9, Errors: 1}, {Lines: 21, Rows: 20, Loaded: 19, Errors: 1}, {Lines: 28, Rows: 27, Loaded: 25, Errors: 2}}
+	if diff := cmp.Diff(wantProgress, progress); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+
+	// A batch that fails stops the import: what came before it is loaded.
+	bs = &batchStore{Store: open(t), t: t, failAt: 2}
+	rep, err = importer.Import(context.Background(), strings.NewReader(b.String()), bs, o)
+	want := "line 12: upsert applications: unavailable: database is down: the file was read up to line 12; 9 rows loaded, the rest not read"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+	if rep.Inserted != 9 || len(rep.Errors) != 1 {
+		t.Errorf("report %+v", rep)
 	}
 }

@@ -41,6 +41,9 @@ type lineReader struct {
 	columns int
 }
 
+// lines is how many lines were read.
+func (lr *lineReader) lines() int { return lr.n }
+
 // line returns the next line, or io.EOF after the last.
 func (lr *lineReader) line() (physLine, error) {
 	if k := len(lr.back); k > 0 {

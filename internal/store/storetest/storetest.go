@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 	}{
 		{"ApplicationsUpsert", testApplicationsUpsert},
 		{"ApplicationsScopedByOffice", testApplicationsScopedByOffice},
+		{"BatchUpsert", testBatchUpsert},
 		{"Conversations", testConversations},
 		{"InboxDedupe", testInboxDedupe},
 		{"InboxConcurrentRedelivery", testInboxConcurrentRedelivery},

@@ -1,0 +1,297 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sigap-id/sigap"
+)
+
+// Batch upsert sizes: rows per statement of each kind, under every
+// engine's limit on parameters (SQLite 32,766, PostgreSQL 65,535). An
+// UPDATE picks each row's values with a CASE on the number, whose cost
+// grows with its rows squared, so it takes fewer.
+const (
+	batchReadRows   = 500 // numbers per SELECT … IN
+	batchUpdateRows = 100 // batchUpdateColumns parameters each
+	batchStageRows  = 500 // 4 parameters each
+
+	batchUpdateColumns = 12 // number, the 9 other columns, and the office and stage_at read
+)
+
+// errChangedMeanwhile: another writer changed an application of the batch
+// between its read and its write (PostgreSQL, where writers run side by
+// side). The batch is rolled back and stored row by row.
+var errChangedMeanwhile = fmt.Errorf("%w: changed by another writer meanwhile", sigap.ErrUnavailable)
+
+// UpsertApplications implements sigap.BatchApplications: one transaction
+// that reads the batch's stored applications in a few statements, decides
+// each row as UpsertApplication does, in order, and writes the new
+// applications, the changed ones and the stage history a few statements
+// each.
+func (s *Store) UpsertApplications(ctx context.Context, apps []sigap.Application, opts ...sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
+	invalid := make([]error, len(apps))
+	valid := make([]int, 0, len(apps))
+	for i, a := range apps {
+		if err := a.Validate(); err != nil {
+			invalid[i] = fmt.Errorf("upsert application: %w", err)
+			continue
+		}
+		valid = append(valid, i)
+	}
+	out, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]sigap.UpsertOutcome, error) {
+		return s.upsertBatch(ctx, tx, apps, valid, opts)
+	})
+	if errors.Is(err, errChangedMeanwhile) {
+		out = make([]sigap.UpsertOutcome, len(apps))
+		for _, i := range valid {
+			r, err := s.UpsertApplication(ctx, apps[i], opts...)
+			switch {
+			case errors.Is(err, sigap.ErrInvalid):
+				out[i].Err = err
+			case err != nil:
+				return nil, fmt.Errorf("upsert applications: %w", err)
+			}
+			out[i].Result = r
+		}
+		err = nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("upsert applications: %w", err)
+	}
+	for i, e := range invalid {
+		if e != nil {
+			out[i].Err = e
+		}
+	}
+	return out, nil
+}
+
+// batchApp is an application of a batch as the batch goes on.
+type batchApp struct {
+	cur sigap.Application
+	// stored: it was in the table before the batch, with office and
+	// stageAt, which its UPDATE requires to be there still.
+	stored  bool
+	office  string
+	stageAt int64
+	changed bool // cur is to be written
+}
+
+type stageKey struct {
+	number, stage string
+	at            int64
+}
+
+// upsertBatch decides and writes the batch; it sets nothing outside itself
+// (see inTx).
+func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Application, valid []int, opts []sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
+	out := make([]sigap.UpsertOutcome, len(apps))
+	state := make(map[string]*batchApp, len(valid))
+	var order []string // numbers, first appearance first
+	for _, i := range valid {
+		if _, ok := state[apps[i].Number]; !ok {
+			state[apps[i].Number] = nil
+			order = append(order, apps[i].Number)
+		}
+	}
+	for from := 0; from < len(order); from += batchReadRows {
+		chunk := order[from:min(from+batchReadRows, len(order))]
+		if err := s.readBatch(ctx, tx, chunk, state); err != nil {
+			return nil, fmt.Errorf("read applications: %w", err)
+		}
+	}
+
+	stages := make([]any, 0, 4*len(valid))
+	seen := make(map[stageKey]bool, len(valid))
+	for _, i := range valid {
+		a := apps[i]
+		st := state[a.Number]
+		if st != nil {
+			if err := sigap.CheckOfficeMove(st.cur, a, opts); err != nil {
+				out[i].Err = fmt.Errorf("upsert application %s: %w", a.Number, err)
+				continue
+			}
+		}
+		switch {
+		case st == nil:
+			out[i].Result = sigap.Inserted
+			state[a.Number] = &batchApp{cur: a, changed: true}
+		case a.StageAt.Before(st.cur.StageAt):
+			// An older row only fills in history below.
+		case !sameApplication(st.cur, a):
+			out[i].Result = sigap.Updated
+			st.cur, st.changed = a, true
+		}
+		k := stageKey{a.Number, string(a.Stage), ms(a.StageAt)}
+		if !seen[k] {
+			seen[k] = true
+			stages = append(stages, a.Number, a.Stage, ms(a.StageAt), a.Note)
+		}
+	}
+
+	now := s.now().UnixMilli()
+	var inserts, updates []*batchApp
+	for _, n := range order {
+		switch st := state[n]; {
+		case st == nil || !st.changed:
+		case st.stored:
+			updates = append(updates, st)
+		default:
+			inserts = append(inserts, st)
+		}
+	}
+	for from := 0; from < len(inserts); from += bulkRowsPerStatement {
+		rows := inserts[from:min(from+bulkRowsPerStatement, len(inserts))]
+		args := make([]any, 0, len(rows)*bulkColumns)
+		for _, st := range rows {
+			a := st.cur
+			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
+				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, now)
+		}
+		if err := s.execAll(ctx, tx, bulkInsertQuery(len(rows)), len(rows) == bulkRowsPerStatement, len(rows), args); err != nil {
+			return nil, fmt.Errorf("insert applications: %w", err)
+		}
+	}
+	for from := 0; from < len(updates); from += batchUpdateRows {
+		rows := updates[from:min(from+batchUpdateRows, len(updates))]
+		args := make([]any, 0, len(rows)*batchUpdateColumns+1)
+		for _, st := range rows {
+			a := st.cur
+			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
+				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, st.office, st.stageAt)
+		}
+		args = append(args, now)
+		if err := s.execAll(ctx, tx, batchUpdateQuery(len(rows)), len(rows) == batchUpdateRows, len(rows), args); err != nil {
+			return nil, fmt.Errorf("update applications: %w", err)
+		}
+	}
+	for from := 0; from < len(stages); from += 4 * batchStageRows {
+		args := stages[from:min(from+4*batchStageRows, len(stages))]
+		q := batchStageQuery(len(args) / 4)
+		var err error
+		if len(args) == 4*batchStageRows {
+			_, err = s.exec(ctx, tx, q, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("record stages: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// readBatch reads the stored applications of numbers into state.
+func (s *Store) readBatch(ctx context.Context, tx *sql.Tx, numbers []string, state map[string]*batchApp) error {
+	args := make([]any, len(numbers))
+	for i, n := range numbers {
+		args[i] = n
+	}
+	q := `SELECT ` + applicationColumns + ` FROM applications WHERE number IN (` + params(1, len(numbers)) + `)`
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if len(numbers) == batchReadRows {
+		rows, err = s.query(ctx, tx, q, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, q, args...)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanApplication(rows)
+		if err != nil {
+			return err
+		}
+		state[a.Number] = &batchApp{cur: a, stored: true, office: a.Office, stageAt: ms(a.StageAt)}
+	}
+	return rows.Err()
+}
+
+// execAll runs a statement that must write want rows: fewer means another
+// writer got there between the batch's read and its write.
+func (s *Store) execAll(ctx context.Context, tx *sql.Tx, q string, prepared bool, want int, args []any) error {
+	var (
+		res sql.Result
+		err error
+	)
+	if prepared {
+		res, err = s.exec(ctx, tx, q, args...)
+	} else {
+		res, err = tx.ExecContext(ctx, q, args...)
+	}
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != int64(want) {
+		return errChangedMeanwhile
+	}
+	return nil
+}
+
+// batchUpdateQuery updates rows applications, each only if its office and
+// stage_at are still the ones read (as UpsertApplication's UPDATE). Each
+// row's parameters are its number, the nine other columns in
+// applicationColumns' order, and the office and stage_at read; the last
+// parameter is updated_at.
+func batchUpdateQuery(rows int) string {
+	type col struct {
+		name, typ string
+		at        int // the parameter's position within a row's
+	}
+	set := []col{{"office", "TEXT", 1}, {"applicant_name", "TEXT", 2}, {"birth_date", "TEXT", 3}, {"passport_type", "TEXT", 4},
+		{"stage", "TEXT", 5}, {"stage_at", "BIGINT", 6}, {"billing_code", "TEXT", 7}, {"billing_expires_at", "BIGINT", 8}, {"note", "TEXT", 9}}
+	pick := func(b *strings.Builder, c col) {
+		b.WriteString("CASE number")
+		for r := range rows {
+			base := r*batchUpdateColumns + 1
+			fmt.Fprintf(b, " WHEN $%d THEN CAST($%d AS %s)", base, base+c.at, c.typ)
+		}
+		b.WriteString(" END")
+	}
+	var b strings.Builder
+	b.WriteString("UPDATE applications SET ")
+	for _, c := range set {
+		b.WriteString(c.name + " = ")
+		pick(&b, c)
+		b.WriteString(", ")
+	}
+	fmt.Fprintf(&b, "updated_at = $%d WHERE number IN (", rows*batchUpdateColumns+1)
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", r*batchUpdateColumns+1)
+	}
+	b.WriteString(") AND office = ")
+	pick(&b, col{"", "TEXT", 10})
+	b.WriteString(" AND stage_at = ")
+	pick(&b, col{"", "BIGINT", 11})
+	return b.String()
+}
+
+// batchStageQuery records rows stages, each (number, stage, stage_at,
+// note), as UpsertApplication does.
+func batchStageQuery(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO application_stages (number, stage, stage_at, note) VALUES `)
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + params(r*4+1, 4) + ")")
+	}
+	b.WriteString(" ON CONFLICT (number, stage_at, stage) DO NOTHING")
+	return b.String()
+}
