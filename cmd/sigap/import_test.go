@@ -133,3 +133,35 @@ func TestImportMissingFile(t *testing.T) {
 	}
 	wantNoFiles(t, dir)
 }
+
+// TestImportNDJSON: a .ndjson file is read as NDJSON, and --format says so
+// for any name; errors name the file's lines.
+func TestImportNDJSON(t *testing.T) {
+	dir := t.TempDir()
+	getenv := importEnv(t, dir)
+	body := `{"application_number":"1060000000000001","office":"jakpus","applicant_name":"Budi","birth_date":"1990-08-17","passport_type":"electronic","stage":"registered","stage_at":"2026-11-20T09:00:00+07:00"}` + "\n" +
+		`{"application_number":"1060000000000002"}` + "\n"
+	for _, name := range []string{"apps.ndjson", "apps.txt"} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args := []string{file}
+		if name == "apps.txt" {
+			args = []string{"--format", "ndjson", file}
+		}
+		out, err := runImport(t, getenv, args...)
+		new := 1
+		if name == "apps.txt" {
+			new = 0
+		}
+		want := fmt.Sprintf("%s:2: missing field(s) office, applicant_name, birth_date, passport_type, stage, stage_at\n"+
+			"%s: 2 rows in 2 lines: %d new, 0 updated, %d unchanged, 1 not loaded\n", file, file, new, 1-new)
+		if out != want || err == nil {
+			t.Errorf("%s: %v\n%s\nwant\n%s", name, err, out, want)
+		}
+	}
+	if _, err := runImport(t, getenv, "--format", "xml", filepath.Join(dir, "apps.txt")); !errors.Is(err, errUsage) {
+		t.Errorf("--format xml: %v, want a usage error", err)
+	}
+}
