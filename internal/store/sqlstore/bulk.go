@@ -25,23 +25,24 @@ const (
 // unlike UpsertApplication it records no stage history and compares nothing.
 // progress, if set, is called after each transaction with the rows so far.
 func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.Application], progress func(int64)) (int64, error) {
+	perStatement := s.rowsPerStatement(bulkColumns, bulkRowsPerStatement)
 	var (
 		total int64
-		batch = make([]sigap.Application, 0, bulkRowsPerStatement)
+		batch = make([]sigap.Application, 0, perStatement)
 		tx    *sql.Tx
 		full  *sql.Stmt
 		inTx  int
 	)
 	insert := func(rows []sigap.Application) error {
 		var stmt *sql.Stmt
-		if len(rows) == bulkRowsPerStatement && full != nil {
+		if len(rows) == perStatement && full != nil {
 			stmt = full
 		} else {
 			st, err := tx.PrepareContext(ctx, bulkInsertQuery(len(rows)))
 			if err != nil {
 				return err
 			}
-			if len(rows) == bulkRowsPerStatement {
+			if len(rows) == perStatement {
 				full = st
 			} else {
 				defer st.Close()
@@ -101,7 +102,7 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 	}
 	for a := range apps {
 		batch = append(batch, a)
-		if len(batch) == bulkRowsPerStatement {
+		if len(batch) == perStatement {
 			if err := flush(); err != nil {
 				return fail(err)
 			}

@@ -53,6 +53,11 @@ type Dialect struct {
 	// IdleConns is how many connections stay open between uses (0: the
 	// database/sql default).
 	IdleConns int
+	// StatementParams caps the parameters of a statement that writes or
+	// reads many rows at once (0: only the statement's own cap). SQLite's
+	// driver looks each $N up in a list as it binds it, so there a
+	// statement's cost grows with the square of its parameters.
+	StatementParams int
 }
 
 // SQLite is the embedded engine's dialect (the sqlite package adds Ready).
@@ -74,7 +79,8 @@ func SQLite() Dialect {
 		// and schema parse to open again, so keep as many as are in use:
 		// the readers of the gateway's and the simulator's workers, and
 		// the writer.
-		IdleConns: 32,
+		IdleConns:       32,
+		StatementParams: 64,
 	}
 }
 

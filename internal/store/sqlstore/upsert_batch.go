@@ -98,9 +98,10 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 			order = append(order, apps[i].Number)
 		}
 	}
-	for from := 0; from < len(order); from += batchReadRows {
-		chunk := order[from:min(from+batchReadRows, len(order))]
-		if err := s.readBatch(ctx, tx, chunk, state); err != nil {
+	readRows := s.rowsPerStatement(1, batchReadRows)
+	for from := 0; from < len(order); from += readRows {
+		chunk := order[from:min(from+readRows, len(order))]
+		if err := s.readBatch(ctx, tx, chunk, readRows, state); err != nil {
 			return nil, fmt.Errorf("read applications: %w", err)
 		}
 	}
@@ -144,20 +145,22 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 			inserts = append(inserts, st)
 		}
 	}
-	for from := 0; from < len(inserts); from += bulkRowsPerStatement {
-		rows := inserts[from:min(from+bulkRowsPerStatement, len(inserts))]
+	insertRows := s.rowsPerStatement(bulkColumns, bulkRowsPerStatement)
+	for from := 0; from < len(inserts); from += insertRows {
+		rows := inserts[from:min(from+insertRows, len(inserts))]
 		args := make([]any, 0, len(rows)*bulkColumns)
 		for _, st := range rows {
 			a := st.cur
 			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
 				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, now)
 		}
-		if err := s.execAll(ctx, tx, bulkInsertQuery(len(rows)), len(rows) == bulkRowsPerStatement, len(rows), args); err != nil {
+		if err := s.execAll(ctx, tx, bulkInsertQuery(len(rows)), len(rows) == insertRows, len(rows), args); err != nil {
 			return nil, fmt.Errorf("insert applications: %w", err)
 		}
 	}
-	for from := 0; from < len(updates); from += batchUpdateRows {
-		rows := updates[from:min(from+batchUpdateRows, len(updates))]
+	updateRows := s.rowsPerStatement(batchUpdateColumns, batchUpdateRows)
+	for from := 0; from < len(updates); from += updateRows {
+		rows := updates[from:min(from+updateRows, len(updates))]
 		args := make([]any, 0, len(rows)*batchUpdateColumns+1)
 		for _, st := range rows {
 			a := st.cur
@@ -165,15 +168,16 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, st.office, st.stageAt)
 		}
 		args = append(args, now)
-		if err := s.execAll(ctx, tx, batchUpdateQuery(len(rows)), len(rows) == batchUpdateRows, len(rows), args); err != nil {
+		if err := s.execAll(ctx, tx, batchUpdateQuery(len(rows)), len(rows) == updateRows, len(rows), args); err != nil {
 			return nil, fmt.Errorf("update applications: %w", err)
 		}
 	}
-	for from := 0; from < len(stages); from += 4 * batchStageRows {
-		args := stages[from:min(from+4*batchStageRows, len(stages))]
+	stageRows := s.rowsPerStatement(4, batchStageRows)
+	for from := 0; from < len(stages); from += 4 * stageRows {
+		args := stages[from:min(from+4*stageRows, len(stages))]
 		q := batchStageQuery(len(args) / 4)
 		var err error
-		if len(args) == 4*batchStageRows {
+		if len(args) == 4*stageRows {
 			_, err = s.exec(ctx, tx, q, args...)
 		} else {
 			_, err = tx.ExecContext(ctx, q, args...)
@@ -186,7 +190,7 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 }
 
 // readBatch reads the stored applications of numbers into state.
-func (s *Store) readBatch(ctx context.Context, tx *sql.Tx, numbers []string, state map[string]*batchApp) error {
+func (s *Store) readBatch(ctx context.Context, tx *sql.Tx, numbers []string, full int, state map[string]*batchApp) error {
 	args := make([]any, len(numbers))
 	for i, n := range numbers {
 		args[i] = n
@@ -196,7 +200,7 @@ func (s *Store) readBatch(ctx context.Context, tx *sql.Tx, numbers []string, sta
 		rows *sql.Rows
 		err  error
 	)
-	if len(numbers) == batchReadRows {
+	if len(numbers) == full {
 		rows, err = s.query(ctx, tx, q, args...)
 	} else {
 		rows, err = tx.QueryContext(ctx, q, args...)
@@ -294,4 +298,14 @@ func batchStageQuery(rows int) string {
 	}
 	b.WriteString(" ON CONFLICT (number, stage_at, stage) DO NOTHING")
 	return b.String()
+}
+
+// rowsPerStatement is how many rows of perRow parameters one multi-row
+// statement takes: at most max, and within the dialect's StatementParams.
+func (s *Store) rowsPerStatement(perRow, max int) int {
+	p := s.dialect.StatementParams
+	if p <= 0 {
+		return max
+	}
+	return min(max, 1+(p-1)/perRow)
 }

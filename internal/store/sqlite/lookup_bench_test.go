@@ -1,0 +1,139 @@
+package sqlite_test
+
+// Status look-ups at 10,000 and at 10 million applications. The large
+// database takes minutes to build, so it is built once, by
+// BulkInsertApplications, into a file kept in the user's cache directory
+// (or $SIGAP_BENCH_CACHE), and only when asked:
+//
+//	SIGAP_BENCH_BUILD=1 go test -run '^$' -bench FindApplicationAt -timeout 60m ./internal/store/sqlite/
+//
+// Without the file and SIGAP_BENCH_BUILD, the 10 million case is skipped
+// with a message saying so. The file holds generated data only.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sigap-id/sigap/internal/store/sqlite"
+	"github.com/sigap-id/sigap/internal/store/sqlstore"
+)
+
+// benchCacheDir is where sized databases are kept between runs.
+func benchCacheDir(b *testing.B) string {
+	if d := os.Getenv("SIGAP_BENCH_CACHE"); d != "" {
+		return d
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		d = os.TempDir()
+	}
+	return filepath.Join(d, "sigap-bench")
+}
+
+// sizedStore opens a database of n benchApps applications, building it
+// (if allowed) the first time. The file is named for its size and whether
+// it was finished: a build cut short leaves a .partial file, started over
+// next time.
+func sizedStore(b *testing.B, n int) *sqlstore.Store {
+	b.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.DiscardHandler)
+	if n <= 100_000 {
+		s := openBench(b)
+		if _, err := s.BulkInsertApplications(ctx, benchApps(n), nil); err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	dir := benchCacheDir(b)
+	path := filepath.Join(dir, fmt.Sprintf("applications-%d.db", n))
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("SIGAP_BENCH_BUILD") == "" {
+			b.Skipf("no database of %d applications at %s: set SIGAP_BENCH_BUILD=1 to build it (minutes, about %d MB)", n, path, n/5000)
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			b.Fatal(err)
+		}
+		partial := path + ".partial"
+		for _, f := range []string{partial, partial + "-wal", partial + "-shm"} {
+			os.Remove(f)
+		}
+		s, err := sqlite.Open(ctx, partial, sqlite.Options{Migrate: true, Log: log})
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		_, err = s.BulkInsertApplications(ctx, benchApps(n), func(done int64) {
+			if done%1_000_000 == 0 {
+				b.Logf("%d of %d applications (%.0f a second)", done, n, float64(done)/time.Since(start).Seconds())
+			}
+		})
+		if err == nil {
+			_, err = s.DB().ExecContext(ctx, `ANALYZE`)
+		}
+		if cerr := s.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Rename(partial, path); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("built %s: %d applications in %s", path, n, time.Since(start).Round(time.Second))
+	}
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Log: log})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkFindApplicationAt: a status look-up (found, and an unknown
+// number) costs the same at 10,000 applications as at 10 million: one
+// primary-key probe, whose depth grows with the log of the table.
+func BenchmarkFindApplicationAt(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{10_000, 10_000_000} {
+		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
+			s := sizedStore(b, n)
+			b.Run("found", func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					// Spread over the whole table: not the same pages each time.
+					k := (i * 7_919_993) % n
+					i++
+					if _, err := s.FindApplication(ctx, "jakpus", fmt.Sprintf("1061%012d", k)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("unknown", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					i++
+					if _, err := s.FindApplication(ctx, "jakpus", fmt.Sprintf("2061%012d", i)); err == nil {
+						b.Fatal("found an unknown number")
+					}
+				}
+			})
+			b.Run("anywhere", func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					k := (i * 7_919_993) % n
+					i++
+					if _, err := s.FindApplicationAnywhere(ctx, fmt.Sprintf("1061%012d", k)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
