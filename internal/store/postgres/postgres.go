@@ -54,7 +54,7 @@ func Open(ctx context.Context, url string, opt Options) (*sqlstore.Store, error)
 		}
 	}
 	d := sqlstore.PostgreSQL()
-	d.Ready, d.Pipeline = Migrations.Current, pipeline
+	d.Ready, d.Pipeline, d.BulkWrite = Migrations.Current, pipeline, bulkWrite
 	return sqlstore.New(db, d, sqlstore.Options{Now: opt.Now}), nil
 }
 

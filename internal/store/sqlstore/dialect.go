@@ -58,6 +58,12 @@ type Dialect struct {
 	// driver looks each $N up in a list as it binds it, so there a
 	// statement's cost grows with the square of its parameters.
 	StatementParams int
+	// BulkWrite, where the engine has a faster way than statements of
+	// many rows (PostgreSQL: COPY), writes a batch upsert's rows in one
+	// transaction; it reports false, having rolled back, when an insert or
+	// update wrote fewer rows than it has (another writer changed an
+	// application meanwhile).
+	BulkWrite func(ctx context.Context, db *sql.DB, w BulkWrite) (ok bool, err error)
 }
 
 // SQLite is the embedded engine's dialect (the sqlite package adds Ready).

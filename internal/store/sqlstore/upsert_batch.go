@@ -42,9 +42,21 @@ func (s *Store) UpsertApplications(ctx context.Context, apps []sigap.Application
 		}
 		valid = append(valid, i)
 	}
-	out, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]sigap.UpsertOutcome, error) {
-		return s.upsertBatch(ctx, tx, apps, valid, opts)
-	})
+	var (
+		out []sigap.UpsertOutcome
+		err error
+	)
+	if s.dialect.BulkWrite != nil {
+		out, err = s.upsertBulk(ctx, apps, valid, opts)
+	} else {
+		out, err = inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]sigap.UpsertOutcome, error) {
+			p, out, err := s.decideBatch(ctx, tx, apps, valid, opts)
+			if err != nil {
+				return nil, err
+			}
+			return out, s.writeBatch(ctx, tx, p)
+		})
+	}
 	if errors.Is(err, errChangedMeanwhile) {
 		out = make([]sigap.UpsertOutcome, len(apps))
 		for _, i := range valid {
@@ -86,9 +98,71 @@ type stageKey struct {
 	at            int64
 }
 
-// upsertBatch decides and writes the batch; it sets nothing outside itself
-// (see inTx).
-func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Application, valid []int, opts []sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
+// batchPlan is what a batch writes.
+type batchPlan struct {
+	inserts, updates []*batchApp
+	stages           []any // number, stage, stage_at, note for each stage
+	now              int64
+}
+
+// upsertBulk reads the batch's applications, decides, and hands the
+// writes to the dialect's BulkWrite, which fails them all if another
+// writer changed one of the applications meanwhile.
+func (s *Store) upsertBulk(ctx context.Context, apps []sigap.Application, valid []int, opts []sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
+	p, out, err := s.decideBatch(ctx, s.db, apps, valid, opts)
+	if err != nil {
+		return nil, err
+	}
+	w := BulkWrite{Inserts: make([][]any, 0, len(p.inserts)), Stages: make([][]any, 0, len(p.stages)/4)}
+	for _, st := range p.inserts {
+		a := st.cur
+		w.Inserts = append(w.Inserts, []any{a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), string(a.PassportType),
+			string(a.Stage), ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, p.now})
+	}
+	for i := 0; i < len(p.stages); i += 4 {
+		w.Stages = append(w.Stages, []any{p.stages[i], string(p.stages[i+1].(sigap.Stage)), p.stages[i+2], p.stages[i+3]})
+	}
+	updateRows := s.rowsPerStatement(batchUpdateColumns, batchUpdateRows)
+	for from := 0; from < len(p.updates); from += updateRows {
+		rows := p.updates[from:min(from+updateRows, len(p.updates))]
+		w.Updates = append(w.Updates, Stmt{batchUpdateQuery(len(rows)), updateArgs(rows, p.now)})
+		w.UpdateRows = append(w.UpdateRows, len(rows))
+	}
+	ok, err := s.dialect.BulkWrite(ctx, s.db, w)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errChangedMeanwhile
+	}
+	return out, nil
+}
+
+// BulkWrite is a batch upsert's writes, for Dialect.BulkWrite: rows of
+// applications (applicationColumns and updated_at) to insert, UPDATE
+// statements each of which must change UpdateRows[i] rows, and rows of
+// application_stages (number, stage, stage_at, note) to add where absent.
+type BulkWrite struct {
+	Inserts    [][]any
+	Updates    []Stmt
+	UpdateRows []int
+	Stages     [][]any
+}
+
+func updateArgs(rows []*batchApp, now int64) []any {
+	args := make([]any, 0, len(rows)*batchUpdateColumns+1)
+	for _, st := range rows {
+		a := st.cur
+		args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
+			a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, st.office, st.stageAt)
+	}
+	return append(args, now)
+}
+
+// decideBatch reads the batch's stored applications and decides each row
+// as UpsertApplication would, in order; it sets nothing outside itself (see
+// inTx).
+func (s *Store) decideBatch(ctx context.Context, q dbtx, apps []sigap.Application, valid []int, opts []sigap.UpsertOption) (batchPlan, []sigap.UpsertOutcome, error) {
 	out := make([]sigap.UpsertOutcome, len(apps))
 	state := make(map[string]*batchApp, len(valid))
 	var order []string // numbers, first appearance first
@@ -101,8 +175,8 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 	readRows := s.rowsPerStatement(1, batchReadRows)
 	for from := 0; from < len(order); from += readRows {
 		chunk := order[from:min(from+readRows, len(order))]
-		if err := s.readBatch(ctx, tx, chunk, readRows, state); err != nil {
-			return nil, fmt.Errorf("read applications: %w", err)
+		if err := s.readBatch(ctx, q, chunk, readRows, state); err != nil {
+			return batchPlan{}, nil, fmt.Errorf("read applications: %w", err)
 		}
 	}
 
@@ -134,17 +208,22 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 		}
 	}
 
-	now := s.now().UnixMilli()
-	var inserts, updates []*batchApp
+	p := batchPlan{stages: stages, now: s.now().UnixMilli()}
 	for _, n := range order {
 		switch st := state[n]; {
 		case st == nil || !st.changed:
 		case st.stored:
-			updates = append(updates, st)
+			p.updates = append(p.updates, st)
 		default:
-			inserts = append(inserts, st)
+			p.inserts = append(p.inserts, st)
 		}
 	}
+	return p, out, nil
+}
+
+// writeBatch writes a batch's plan in statements of many rows.
+func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
+	inserts, updates, stages, now := p.inserts, p.updates, p.stages, p.now
 	insertRows := s.rowsPerStatement(bulkColumns, bulkRowsPerStatement)
 	for from := 0; from < len(inserts); from += insertRows {
 		rows := inserts[from:min(from+insertRows, len(inserts))]
@@ -155,21 +234,14 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, now)
 		}
 		if err := s.execAll(ctx, tx, bulkInsertQuery(len(rows)), len(rows) == insertRows, len(rows), args); err != nil {
-			return nil, fmt.Errorf("insert applications: %w", err)
+			return fmt.Errorf("insert applications: %w", err)
 		}
 	}
 	updateRows := s.rowsPerStatement(batchUpdateColumns, batchUpdateRows)
 	for from := 0; from < len(updates); from += updateRows {
 		rows := updates[from:min(from+updateRows, len(updates))]
-		args := make([]any, 0, len(rows)*batchUpdateColumns+1)
-		for _, st := range rows {
-			a := st.cur
-			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
-				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, st.office, st.stageAt)
-		}
-		args = append(args, now)
-		if err := s.execAll(ctx, tx, batchUpdateQuery(len(rows)), len(rows) == updateRows, len(rows), args); err != nil {
-			return nil, fmt.Errorf("update applications: %w", err)
+		if err := s.execAll(ctx, tx, batchUpdateQuery(len(rows)), len(rows) == updateRows, len(rows), updateArgs(rows, now)); err != nil {
+			return fmt.Errorf("update applications: %w", err)
 		}
 	}
 	stageRows := s.rowsPerStatement(4, batchStageRows)
@@ -183,27 +255,27 @@ func (s *Store) upsertBatch(ctx context.Context, tx *sql.Tx, apps []sigap.Applic
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("record stages: %w", err)
+			return fmt.Errorf("record stages: %w", err)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // readBatch reads the stored applications of numbers into state.
-func (s *Store) readBatch(ctx context.Context, tx *sql.Tx, numbers []string, full int, state map[string]*batchApp) error {
+func (s *Store) readBatch(ctx context.Context, q dbtx, numbers []string, full int, state map[string]*batchApp) error {
 	args := make([]any, len(numbers))
 	for i, n := range numbers {
 		args[i] = n
 	}
-	q := `SELECT ` + applicationColumns + ` FROM applications WHERE number IN (` + params(1, len(numbers)) + `)`
+	query := `SELECT ` + applicationColumns + ` FROM applications WHERE number IN (` + params(1, len(numbers)) + `)`
 	var (
 		rows *sql.Rows
 		err  error
 	)
 	if len(numbers) == full {
-		rows, err = s.query(ctx, tx, q, args...)
+		rows, err = s.query(ctx, q, query, args...)
 	} else {
-		rows, err = tx.QueryContext(ctx, q, args...)
+		rows, err = q.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		return err
