@@ -2,6 +2,7 @@ package importer_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -206,5 +207,27 @@ func TestImportInBatches(t *testing.T) {
 	}
 	if rep.Inserted != 9 || len(rep.Errors) != 1 {
 		t.Errorf("report %+v", rep)
+	}
+}
+
+// TestCancelStopsTheImport: a cancelled import stops with the context's
+// error and says how far it got.
+func TestCancelStopsTheImport(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(head)
+	for i := 1; i <= 50; i++ {
+		b.WriteString(row(i, ""))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	o := opts
+	o.BatchSize = 10
+	o.Progress = func(p importer.Progress) {
+		if p.Rows >= 20 {
+			cancel()
+		}
+	}
+	rep, err := importer.Import(ctx, strings.NewReader(b.String()), open(t), o)
+	if !errors.Is(err, context.Canceled) || rep.Inserted < 20 || rep.Inserted >= 50 {
+		t.Errorf("report %+v, err %v; want context.Canceled after 20 rows", rep, err)
 	}
 }
