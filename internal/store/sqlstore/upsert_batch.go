@@ -225,6 +225,8 @@ func (s *Store) decideBatch(ctx context.Context, q dbtx, apps []sigap.Applicatio
 func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
 	inserts, updates, stages, now := p.inserts, p.updates, p.stages, p.now
 	insertRows := s.rowsPerStatement(bulkColumns, bulkRowsPerStatement)
+	// The query text of a full statement, once: it is the prepared one.
+	fullInsert := bulkInsertQuery(insertRows)
 	for from := 0; from < len(inserts); from += insertRows {
 		rows := inserts[from:min(from+insertRows, len(inserts))]
 		args := make([]any, 0, len(rows)*bulkColumns)
@@ -233,7 +235,11 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
 			args = append(args, a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), a.PassportType,
 				a.Stage, ms(a.StageAt), a.BillingCode, ms(a.BillingExpiresAt), a.Note, now)
 		}
-		if err := s.execAll(ctx, tx, bulkInsertQuery(len(rows)), len(rows) == insertRows, len(rows), args); err != nil {
+		q := fullInsert
+		if len(rows) < insertRows {
+			q = bulkInsertQuery(len(rows))
+		}
+		if err := s.execAll(ctx, tx, q, len(rows) == insertRows, len(rows), args); err != nil {
 			return fmt.Errorf("insert applications: %w", err)
 		}
 	}
@@ -245,10 +251,14 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
 		}
 	}
 	stageRows := s.rowsPerStatement(4, batchStageRows)
+	fullStages := batchStageQuery(stageRows)
 	for from := 0; from < len(stages); from += 4 * stageRows {
 		args := stages[from:min(from+4*stageRows, len(stages))]
-		q := batchStageQuery(len(args) / 4)
+		q := fullStages
 		var err error
+		if len(args) < 4*stageRows {
+			q = batchStageQuery(len(args) / 4)
+		}
 		if len(args) == 4*stageRows {
 			_, err = s.exec(ctx, tx, q, args...)
 		} else {
