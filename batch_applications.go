@@ -10,8 +10,10 @@ type BatchApplications interface {
 	// the other in their order (a number that appears twice is upserted
 	// twice), and returns one outcome per application. A row refused as
 	// UpsertApplication refuses it (Validate, CheckOfficeMove) has its
-	// outcome's Err set, an ErrInvalid, and the others are stored; the
-	// error is for a batch that stored nothing (the database failed).
+	// outcome's Err set, an ErrInvalid, and the others are stored. The
+	// error is the database's: the batch may then be stored in part (as
+	// after UpsertApplication failing partway through a file); storing it
+	// again is safe.
 	UpsertApplications(ctx context.Context, apps []Application, opts ...UpsertOption) ([]UpsertOutcome, error)
 }
 

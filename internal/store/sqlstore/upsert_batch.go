@@ -31,7 +31,11 @@ var errChangedMeanwhile = fmt.Errorf("%w: changed by another writer meanwhile", 
 // that reads the batch's stored applications in a few statements, decides
 // each row as UpsertApplication does, in order, and writes the new
 // applications, the changed ones and the stage history a few statements
-// each.
+// each. Where the dialect has a BulkWrite (PostgreSQL), the read comes
+// before the writing transaction, whose inserts and updates must each
+// write all their rows (an UPDATE only where the office and stage_at read
+// are still there); when another writer changed an application in
+// between, the batch is rolled back and stored row by row.
 func (s *Store) UpsertApplications(ctx context.Context, apps []sigap.Application, opts ...sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
 	invalid := make([]error, len(apps))
 	valid := make([]int, 0, len(apps))
@@ -46,9 +50,12 @@ func (s *Store) UpsertApplications(ctx context.Context, apps []sigap.Application
 		out []sigap.UpsertOutcome
 		err error
 	)
-	if s.dialect.BulkWrite != nil {
+	switch {
+	case len(valid) == 0:
+		out = make([]sigap.UpsertOutcome, len(apps))
+	case s.dialect.BulkWrite != nil:
 		out, err = s.upsertBulk(ctx, apps, valid, opts)
-	} else {
+	default:
 		out, err = inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]sigap.UpsertOutcome, error) {
 			p, out, err := s.decideBatch(ctx, tx, apps, valid, opts)
 			if err != nil {
