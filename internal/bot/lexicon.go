@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sigap-id/sigap"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -298,6 +299,9 @@ func (lx *lexicon) wordIn(w string, depth int, memo *typos) []string {
 		}
 	}
 	if strings.ContainsFunc(w, unicode.IsDigit) {
+		if ticketShaped(w) {
+			return ticketWord
+		}
 		return []string{w}
 	}
 	if i := lx.typo(w, memo); i >= 0 {
@@ -476,4 +480,19 @@ func (lx *lexicon) feedbackWord(w string) bool {
 		}
 	}
 	return false
+}
+
+// ticketWord is what a ticket number written in a message ("nomornya
+// K7M-3QX") reads as: a word lexicon.yaml can weigh like any other.
+var ticketWord = []string{"nomortiket"}
+
+// ticketShaped reports whether w, a word holding a digit, is written as
+// the bot writes ticket numbers: three letters or digits, a dash, three
+// more, a letter among them. Without the dash, "rp650k" would be one.
+func ticketShaped(w string) bool {
+	if len(w) != 7 || w[3] != '-' || !strings.ContainsFunc(w, isLetter) {
+		return false
+	}
+	_, ok := sigap.ParseTicketNumber(w)
+	return ok
 }
