@@ -30,7 +30,10 @@ type lexicon struct {
 	// biaya"); questions are the words that make a clause a question.
 	conjunctions map[string]bool
 	questions    map[string]bool
-	intents      []intentCues
+	// done are what the applicant says they have done ("udah bayar"): a
+	// clause saying it is what comes before the question, not the question.
+	done    []cue
+	intents []intentCues
 	// byWord finds the cues a word may make: each cue is listed under its
 	// first word, so a message's score looks only at the cues its words
 	// can make, not at every cue of every intent.
@@ -76,6 +79,7 @@ type lexiconFile struct {
 	Langs     map[string][]string `yaml:"languages"`
 	Conj      []string            `yaml:"conjunctions"`
 	Questions []string            `yaml:"questions"`
+	Done      []string            `yaml:"done"`
 	Intents   []struct {
 		Intent   string         `yaml:"intent"`
 		Fallback bool           `yaml:"fallback"`
@@ -169,6 +173,13 @@ func parseLexicon(src []byte) (*lexicon, error) {
 			}
 		}
 	}
+	for _, d := range f.Done {
+		c, err := lx.parseCue(d, 1, norm)
+		if err != nil {
+			return nil, fmt.Errorf("done: %w", err)
+		}
+		lx.done = append(lx.done, c)
+	}
 	index := map[string]int{}
 	for _, in := range f.Intents {
 		if _, dup := index[in.Intent]; dup || in.Intent == "" {
@@ -178,27 +189,11 @@ func parseLexicon(src []byte) (*lexicon, error) {
 		ic := intentCues{name: in.Intent, fallback: in.Fallback, negated: in.Negated, noOpening: in.NoOpen || in.Fallback,
 			minScore: max(in.MinScore, f.MinScore), topic: in.Topic}
 		for c, weight := range in.Cues {
-			anywhere := strings.Contains(c, "+")
-			var words []string
-			for _, part := range strings.Split(c, "+") {
-				words = append(words, norm(part)...)
+			parsed, err := lx.parseCue(c, weight, norm)
+			if err != nil {
+				return nil, fmt.Errorf("intents: %s: %w", in.Intent, err)
 			}
-			if len(words) == 0 || weight == 0 || anywhere && len(words) < 2 {
-				return nil, fmt.Errorf("intents: %s: cue %q: want words and a weight other than 0", in.Intent, c)
-			}
-			// A cue is matched against rewritten words, so it must be
-			// written as a rewrite would leave it.
-			if len(words) == 1 || anywhere {
-				for _, w := range words {
-					if r, ok := lx.rewrites[w]; ok && strings.Join(r, " ") != w {
-						return nil, fmt.Errorf("intents: %s: cue %q: %q is rewritten to %q: use that", in.Intent, c, w, strings.Join(r, " "))
-					}
-				}
-			}
-			ic.cues = append(ic.cues, cue{words: words, weight: weight, anywhere: anywhere})
-			for _, w := range words {
-				lx.vocab[w] = true
-			}
+			ic.cues = append(ic.cues, parsed)
 		}
 		slices.SortFunc(ic.cues, func(a, b cue) int { return strings.Compare(strings.Join(a.words, " "), strings.Join(b.words, " ")) })
 		lx.intents = append(lx.intents, ic)
@@ -373,6 +368,33 @@ func (lx *lexicon) scoresIn(words []string, buf []int) []int {
 
 // matches reports whether cue c is in words. In an intent that a
 // negation cancels (negated), a word right after a negation is not.
+// parseCue reads a cue as the file writes it: words that must stand as a
+// run ("kode bayar"), or words joined by '+' that may stand anywhere
+// ("ktp+hilang"). Its words become words the file knows.
+func (lx *lexicon) parseCue(c string, weight int, norm func(string) []string) (cue, error) {
+	anywhere := strings.Contains(c, "+")
+	var words []string
+	for _, part := range strings.Split(c, "+") {
+		words = append(words, norm(part)...)
+	}
+	if len(words) == 0 || weight == 0 || anywhere && len(words) < 2 {
+		return cue{}, fmt.Errorf("cue %q: want words and a weight other than 0", c)
+	}
+	// A cue is matched against rewritten words, so it must be written as
+	// a rewrite would leave it.
+	if len(words) == 1 || anywhere {
+		for _, w := range words {
+			if r, ok := lx.rewrites[w]; ok && strings.Join(r, " ") != w {
+				return cue{}, fmt.Errorf("cue %q: %q is rewritten to %q: use that", c, w, strings.Join(r, " "))
+			}
+		}
+	}
+	for _, w := range words {
+		lx.vocab[w] = true
+	}
+	return cue{words: words, weight: weight, anywhere: anywhere}, nil
+}
+
 func (lx *lexicon) matches(words []string, c *cue, negated bool) bool {
 	present := func(w string) bool {
 		for i, x := range words {

@@ -18,7 +18,8 @@ import (
 //     answer to the one asked as a question (a '?' or a question word), if
 //     only one is and it says as much as the other ("udah bayar, kapan bisa
 //     diambil?"; but "telat bayar billing, harus daftar ulang?" is about
-//     paying late);
+//     paying late), or the other only says what the applicant has done
+//     (lexicon.yaml's `done`: "udh bayar billing nya, wawancara kapan?");
 //   - anything else is read as one message.
 
 // topicScore is what a clause must score for a service to be a topic of
@@ -124,6 +125,7 @@ func (lx *lexicon) topics(text string, ws []word, words []string, whole []int, w
 	type topic struct {
 		intent, score    int
 		question, joined bool
+		done             bool // it says what the applicant has done
 	}
 	var found []topic
 	var buf [maxIntents]int
@@ -133,9 +135,11 @@ func (lx *lexicon) topics(text string, ws []word, words []string, whole []int, w
 		if b < 0 || !lx.intents[b].topic || sc[b] < topicScore {
 			continue
 		}
-		t := topic{lx.refined(b, whole), sc[b], lx.asked(s), s.joined}
+		t := topic{lx.refined(b, whole), sc[b], lx.asked(s), s.joined, false}
+		t.done = !t.question && lx.saysDone(s.words)
 		if i := indexFunc(len(found), func(i int) bool { return found[i].intent == t.intent }); i >= 0 {
 			found[i].question = found[i].question || t.question
+			found[i].done = found[i].done && t.done
 			found[i].score = max(found[i].score, t.score)
 			continue
 		}
@@ -161,12 +165,23 @@ func (lx *lexicon) topics(text string, ws []word, words []string, whole []int, w
 	switch {
 	case b.joined:
 		return a.intent, b.intent, true
-	case a.question && !b.question && a.score >= b.score:
+	case a.question && !b.question && (a.score >= b.score || b.done):
 		return a.intent, -1, a.intent != w
-	case b.question && !a.question && b.score >= a.score:
+	case b.question && !a.question && (b.score >= a.score || a.done):
 		return b.intent, -1, b.intent != w
 	}
 	return 0, 0, false
+}
+
+// saysDone reports whether a clause says what the applicant has done
+// ("udah bayar billing"): the lexicon's `done`.
+func (lx *lexicon) saysDone(words []string) bool {
+	for i := range lx.done {
+		if lx.matches(words, &lx.done[i], false) {
+			return true
+		}
+	}
+	return false
 }
 
 // rival returns a service the message means as much as it means w, or

@@ -134,6 +134,26 @@ func TestTwoTopics(t *testing.T) {
 	}
 }
 
+// TestQuestionAfterDone: a clause asked as a question is answered over a
+// clause before it that names its service more strongly, when that clause
+// only says what the applicant has done; otherwise the stronger clause wins.
+func TestQuestionAfterDone(t *testing.T) {
+	lx := defaultLexicon
+	for _, tt := range []struct{ msg, want string }{
+		{"udh bayar billing nya, wawancara kapan ya?", intentApply},
+		{"I already paid billing. When is my interview?", intentApply},
+		{"sudah bayar, kapan bisa diambil?", intentPickup},
+		// nothing done: the late payment is the subject
+		{"telat bayar billing, harus daftar ulang?", intentPayment},
+		{"billing udh lewat 2 jam, hrs daftar ulang?", intentPayment},
+	} {
+		r := read(lx, newKeywords(), tt.msg)
+		if r.intent != tt.want || r.also != "" {
+			t.Errorf("%q: read as %q (also %q), want %q", tt.msg, r.intent, r.also, tt.want)
+		}
+	}
+}
+
 // TestChoiceOfTwo: a message that means two services as much as each other
 // gets a list of the two, and tapping a row or typing its title gets that
 // service.
