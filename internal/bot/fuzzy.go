@@ -67,6 +67,14 @@ func maxTypos(n int) int {
 	return 0
 }
 
+// plausible reports whether w, at distance d from c, may be a typo of it.
+// Two edits that change the first letter or take two letters out (or add
+// two) more often make another word than a slip of the fingers:
+// "keliling" is no "yelling", "dimajukan" no "dimakan".
+func plausible(w, c []rune, d int) bool {
+	return d < 2 || w[0] == c[0] && len(w)-len(c) <= 1 && len(c)-len(w) <= 1
+}
+
 // typoTargets are the words a word may be a typo of, sorted.
 type typoTargets struct {
 	text  []string
@@ -126,7 +134,7 @@ func (t *typoTargets) nearest(w string) (int, bool) {
 			continue
 		}
 		d := distanceIn(rs, c, max, scratch[:])
-		if d > max {
+		if d > max || !plausible(rs, c, d) {
 			continue
 		}
 		first := c[0] == rs[0]

@@ -20,7 +20,7 @@ func naiveNearest(w string, targets [][]rune) (int, bool) {
 			continue
 		}
 		d := distanceIn(rs, c, max, scratch)
-		if d > max {
+		if d > max || !plausible(rs, c, d) {
 			continue
 		}
 		first := c[0] == rs[0]
@@ -80,4 +80,24 @@ func TestNearestSparesNothing(t *testing.T) {
 		}
 	}
 	t.Logf("%d words", len(tries))
+}
+
+// TestTyposThatAreWords: two edits that change the first letter, or that
+// take out or add two letters, are not read as typos; one edit and two
+// slips inside a long word still are. An English possessive is its word.
+func TestTyposThatAreWords(t *testing.T) {
+	lx := defaultLexicon
+	for _, tt := range []struct{ in, want string }{
+		{"keliling", "keliling"},   // not "yelling"
+		{"dimajukan", "dimajukan"}, // not "dimakan"
+		{"persyaratn", "syarat"},   // one edit: persyaratan
+		{"persayratn", "syarat"},   // a swap and a letter left out
+		{"byar", "bayar"},
+		{"baby's", "baby"},
+	} {
+		got := lx.canonical(normalize(tt.in))
+		if len(got) != 1 || got[0] != tt.want {
+			t.Errorf("%q reads as %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }

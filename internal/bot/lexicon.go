@@ -286,6 +286,10 @@ func (lx *lexicon) wordIn(w string, depth int, memo *typos) []string {
 	if b, ok := undouble(w); ok {
 		return lx.wordIn(b, depth+1, memo)
 	}
+	// An English possessive is its word: "baby's passport".
+	if b, ok := strings.CutSuffix(w, "'s"); ok && b != "" {
+		return lx.wordIn(b, depth+1, memo)
+	}
 	for _, suffix := range []string{"nya", "kah", "lah", "pun", "ku", "mu", "in"} {
 		if b, ok := strings.CutSuffix(w, suffix); ok && utf8.RuneCountInString(b) >= 3 {
 			if _, ok := lx.rewrites[b]; ok || lx.vocab[b] {
