@@ -84,16 +84,20 @@ func TestNearestSparesNothing(t *testing.T) {
 
 // TestTyposThatAreWords: two edits that change the first letter, or that
 // take out or add two letters, are not read as typos; one edit and two
-// slips inside a long word still are. An English possessive is its word.
+// slips inside a long word still are. An English possessive is its word,
+// and so is an Indonesian passive (di-) or ke-...-an around a known word.
 func TestTyposThatAreWords(t *testing.T) {
 	lx := defaultLexicon
 	for _, tt := range []struct{ in, want string }{
-		{"keliling", "keliling"},   // not "yelling"
-		{"dimajukan", "dimajukan"}, // not "dimakan"
-		{"persyaratn", "syarat"},   // one edit: persyaratan
-		{"persayratn", "syarat"},   // a swap and a letter left out
+		{"keliling", "keliling"}, // not "yelling"
+		{"dimajukan", "maju"},    // not "dimakan"
+		{"persyaratn", "syarat"}, // one edit: persyaratan
+		{"persayratn", "syarat"}, // a swap and a letter left out
 		{"byar", "bayar"},
 		{"baby's", "baby"},
+		{"disambungkan", "sambungkan"}, // di-: passive
+		{"ditambahkan", "tambah"},
+		{"kehujanan", "hujan"}, // ke-...-an: what befell one
 	} {
 		got := lx.canonical(normalize(tt.in))
 		if len(got) != 1 || got[0] != tt.want {

@@ -297,6 +297,9 @@ func (lx *lexicon) wordIn(w string, depth int, memo *typos) []string {
 			}
 		}
 	}
+	if b, ok := lx.unprefixed(w); ok {
+		return lx.wordIn(b, depth+1, memo)
+	}
 	if strings.ContainsFunc(w, unicode.IsDigit) {
 		if ticketShaped(w) {
 			return ticketWord
@@ -521,4 +524,33 @@ func ticketShaped(w string) bool {
 	}
 	_, ok := sigap.ParseTicketNumber(w)
 	return ok
+}
+
+// unprefixed reads the Indonesian passive di- ("disambungkan",
+// "ditambahkan") and the ke-...-an of what befell one ("kehujanan") as the
+// word this file knows inside them, before any typo is looked for: the
+// affixes would otherwise read as two or more typos of another word.
+// Other prefixes change the word's first letter ("menyambung") or its
+// meaning ("terlambat" is no "lambat"), so they are left to `words`.
+func (lx *lexicon) unprefixed(w string) (string, bool) {
+	knows := func(b string) bool {
+		_, ok := lx.rewrites[b]
+		return utf8.RuneCountInString(b) >= 4 && (ok || lx.vocab[b])
+	}
+	if b, ok := strings.CutPrefix(w, "di"); ok {
+		if knows(b) {
+			return b, true
+		}
+		for _, suffix := range []string{"kan", "nya", "i"} {
+			if c, ok := strings.CutSuffix(b, suffix); ok && knows(c) {
+				return c, true
+			}
+		}
+	}
+	if b, ok := strings.CutPrefix(w, "ke"); ok {
+		if c, ok := strings.CutSuffix(b, "an"); ok && knows(c) {
+			return c, true
+		}
+	}
+	return "", false
 }
