@@ -24,17 +24,17 @@ const (
 // one-tap choice of two services counts as a miss, even when the right
 // one is among them: it costs the applicant a tap.
 //
-// Issue 21 asks for 97% on messages the lexicon was not tuned on. The
-// fourth held-out batch (written before its writer had read lexicon.yaml)
-// measured 183/199 before the fifth round of tuning and 187/199 (94.0%)
-// after it; the fifth batch (written after reading it) 143/160 (89.4%)
-// both before and after the sixth round, which was tuned on the fourth.
-// The held-out gate is that floor, so that a change making unseen writing
-// worse fails, until a new held-out batch (written before the tuning it
-// measures) shows more.
+// Issue 21 asks for 97% on messages the lexicon was not tuned on. Five
+// held-out batches were each measured before and after one round of
+// tuning on the tuning set (the fourth batch written before its writer had
+// read lexicon.yaml, the later ones after): 183 and 187 of 199, 143 and
+// 143 of 160, 144 and 144 of 158, 134 and 133 of 151, and the current one
+// 142 and 142 of 153 (92.8%). The held-out gate is that floor, so that a
+// change making unseen writing worse fails, until a new held-out batch
+// (written before the tuning it measures) shows more.
 const (
 	minTuningAccuracy  = 0.99
-	minHeldOutAccuracy = 0.89
+	minHeldOutAccuracy = 0.92
 )
 
 // labelled is one line of a set.
