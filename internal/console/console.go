@@ -276,7 +276,7 @@ const (
 )
 
 var navOrder = map[string]int{NavInbox: 10, NavApplications: 20, NavContent: 30, NavNotUnderstood: 40,
-	NavDashboard: 50, NavSimulator: 60, NavAudit: 90}
+	NavDashboard: 50, NavSimulator: 60, NavAccounts: 85, NavAudit: 90}
 
 // AddNav puts a page in the navigation, in its slot's place.
 func (c *Console) AddNav(key, href string) {
@@ -284,7 +284,7 @@ func (c *Console) AddNav(key, href string) {
 	if !ok {
 		order = 80
 	}
-	c.nav = append(c.nav, NavItem{Key: key, Href: href, Order: order, AdminOnly: key == NavAudit})
+	c.nav = append(c.nav, NavItem{Key: key, Href: href, Order: order, AdminOnly: key == NavAudit || key == NavAccounts})
 }
 
 // Office returns the office with that code.

@@ -136,10 +136,13 @@ func (b *browser) post(path string, form url.Values) resp {
 
 // login signs in (the sign-in page first, for its token) and fails the
 // test unless it worked.
-func (b *browser) login(email string) {
+func (b *browser) login(email string) { b.e.t.Helper(); b.loginWith(email, "rahasia-123") }
+
+// loginWith signs in with that password.
+func (b *browser) loginWith(email, password string) {
 	b.e.t.Helper()
 	b.get("/admin/login")
-	r := b.post("/admin/login", url.Values{"email": {email}, "password": {"rahasia-123"}})
+	r := b.post("/admin/login", url.Values{"email": {email}, "password": {password}})
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/admin/inbox" {
 		b.e.t.Fatalf("sign in as %s: %d %s\n%s", email, r.status, r.header.Get("Location"), r.body)
 	}
