@@ -46,6 +46,9 @@ type RetentionPolicy struct {
 	TestSenders time.Duration
 	// Runs is how long the record of a retention run or an erasure is kept.
 	Runs time.Duration
+	// APIWrites is how long the record of a write through the integration
+	// API (which token wrote what, when) is kept.
+	APIWrites time.Duration
 }
 
 const day = 24 * time.Hour
@@ -61,6 +64,7 @@ const (
 	DefaultKeepApplications  = 365 * day
 	DefaultKeepTestSenders   = 24 * time.Hour
 	DefaultKeepRuns          = 365 * day
+	DefaultKeepAPIWrites     = 365 * day
 
 	// MinKeepMessages is Meta's redelivery horizon: a message id kept for
 	// less could be answered twice.
@@ -122,6 +126,7 @@ func (p *RetentionPolicy) fields() []retentionField {
 		{"applications", &p.Applications, DefaultKeepApplications},
 		{"test senders", &p.TestSenders, DefaultKeepTestSenders},
 		{"runs", &p.Runs, DefaultKeepRuns},
+		{"api writes", &p.APIWrites, DefaultKeepAPIWrites},
 	}
 }
 
@@ -153,6 +158,8 @@ type Removed struct {
 	Stages int64 `json:"stages,omitempty"`
 	// Runs are records of earlier runs past their period.
 	Runs int64 `json:"runs,omitempty"`
+	// APIWrites are records of integration API writes past their period.
+	APIWrites int64 `json:"api_writes,omitempty"`
 }
 
 // RemovedKind is one line of Removed.
@@ -167,6 +174,7 @@ func (r Removed) Kinds() []RemovedKind {
 		{"message_texts", r.MessageTexts}, {"messages", r.Messages}, {"conversations", r.Conversations},
 		{"tickets", r.Tickets}, {"subscriptions", r.Subscriptions}, {"replies", r.Replies},
 		{"statuses", r.Statuses}, {"applications", r.Applications}, {"stages", r.Stages}, {"runs", r.Runs},
+		{"api_writes", r.APIWrites},
 	}
 }
 
@@ -191,6 +199,7 @@ func (r *Removed) Add(o Removed) {
 	r.Applications += o.Applications
 	r.Stages += o.Stages
 	r.Runs += o.Runs
+	r.APIWrites += o.APIWrites
 }
 
 // What a recorded run was.

@@ -122,6 +122,7 @@ type Store interface {
 	LoginThrottle
 	Audit
 	StaffDesk
+	Integration
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

@@ -25,6 +25,8 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 			// that gave the birth dates.
 			{`DELETE FROM lookup_failures WHERE expires_at <= $1`, ms(inboundBefore)},
 			{`DELETE FROM lookup_locks WHERE locked_until <= $1`, ms(inboundBefore)},
+			// Integration API request counts of windows that ended.
+			{`DELETE FROM api_rate_counters WHERE window_end <= $1`, ms(inboundBefore)},
 		} {
 			res, err := tx.ExecContext(ctx, q.query, q.arg)
 			if err != nil {

@@ -115,6 +115,11 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 				before(p.Runs))
 			return sigap.Removed{Runs: n}, err
 		}},
+		{"api writes", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `DELETE FROM api_writes WHERE id IN (SELECT id FROM api_writes WHERE at < $1`+batchLimit+`)`,
+				before(p.APIWrites))
+			return sigap.Removed{APIWrites: n}, err
+		}},
 	}
 	var stepErr error
 	for _, st := range steps {
