@@ -167,7 +167,7 @@ func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 	o.Bot = bot.New(cat, bot.Deps{
 		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
-		Offices: a.offices.ByCode, Retention: a.env.Retention,
+		Offices: a.offices.ByCode, Retention: a.env.Retention, Queue: a.store,
 	}, nil)
 	o.Store, o.Offices, o.Log, o.Now, o.Metrics = a.store, a.offices.ByCode, a.log, a.now, a.metrics
 	o.Channels = a.channel

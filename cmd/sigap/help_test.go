@@ -69,6 +69,9 @@ func TestHelp(t *testing.T) {
 		{[]string{"privacy", "erase", "--help"}, "usage: sigap privacy"},
 		{[]string{"user", "--help"}, "usage: sigap user"},
 		{[]string{"user", "add", "--email", "a@b.c", "-h"}, "usage: sigap user"},
+		{[]string{"token", "--help"}, "usage: sigap token"},
+		{[]string{"token", "create", "--name", "x", "--help"}, "usage: sigap token"},
+		{[]string{"help", "token"}, "usage: sigap token"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -116,6 +119,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"user", "add", "--email", "a@b.id", "--role", "staff"}, "role staff needs an office"},
 		{[]string{"user", "add", "--email", "a@b.id", "--role", "national_admin", "--office", "jakpus"}, "a national_admin serves every office"},
 		{[]string{"user", "remove"}, "want: user add"},
+		{[]string{"token"}, "want create, list or revoke"},
+		{[]string{"token", "create", "--name", "x"}, "give --office CODE[,CODE] or --all-offices"},
+		{[]string{"token", "create", "--name", "x", "--office", "jakpus", "--all-offices"}, "give --office CODE[,CODE] or --all-offices"},
+		{[]string{"token", "create", "--name", "Bad Name", "--all-offices"}, `--name "Bad Name"`},
+		{[]string{"token", "revoke"}, "want: sigap token revoke NAME"},
+		{[]string{"token", "list", "--name", "x"}, "--name, --office and --all-offices are for create"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

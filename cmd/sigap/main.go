@@ -34,6 +34,9 @@ commands:
   sigap privacy erase WA_ID                delete or anonymise it, and say what was removed
   sigap user add --email EMAIL --role ROLE [--office CODE]
                                            create or reset a staff console account
+  sigap token create --name NAME (--office CODE[,CODE] | --all-offices)
+                                           an integration API token, printed once;
+                                           sigap token list, sigap token revoke NAME
   sigap help [COMMAND]                     this text, or a command's usage
 
 "sigap COMMAND --help" prints a command's usage and flags and does nothing else.
@@ -100,6 +103,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		return privacy(ctx, args[1:], getenv, stdout, stderr)
 	case "user":
 		return user(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "token":
+		return tokenCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) == 2 && args[0] == "help" {
 			// sigap help COMMAND is sigap COMMAND --help.

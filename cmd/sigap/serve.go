@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/api"
 	"github.com/sigap-id/sigap/internal/config"
 	"github.com/sigap-id/sigap/internal/demo"
 	"github.com/sigap-id/sigap/internal/gateway"
@@ -121,6 +122,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		// of who asks: open to anyone only in a demo.
 		srv.Simulator = &web.Simulator{Offices: a.offices.List(), Chat: proc.Chat, Hints: hints, Log: log}
 	}
+	// The integration API: token-authenticated, rate-limited per token.
+	srv.API = api.New(api.Options{Store: a.store, Offices: a.offices.ByCode, Now: a.now, Log: log, RateLimit: a.env.APIRateLimit})
 	if a.env.MetricsAddr == "" && a.env.MetricsToken != "" {
 		srv.Metrics, srv.MetricsToken = met.Handler(), a.env.MetricsToken
 	}
@@ -196,6 +199,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stdout, "              %s\n", demoAdmin)
 	}
 	fmt.Fprintf(stdout, "  webhook:    %s/webhooks/whatsapp\n  health:     %s/healthz  %s/readyz\n", url, url, url)
+	fmt.Fprintf(stdout, "  api:        %s/api/v1/ (described at %s/api/v1/openapi.json; tokens: sigap token create)\n", url, url)
 	if metricsURL != "" {
 		fmt.Fprintf(stdout, "  metrics:    %s\n", metricsURL)
 	}

@@ -111,6 +111,9 @@ type Deps struct {
 	// Retention is how long the store keeps each kind of data, as the
 	// privacy notice tells it; zero periods are the defaults.
 	Retention sigap.RetentionPolicy
+	// Queue has each office's pickup queue number (integration API);
+	// without it #antrian shows none.
+	Queue sigap.QueueNumbers
 }
 
 // Engine answers applicants. It is safe for concurrent use.

@@ -44,7 +44,9 @@ func (t *turn) service(conv *sigap.Conversation, intent string, r reading) ([]si
 		return t.privacy()
 	case intentNotify:
 		return t.notify(conv, r)
-	case intentStatusHelp, intentPayment, intentApply, intentPickup, intentHours, intentThanks, intentPhone:
+	case intentPickup:
+		return t.pickup()
+	case intentStatusHelp, intentPayment, intentApply, intentHours, intentThanks, intentPhone:
 		return t.one(t.text(intent, t.data()))
 	case intentHandoverOffer:
 		return t.withList(intentHandoverOffer, intentHandoverOffer)

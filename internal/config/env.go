@@ -42,6 +42,11 @@ type Env struct {
 	// Retention (SIGAP_RETAIN_*, see retention.go) is how long each kind
 	// of personal data is kept; every period is set (the defaults filled in).
 	Retention sigap.RetentionPolicy
+
+	// APIRateLimit (SIGAP_API_RATE_LIMIT) is how many requests one
+	// integration API token may make a minute, counted in the database so
+	// that replicas share it.
+	APIRateLimit int
 }
 
 // FromEnv reads the environment, filling in the defaults.
@@ -88,6 +93,12 @@ func FromEnv(getenv func(string) string) (Env, error) {
 			if *d.into, err = time.ParseDuration(v); err != nil || *d.into < time.Second {
 				return env, fmt.Errorf("%s %q: want a duration of at least 1s, e.g. 30s", d.key, v)
 			}
+		}
+	}
+	env.APIRateLimit = 600
+	if v := get("SIGAP_API_RATE_LIMIT", ""); v != "" {
+		if _, err := fmt.Sscan(v, &env.APIRateLimit); err != nil || env.APIRateLimit < 1 || env.APIRateLimit > 1_000_000 || fmt.Sprint(env.APIRateLimit) != v {
+			return env, fmt.Errorf("SIGAP_API_RATE_LIMIT %q: want requests a minute per token, 1 to 1000000", v)
 		}
 	}
 	return env, nil

@@ -63,6 +63,10 @@ type Data struct {
 	// in words (privacy.hours, privacy.days, privacy.years).
 	KeepText, KeepReplies, KeepConversations, KeepTickets, KeepApplications string
 	Count                                                                   int
+
+	// The pickup queue number the office published today, and when it
+	// was set ("2 Desember 2026 pukul 10.15 WIB"), for "pickup_queue".
+	QueueNumber, QueueSetAt string
 }
 
 // Sample is a Data with every field set, for checking that texts render.
@@ -83,6 +87,7 @@ func Sample() Data {
 		Ticket: "K7M-3QX", Kind: "Pengaduan", State: "Diterima", Open: true, Reply: "Terima kasih, sudah kami tindak lanjuti.",
 		Notify: true, Numbers: "3100000000000001",
 		KeepText: "24 jam", KeepReplies: "30 hari", KeepConversations: "90 hari", KeepTickets: "1 tahun", KeepApplications: "1 tahun",
-		Count: 2,
+		Count:       2,
+		QueueNumber: "A-123", QueueSetAt: "12 Januari 2026 pukul 10.15 WIB",
 	}
 }
