@@ -496,6 +496,16 @@ func TestImport(t *testing.T) {
 		if got.body["created"] != 0.0 || got.body["unchanged"] != 2.0 {
 			t.Errorf("the same import again: %s", got.raw)
 		}
+		ndjson := `{"application_number": "1060202611000007", "office": "jakpus", "applicant_name": "Budi Santoso", "birth_date": "1990-08-17", "passport_type": "electronic", "stage": "paid", "stage_at": "2026-12-01T11:00:00+07:00"}` + "\n" +
+			`{"application_number": "1060202611000021", "office": "jakpus", "applicant_name": "Rina", "birth_date": "1991-01-02", "passport_type": "ordinary", "stage": "registered", "stage_at": "2026-12-01T11:00:00+07:00"}` + "\n" +
+			`{"application_number": "1060202611000028", "office": "jakpus"` + "\n" +
+			`{"application_number": "1060202611000014", "office": "jakpus", "applicant_name": "Siti Aminah", "birth_date": "1985-03-02", "passport_type": "ordinary", "stage": "on_hold", "stage_at": "2026-12-01T10:00:00+07:00", "note": "Akta\nbelum ada"}` + "\n"
+		got = e.do(t, "POST", "/api/v1/imports", "national", "application/x-ndjson", ndjson)
+		want(t, "NDJSON import", got, 200)
+		if got.body["created"] != 1.0 || got.body["updated"] != 1.0 || got.body["unchanged"] != 1.0 ||
+			len(got.body["errors"].([]any)) != 1 || got.body["errors"].([]any)[0].(map[string]any)["line"] != 3.0 {
+			t.Errorf("NDJSON import: %s", got.raw)
+		}
 		want(t, "JSON body", e.postJSON(t, "/api/v1/imports", "national", budi()), 415)
 		got = e.do(t, "POST", "/api/v1/imports", "national", "text/csv", "name,office\nx,y\n")
 		if got.status != 400 || !strings.Contains(got.body["error"].(string), "missing column") {

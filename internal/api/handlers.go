@@ -322,8 +322,11 @@ type lineErrorJSON struct {
 
 // postImport: POST /api/v1/imports, a CSV or NDJSON body.
 func (a *API) postImport(r *http.Request, tok sigap.APIToken) reply {
+	format := importer.CSV
 	switch mediaType(r) {
 	case "text/csv":
+	case "application/x-ndjson":
+		format = importer.NDJSON
 	default:
 		return reply{status: http.StatusUnsupportedMediaType, body: errBody("want Content-Type: text/csv or application/x-ndjson", nil),
 			outcome: "unsupported media type"}
@@ -331,7 +334,7 @@ func (a *API) postImport(r *http.Request, tok sigap.APIToken) reply {
 	body := http.MaxBytesReader(nil, r.Body, a.o.MaxImport)
 	apps := scopedApps{Applications: a.o.Store, tok: tok}
 	known := func(code string) bool { _, ok := a.o.Offices(code); return ok }
-	rep, err := importer.Import(r.Context(), body, apps, importer.Options{KnownOffice: known})
+	rep, err := importer.Import(r.Context(), body, apps, importer.Options{Format: format, KnownOffice: known})
 	out := importOut{Created: rep.Inserted, Updated: rep.Updated, Unchanged: rep.Unchanged, Errors: []lineErrorJSON{}}
 	for _, e := range rep.Errors {
 		out.Errors = append(out.Errors, lineErrorJSON{Line: e.Line, Error: e.Err.Error()})
