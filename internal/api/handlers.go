@@ -332,7 +332,11 @@ func (a *API) postImport(r *http.Request, tok sigap.APIToken) reply {
 			outcome: "unsupported media type"}
 	}
 	body := http.MaxBytesReader(nil, r.Body, a.o.MaxImport)
-	apps := scopedApps{Applications: a.o.Store, tok: tok}
+	var apps sigap.Applications = scopedApps{Applications: a.o.Store, tok: tok}
+	if many, ok := a.o.Store.(sigap.BatchApplications); ok {
+		// The importer's fast path: a batch a transaction.
+		apps = scopedBatch{scopedApps{Applications: a.o.Store, tok: tok}, many}
+	}
 	known := func(code string) bool { _, ok := a.o.Offices(code); return ok }
 	rep, err := importer.Import(r.Context(), body, apps, importer.Options{Format: format, KnownOffice: known})
 	out := importOut{Created: rep.Inserted, Updated: rep.Updated, Unchanged: rep.Unchanged, Errors: []lineErrorJSON{}}
@@ -366,15 +370,64 @@ type scopedApps struct {
 }
 
 func (s scopedApps) UpsertApplication(ctx context.Context, app sigap.Application, opts ...sigap.UpsertOption) (sigap.UpsertResult, error) {
-	if !s.tok.Allows(app.Office) {
-		return sigap.Unchanged, sigap.FieldErrors{{Field: "office", Problem: fmt.Sprintf("%q is outside this token's offices", app.Office)}}
+	if err := s.outside(app); err != nil {
+		return sigap.Unchanged, err
 	}
 	res, err := s.Applications.UpsertApplication(ctx, app, opts...)
+	return res, s.scoped(err)
+}
+
+// outside is the row error of an application whose office is outside the
+// token's scope, or nil.
+func (s scopedApps) outside(app sigap.Application) error {
+	if s.tok.Allows(app.Office) {
+		return nil
+	}
+	return sigap.FieldErrors{{Field: "office", Problem: fmt.Sprintf("%q is outside this token's offices", app.Office)}}
+}
+
+// scoped words a refusal to move an application stored at an office
+// outside the scope without naming that office.
+func (s scopedApps) scoped(err error) error {
 	var move *sigap.OfficeMoveError
 	if errors.As(err, &move) && !s.tok.Allows(move.Stored) {
-		return res, sigap.FieldErrors{{Field: "application_number", Problem: "is an application at an office outside this token's offices"}}
+		return sigap.FieldErrors{{Field: "application_number", Problem: "is an application at an office outside this token's offices"}}
 	}
-	return res, err
+	return err
+}
+
+// scopedBatch is scopedApps over a store that upserts a batch at once.
+type scopedBatch struct {
+	scopedApps
+	many sigap.BatchApplications
+}
+
+func (s scopedBatch) UpsertApplications(ctx context.Context, apps []sigap.Application, opts ...sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
+	out := make([]sigap.UpsertOutcome, len(apps))
+	in := make([]sigap.Application, 0, len(apps))
+	at := make([]int, 0, len(apps))
+	for i, app := range apps {
+		if err := s.outside(app); err != nil {
+			out[i] = sigap.UpsertOutcome{Result: sigap.Unchanged, Err: err}
+			continue
+		}
+		in, at = append(in, app), append(at, i)
+	}
+	if len(in) == 0 {
+		return out, nil
+	}
+	got, err := s.many.UpsertApplications(ctx, in, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) != len(in) {
+		return nil, fmt.Errorf("the store answered %d rows of %d", len(got), len(in))
+	}
+	for k, o := range got {
+		o.Err = s.scoped(o.Err)
+		out[at[k]] = o
+	}
+	return out, nil
 }
 
 // queueIn is PUT /offices/{office}/queue's body.
