@@ -153,6 +153,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	noSideways("inbox")
 	shot("inbox.png")
+	// The inbox updates itself: a new handover shows up, and in the title.
+	const newcomer = "6281234500003"
+	g.deliver(t, textDelivery(jakpusPhoneID, [3]string{"wamid.console6", newcomer, "#petugas"}))
+	step("the inbox updates itself",
+		chromedp.Poll[chromedp.Void](`document.title.startsWith("(3) ") && document.getElementById("items").innerText.includes("`+newcomer+`")`,
+			chromedp.WithPollingTimeout(25*time.Second)))
 
 	// The chat: the applicant's words escaped, a reply, sent.
 	step("open the chat",
