@@ -123,6 +123,10 @@ type StaffDesk interface {
 	ReplyTicket(ctx context.Context, office, number, reply string, at time.Time) (StaffTicket, error)
 	// UpdateTicket sets a ticket's state and assignee (0: nobody).
 	UpdateTicket(ctx context.Context, office, number string, state TicketState, assignee int64, at time.Time) (StaffTicket, error)
+	// ApplicationAskers lists the senders at the office whose conversation
+	// holds the application among those they looked up successfully (the
+	// bot told them its status), at most 50.
+	ApplicationAskers(ctx context.Context, office, number string) ([]string, error)
 	// AddTicketNote appends an internal note.
 	AddTicketNote(ctx context.Context, office, number, note string, at time.Time) (StaffTicket, error)
 }

@@ -45,6 +45,10 @@ type appsData struct {
 	Office  sigap.Office
 	History []sigap.StageChange
 	Stages  []sigap.Stage
+	// Askers are the senders the bot told this application's status (they
+	// looked it up with the right birth date); their chats show what it
+	// said.
+	Askers []string
 }
 
 // digitsOnly keeps the digits of an application number as staff may type
@@ -72,7 +76,10 @@ func (c *Console) findApplication(r *http.Request, number string) (appsData, err
 			return d, err
 		}
 		d.Found, d.App, d.Office = true, app, o
-		d.History, err = c.store.ApplicationHistory(r.Context(), number)
+		if d.History, err = c.store.ApplicationHistory(r.Context(), number); err != nil {
+			return d, err
+		}
+		d.Askers, err = c.store.ApplicationAskers(r.Context(), o.Code, number)
 		return d, err
 	}
 	return d, nil

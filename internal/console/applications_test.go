@@ -22,9 +22,24 @@ func TestApplications(t *testing.T) {
 	if _, err := e.store.UpsertApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
+	// A sender looked it up; the bot's answer is in their chat.
+	m := sigap.InboundMessage{ID: "wamid.a1", Office: "jakpus", From: "6281100000009", At: e.clock.Now(), Kind: sigap.KindText, Text: "09091999"}
+	if _, err := e.store.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{m}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.CompleteInbound(ctx, m.ID, sigap.Conversation{Office: "jakpus", User: m.From, Numbers: []string{app.Number}, LastInboundAt: m.At},
+		[]sigap.OutboundMessage{{Office: "jakpus", To: m.From, InReplyTo: m.ID, Reply: sigap.Reply{Text: "Permohonan 1060202611000007: sedang dicetak."}}}); err != nil {
+		t.Fatal(err)
+	}
 	b := e.browser()
 	b.login("siti@kanim.go.id")
+	if r := b.get("/admin/chats/jakpus/6281100000009"); !strings.Contains(r.body, "sedang dicetak") {
+		t.Errorf("the asker's chat does not show what the bot told them")
+	}
 	r := b.get("/admin/applications?number=1060+2026.1100-0007")
+	if !strings.Contains(r.body, `href="/admin/chats/jakpus/6281100000009"`) {
+		t.Errorf("the application page does not name who asked about it")
+	}
 	if r.status != http.StatusOK || !strings.Contains(r.body, "Putri &lt;Ayu&gt;") || !strings.Contains(r.body, "printing") {
 		t.Fatalf("search: %d; want the application, escaped", r.status)
 	}

@@ -275,3 +275,18 @@ func (s *Store) AddTicketNote(ctx context.Context, office, number, note string, 
 	}
 	return t, err
 }
+
+// ApplicationAskers implements sigap.StaffDesk. The numbers are inside the
+// conversation's state (Conversation.Numbers), so this reads the office's
+// conversations: a staff page's look-up, not a hot path.
+func (s *Store) ApplicationAskers(ctx context.Context, office, number string) ([]string, error) {
+	if !sigap.ValidApplicationNumber(number) {
+		return nil, fmt.Errorf("%w: application number %q", sigap.ErrInvalid, number)
+	}
+	users, err := s.queryStrings(ctx, s.db, `SELECT user_id FROM conversations WHERE office = $1 AND state LIKE $2
+		ORDER BY updated_at DESC LIMIT 50`, office, `%"`+number+`"%`)
+	if err != nil {
+		return nil, fmt.Errorf("application askers: %w", err)
+	}
+	return users, nil
+}

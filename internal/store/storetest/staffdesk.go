@@ -231,3 +231,29 @@ func testStaffTickets(t *testing.T, s sigap.Store) {
 		t.Errorf("an answered ticket after retention: %v, want it gone", err)
 	}
 }
+
+// testApplicationAskers: the senders who looked an application up, at
+// that office only.
+func testApplicationAskers(t *testing.T, s sigap.Store) {
+	ctx := context.Background()
+	for _, c := range []sigap.Conversation{
+		{Office: "jakpus", User: "62811", Numbers: []string{"1234567890123456", "6543210987654321"}},
+		{Office: "jakpus", User: "62812", Numbers: []string{"6543210987654321"}},
+		{Office: "mataram", User: "62813", Numbers: []string{"1234567890123456"}},
+		{Office: "jakpus", User: "62814", LastTicket: "K7M-3QX"},
+	} {
+		if err := s.SaveConversation(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.ApplicationAskers(ctx, "jakpus", "1234567890123456")
+	if err != nil || len(got) != 1 || got[0] != "62811" {
+		t.Errorf("ApplicationAskers = %v, %v; want [62811]", got, err)
+	}
+	if got, _ := s.ApplicationAskers(ctx, "jakpus", "6543210987654321"); len(got) != 2 {
+		t.Errorf("ApplicationAskers(second) = %v; want both senders", got)
+	}
+	if _, err := s.ApplicationAskers(ctx, "jakpus", "12%"); !errors.Is(err, sigap.ErrInvalid) {
+		t.Errorf("a pattern for a number: %v, want ErrInvalid", err)
+	}
+}

@@ -90,6 +90,7 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"ChatHistory", testChatHistory},
 		{"StaffTickets", testStaffTickets},
 		{"APITokens", testAPITokens}, {"APIRateLimit", testAPIRateLimit}, {"APIWrites", testAPIWrites}, {"StageEvents", testStageEvents}, {"StageEventsRace", testStageEventsRace}, {"QueueNumbers", testQueueNumbers},
+		{"ApplicationAskers", testApplicationAskers},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
