@@ -124,6 +124,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"token", "create", "--name", "x", "--office", "jakpus", "--all-offices"}, "give --office CODE[,CODE] or --all-offices"},
 		{[]string{"token", "create", "--name", "Bad Name", "--all-offices"}, `--name "Bad Name"`},
 		{[]string{"token", "revoke"}, "want: sigap token revoke NAME"},
+		{[]string{"token", "create", "--name", "x", "--office", "Jakpus"}, `--office "Jakpus": an office code is a-z, 0-9 and -`},
 		{[]string{"token", "list", "--name", "x"}, "--name, --office and --all-offices are for create"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -27,6 +28,10 @@ list    shows every token: name, scope, when created, last used (to the
         minute) and revoked. Never the token.
 revoke  stops the named token at once, on every replica; its name stays
         taken and listed.`
+
+// officeCode is the offices file's code syntax, checked even when the file
+// is not read.
+var officeCode = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
 
 func tokenCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlags("token", tokenUsage, stdout, stderr)
@@ -61,7 +66,11 @@ func tokenCommand(ctx context.Context, args []string, getenv func(string) string
 		}
 		tok = sigap.APIToken{Name: *name, AllOffices: *all}
 		for _, c := range strings.Split(*offices, ",") {
-			if c = strings.TrimSpace(c); c != "" && !slices.Contains(tok.Offices, c) {
+			c = strings.TrimSpace(c)
+			if c != "" && !officeCode.MatchString(c) {
+				return fs.bad("--office %q: an office code is a-z, 0-9 and -", c)
+			}
+			if c != "" && !slices.Contains(tok.Offices, c) {
 				tok.Offices = append(tok.Offices, c)
 			}
 		}
