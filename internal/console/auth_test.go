@@ -13,6 +13,9 @@ import (
 )
 
 func TestPasswordHash(t *testing.T) {
+	cheapTime, cheapMemory := argonTime, argonMemory
+	argonTime, argonMemory = 2, 19*1024 // the program's parameters
+	defer func() { argonTime, argonMemory = cheapTime, cheapMemory }()
 	h, err := HashPassword("rahasia-123")
 	if err != nil {
 		t.Fatal(err)

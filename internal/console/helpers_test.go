@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -157,4 +158,12 @@ func (b *browser) cookie(name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// TestMain makes password hashing cheap for the tests that only need
+// accounts (TestPasswordHash checks the real parameters): argon2id at
+// 19 MiB is slow under the race detector.
+func TestMain(m *testing.M) {
+	argonTime, argonMemory = 1, 64
+	os.Exit(m.Run())
 }

@@ -16,11 +16,16 @@ import (
 // a guesser, bearable for a sign-in. They are stored with each hash, so
 // raising them later leaves old hashes readable.
 const (
-	argonTime    = 2
-	argonMemory  = 19 * 1024 // KiB
 	argonThreads = 1
 	argonKeyLen  = 32
 	argonSaltLen = 16
+)
+
+// argonTime and argonMemory (KiB) are variables only so that tests can
+// make hashing cheap; the program never changes them.
+var (
+	argonTime   uint32 = 2
+	argonMemory uint32 = 19 * 1024
 )
 
 // MinPasswordLen and MaxPasswordLen bound a password, in bytes.
