@@ -123,6 +123,7 @@ type Store interface {
 	Audit
 	StaffDesk
 	Integration
+	ContentAndStats
 	// Ready reports whether the database answers and its schema is current.
 	Ready(ctx context.Context) error
 	Close() error

@@ -91,6 +91,9 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"StaffTickets", testStaffTickets},
 		{"APITokens", testAPITokens}, {"APIRateLimit", testAPIRateLimit}, {"APIWrites", testAPIWrites}, {"StageEvents", testStageEvents}, {"StageEventsRace", testStageEventsRace}, {"QueueNumbers", testQueueNumbers},
 		{"ApplicationAskers", testApplicationAskers},
+		{"ContentOverrides", testContentOverrides},
+		{"UsageCounts", testUsageCounts},
+		{"DashboardReads", testDashboardReads},
 		{"Ready", func(t *testing.T, s sigap.Store) {
 			if err := s.Ready(context.Background()); err != nil {
 				t.Fatalf("Ready: %v", err)
