@@ -44,6 +44,10 @@ type Office struct {
 	// Texts replaces national texts for this office: language, then text
 	// key ("menu", "stage.ready.todo"), then the template.
 	Texts map[string]map[string]string
+	// Synonyms are words or phrases that ask for an intent wherever they
+	// stand in a message the bot could not otherwise place (added in the
+	// staff console from "not understood").
+	Synonyms map[string][]string
 	// Limits bounds status look-ups per sender; zero fields mean defaults.
 	Limits OfficeLimits
 	// NameHandlingOffice: when a number belongs to another office, say

@@ -114,6 +114,9 @@ type Deps struct {
 	// Queue has each office's pickup queue number (integration API);
 	// without it #antrian shows none.
 	Queue sigap.QueueNumbers
+	// Observe, when set, is told each service a turn answers, and the text
+	// of a message it could not place (console.go). It must not block.
+	Observe func(office sigap.Office, intent, text string)
 }
 
 // Engine answers applicants. It is safe for concurrent use.
@@ -133,6 +136,7 @@ type Engine struct {
 type officeSetup struct {
 	cat *content.Catalog
 	kw  *keywords
+	syn synonyms // console.go
 }
 
 // New returns an engine that words its replies with cat, keeps what it
@@ -150,7 +154,7 @@ func New(cat *content.Catalog, deps Deps, now func() time.Time) *Engine {
 
 // setup returns the office's texts and keywords, built once per office.
 func (e *Engine) setup(office sigap.Office) (*officeSetup, error) {
-	key := office.Code + "\x00" + fmt.Sprint(office.Keywords, office.Texts) // fmt sorts map keys
+	key := office.Code + "\x00" + fmt.Sprint(office.Keywords, office.Texts, office.Synonyms) // fmt sorts map keys
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if s, ok := e.offices[key]; ok {
@@ -164,7 +168,7 @@ func (e *Engine) setup(office sigap.Office) (*officeSetup, error) {
 	for _, lang := range e.cat.Langs() {
 		sets = append(sets, e.cat.Keywords(lang))
 	}
-	s := &officeSetup{cat: cat, kw: newKeywords(append(sets, office.Keywords)...)}
+	s := &officeSetup{cat: cat, kw: newKeywords(append(sets, office.Keywords)...), syn: newSynonyms(office.Synonyms)}
 	e.offices[key] = s
 	return s, nil
 }
@@ -259,6 +263,7 @@ func (t *turn) answer(conv *sigap.Conversation) ([]sigap.Reply, error) {
 		return t.feedbackText(conv, conv.AwaitingKind, t.msg.Text)
 	case intentStatus:
 		stopAwaiting(conv)
+		t.observe(intentStatus)
 		return t.startStatus(conv, r.number)
 	case awaitBirthDate:
 		date, _ := parseBirthDate(t.msg.Text, t.now)
@@ -298,6 +303,9 @@ func (t *turn) route(conv *sigap.Conversation, r reading) string {
 	}
 	if conv.Awaiting == awaitBirthDate {
 		return "bad_birth_date"
+	}
+	if intent := t.setup.syn.find(t.msg.Text); intent != "" {
+		return intent
 	}
 	return intentUnknown
 }

@@ -12,6 +12,7 @@ import (
 
 // service answers an intent. r is the message that asked, if it was typed.
 func (t *turn) service(conv *sigap.Conversation, intent string, r reading) ([]sigap.Reply, error) {
+	t.observe(intent)
 	if kind, ok := feedbackKinds[intent]; ok {
 		return t.feedback(conv, kind, r)
 	}
