@@ -38,6 +38,7 @@ type app struct {
 	channels map[string]sigap.Channel
 	// now is the one clock: the store's and the gateway's.
 	now func() time.Time
+	extras // the console's content changes and counts (extras.go)
 }
 
 // newChannels makes the channels an office may name. A second transport
@@ -164,12 +165,13 @@ func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
+	offices := a.liveOffices(cat).ByCode // the offices file with the console's changes
 	o.Bot = bot.New(cat, bot.Deps{
 		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
-		Offices: a.offices.ByCode, Retention: a.env.Retention, Queue: a.store,
+		Offices: offices, Retention: a.env.Retention, Queue: a.store, Observe: a.observe(),
 	}, nil)
-	o.Store, o.Offices, o.Log, o.Now, o.Metrics = a.store, a.offices.ByCode, a.log, a.now, a.metrics
+	o.Store, o.Offices, o.Log, o.Now, o.Metrics = a.store, offices, a.log, a.now, a.metrics
 	o.Channels = a.channel
 	return gateway.NewProcessor(o), nil
 }

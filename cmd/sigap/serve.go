@@ -102,6 +102,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		procOpts.Outbox, procOpts.OutboxLease = sender, sender.Options().Lease
 		procOpts.MarkRead = true
 	}
+	rec := a.startTally()
 	proc, err := a.processorWith(procOpts)
 	if err != nil {
 		return err
@@ -120,7 +121,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *withDemo {
 		// The simulator answers status questions without WhatsApp's proof
 		// of who asks: open to anyone only in a demo.
-		srv.Simulator = &web.Simulator{Offices: a.offices.List(), Chat: proc.Chat, Hints: hints, Log: log}
+		srv.Simulator = &web.Simulator{Offices: a.offices.List(), Lookup: a.live.ByCode, Chat: proc.Chat, Hints: hints, Log: log}
 	}
 	// The integration API: token-authenticated, rate-limited per token.
 	srv.API = api.New(api.Options{Store: a.store, Offices: a.offices.ByCode, Now: a.now, Log: log, RateLimit: a.env.APIRateLimit})
@@ -153,6 +154,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	wg.Go(func() { proc.Run(workCtx) })
 	wg.Go(func() { keeper.Run(workCtx) })
 	wg.Go(func() { notifier.Run(workCtx) })
+	wg.Go(func() { rec.Run(workCtx) })
 	if sender != nil {
 		wg.Go(func() { sender.Run(workCtx) })
 	}

@@ -55,10 +55,18 @@ type Hint struct {
 
 // Simulator is the browser chat with an office as a test sender, through
 // the same bot and conversation store as WhatsApp. It answers status
-// questions without WhatsApp's proof of who is asking, so it is mounted
-// only where that is acceptable (sigap serve --demo).
+// questions without WhatsApp's proof of who is asking, so it is open to
+// anyone only where that is acceptable (sigap serve --demo); otherwise the
+// staff console serves it to signed-in staff (ServeMessage, with Allowed),
+// and /simulator leads there.
 type Simulator struct {
 	Offices []sigap.Office
+	// Lookup, when set, finds an office as the bot should see it now (with
+	// the console's content changes); Offices otherwise.
+	Lookup func(code string) (sigap.Office, bool)
+	// Allowed, when set, says which offices a request may talk to (the
+	// signed-in account's); every office of Offices otherwise.
+	Allowed func(r *http.Request) func(code string) bool
 	// Chat answers a simulator message through the bot and stores the
 	// conversation.
 	Chat  func(ctx context.Context, office sigap.Office, m sigap.InboundMessage) ([]sigap.Reply, error)
@@ -105,7 +113,7 @@ func (s *Simulator) page(w http.ResponseWriter, r *http.Request) {
 	pageHeaders(w)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	err := templates.ExecuteTemplate(w, "simulator.html", map[string]any{
-		"Offices": s.Offices,
+		"Offices": s.OfficesFor(r),
 		"Hints":   s.Hints,
 		"MaxText": MaxSimulatorText,
 	})
@@ -130,6 +138,46 @@ var simKinds = map[sigap.MessageKind]bool{
 	sigap.KindLocation: true, sigap.KindContacts: true, sigap.KindReaction: true,
 }
 
+// ServeMessage answers one simulator message (POST, JSON): for the
+// console, which checks the session and its CSRF token first.
+func (s *Simulator) ServeMessage(w http.ResponseWriter, r *http.Request) { s.message(w, r) }
+
+// OfficesFor lists the offices a request may talk to, as the bot sees them.
+func (s *Simulator) OfficesFor(r *http.Request) []sigap.Office {
+	var may func(string) bool
+	if s.Allowed != nil {
+		may = s.Allowed(r)
+	}
+	var out []sigap.Office
+	for _, o := range s.Offices {
+		if may != nil && !may(o.Code) {
+			continue
+		}
+		if s.Lookup != nil {
+			if live, ok := s.Lookup(o.Code); ok {
+				o = live
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// Phone renders the simulator's setup and chat for a page of the console:
+// the offices r may talk to, its messages posted to endpoint with the
+// X-CSRF-Token csrf.
+func (s *Simulator) Phone(r *http.Request, endpoint, csrf string) (template.HTML, error) {
+	var b strings.Builder
+	err := templates.ExecuteTemplate(&b, "sim", map[string]any{
+		"Offices": s.OfficesFor(r), "Hints": s.Hints, "MaxText": MaxSimulatorText, "Endpoint": endpoint, "CSRF": csrf,
+	})
+	return template.HTML(b.String()), err
+}
+
+// StaticHandler serves the simulator's script and style sheet, under
+// "/static/" once the mount's prefix is stripped.
+func StaticHandler() http.Handler { return staticHandler() }
+
 func (s *Simulator) message(w http.ResponseWriter, r *http.Request) {
 	if !s.limiter.allow(clientKey(r.RemoteAddr), s.perMinute(), time.Now()) {
 		w.Header().Set("Retry-After", "60")
@@ -149,7 +197,7 @@ func (s *Simulator) message(w http.ResponseWriter, r *http.Request) {
 	}
 	var office sigap.Office
 	found := false
-	for _, o := range s.Offices {
+	for _, o := range s.OfficesFor(r) {
 		if o.Code == req.Office {
 			office, found = o, true
 		}
@@ -192,7 +240,7 @@ func (s *Simulator) message(w http.ResponseWriter, r *http.Request) {
 	if replies == nil {
 		replies = []sigap.Reply{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"replies": replies})
+	writeJSON(w, http.StatusOK, map[string]any{"replies": replies, "at": msg.At})
 }
 
 func (s *Simulator) perMinute() int {

@@ -7,6 +7,27 @@
   const text = document.getElementById('text');
   const kind = document.getElementById('kind');
   const plain = document.getElementById('plain');
+  const compose = document.getElementById('compose');
+  const endpoint = compose.dataset.endpoint || '/simulator/messages';
+  const csrf = compose.dataset.csrf || '';
+  const officeName = document.getElementById('office-name');
+  const officeNumber = document.getElementById('office-number');
+
+  // The chat's header is the office, as WhatsApp shows the contact.
+  function showOffice() {
+    const o = office.options[office.selectedIndex];
+    if (!o) return;
+    officeName.textContent = o.dataset.name || o.textContent;
+    officeNumber.textContent = o.dataset.number || '';
+  }
+
+  function stamp(li, at) {
+    const t = document.createElement('time');
+    const d = at ? new Date(at) : new Date();
+    t.dateTime = d.toISOString();
+    t.textContent = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    li.appendChild(t);
+  }
 
   function bubble(cls) {
     const li = document.createElement('li');
@@ -33,8 +54,14 @@
       .replace(/(^|[\s(])~([^~\s](?:[^~\n]*[^~\s])?)~(?=$|[\s.,:;!?)])/gm, '$1<s>$2</s>');
   }
 
-  function showReply(r) {
+  function showReply(r, at) {
     const li = bubble('out');
+    fillReply(li, r);
+    stamp(li, at);
+    return li;
+  }
+
+  function fillReply(li, r) {
     if (r.location) {
       li.textContent = '📍 ' + (r.location.name || '') + '\n' + (r.location.address || '') +
         '\n' + r.location.latitude + ', ' + r.location.longitude;
@@ -75,17 +102,29 @@
   async function send(msg) {
     const k = msg.kind || (msg.choice_id ? 'interactive' : 'text');
     const shown = k === 'text' || msg.choice_id ? msg.text : '[' + kind.options[kind.selectedIndex].text + ']';
-    bubble('in').textContent = shown;
+    const mine = bubble('in');
+    mine.textContent = shown;
+    stamp(mine);
     try {
-      const resp = await fetch('/simulator/messages', {
+      const headers = { 'Content-Type': 'application/json' };
+      if (csrf) headers['X-CSRF-Token'] = csrf;
+      const resp = await fetch(endpoint, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: headers,
         body: JSON.stringify(Object.assign({ office: office.value, from: from.value.trim().toLowerCase(), kind: k }, msg)),
       });
       const data = await resp.json();
       if (!resp.ok) { bubble('note').textContent = data.error || resp.statusText; return; }
-      if (data.replies.length === 0) bubble('note').textContent = '(no reply)';
-      data.replies.forEach(showReply);
+      if (data.replies.length === 0) {
+        // Silence is an answer too: a chat handed to staff, a reaction.
+        const n = bubble('note noreply');
+        n.textContent = 'Tidak ada balasan dari bot (no reply): obrolan sedang ditangani petugas, atau pesan ini tidak dijawab.';
+        stamp(n, data.at);
+        return;
+      }
+      const first = data.replies.map((r) => showReply(r, data.at))[0];
+      // A long reply is read from its start: scroll to it, not past it.
+      if (first.offsetHeight > chat.clientHeight * 0.6) chat.scrollTop = first.offsetTop - chat.offsetTop - 8;
     } catch (e) {
       bubble('note').textContent = 'Cannot reach the server: ' + e;
     }
@@ -102,7 +141,8 @@
   document.querySelectorAll('[data-say]').forEach((b) =>
     b.addEventListener('click', () => send({ text: b.dataset.say })));
   document.querySelectorAll('.hint').forEach((b) =>
-    b.addEventListener('click', () => { office.value = b.dataset.office; send({ text: b.dataset.number }); }));
-  office.addEventListener('change', () => { chat.innerHTML = ''; });
+    b.addEventListener('click', () => { office.value = b.dataset.office; showOffice(); send({ text: b.dataset.number }); }));
+  office.addEventListener('change', () => { chat.innerHTML = ''; showOffice(); });
+  showOffice();
   from.addEventListener('change', () => { chat.innerHTML = ''; });
 })();
