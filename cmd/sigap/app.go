@@ -37,7 +37,7 @@ type app struct {
 	// channel:), by name. Only here does SIGAP know them.
 	channels map[string]sigap.Channel
 	// now is the one clock: the store's and the gateway's.
-	now func() time.Time
+	now    func() time.Time
 	extras // the console's content changes and counts (extras.go)
 }
 

@@ -27,7 +27,7 @@ var offices = map[string]sigap.Office{
 }
 
 func byCode(code string) (sigap.Office, bool) { o, ok := offices[code]; return o, ok }
-func list() []sigap.Office                     { return []sigap.Office{offices["jakpus"], offices["surabaya"]} }
+func list() []sigap.Office                    { return []sigap.Office{offices["jakpus"], offices["surabaya"]} }
 
 // TestChangesReachEveryReplica: two replicas on one database; a change
 // made through one is used by it at once (Refresh) and by the other within
