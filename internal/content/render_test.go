@@ -72,3 +72,33 @@ func TestRenderCacheBounded(t *testing.T) {
 		t.Errorf("%d kept; at most %d", n, maxRenders)
 	}
 }
+
+// TestTextSource: a text's source, written back from its parse tree,
+// parses and renders exactly as the original.
+func TestTextSource(t *testing.T) {
+	cat, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range cat.Langs() {
+		for _, key := range cat.TextKeys() {
+			src, ok := cat.TextSource(lang, key)
+			if !ok {
+				t.Fatalf("%s %s: no source", lang, key)
+			}
+			again, err := cat.WithTexts(map[string]map[string]string{lang: {key: src}})
+			if err != nil {
+				t.Fatalf("%s %s: %v", lang, key, err)
+			}
+			d := Sample()
+			want, _ := cat.Text(lang, key, &d)
+			got, _ := again.Text(lang, key, &d)
+			if got != want {
+				t.Errorf("%s %s: the source renders %q, the original %q", lang, key, got, want)
+			}
+		}
+	}
+	if _, ok := cat.TextSource("fr", "menu"); ok {
+		t.Error("a source in an unknown language")
+	}
+}
