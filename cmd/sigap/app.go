@@ -166,11 +166,12 @@ func (a *app) processorWith(o gateway.Options) (*gateway.Processor, error) {
 		return nil, err
 	}
 	offices := a.liveOffices(cat).ByCode // the offices file with the console's changes
-	o.Bot = bot.New(cat, bot.Deps{
+	a.bot = bot.New(cat, bot.Deps{
 		Applications: a.store, Directory: a.store, Tickets: a.store, Subscriptions: a.store,
 		Guard:   gateway.ReportingGuard{LookupGuard: a.store, Log: a.log, Metrics: a.metrics},
 		Offices: offices, Retention: a.env.Retention, Queue: a.store, Observe: a.observe(),
 	}, nil)
+	o.Bot = a.bot
 	o.Store, o.Offices, o.Log, o.Now, o.Metrics = a.store, offices, a.log, a.now, a.metrics
 	o.Channels = a.channel
 	return gateway.NewProcessor(o), nil

@@ -18,6 +18,7 @@ func newConsole(a *app, getenv func(string) string) (*console.Console, error) {
 	return console.New(console.Options{
 		Store: a.store, Offices: a.offices.List(), Now: a.now, Log: a.log,
 		PublicURL: getenv("SIGAP_PUBLIC_URL"), Channel: a.channel,
+		Extensions: a.consoleExt,
 	})
 }
 

@@ -8,15 +8,28 @@ import (
 	"context"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/bot"
+	"github.com/sigap-id/sigap/internal/console"
 	"github.com/sigap-id/sigap/internal/content"
 	"github.com/sigap-id/sigap/internal/live"
 	"github.com/sigap-id/sigap/internal/tally"
+	"github.com/sigap-id/sigap/internal/web"
 )
 
 type extras struct {
-	live  *live.Offices
-	tally *tally.Recorder // set by serve; nil counts nothing
-	cat   *content.Catalog
+	live       *live.Offices
+	tally      *tally.Recorder // set by serve; nil counts nothing
+	cat        *content.Catalog
+	bot        *bot.Engine
+	consoleExt []func(*console.Console)
+}
+
+// addConsolePages adds the content, "not understood", dashboard and
+// simulator pages to the console serve builds next. The console's
+// simulator is its own: signed-in staff, their offices only.
+func (a *app) addConsolePages(chat func(context.Context, sigap.Office, sigap.InboundMessage) ([]sigap.Reply, error), hints []web.Hint) {
+	sim := &web.Simulator{Offices: a.offices.List(), Lookup: a.live.ByCode, Chat: chat, Hints: hints, Log: a.log}
+	a.consoleExt = append(a.consoleExt, console.Extras{Catalog: a.cat, Live: a.live, Engine: a.bot, Simulator: sim}.Pages())
 }
 
 // liveOffices returns the offices with the console's changes, made once.

@@ -128,6 +128,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if a.env.MetricsAddr == "" && a.env.MetricsToken != "" {
 		srv.Metrics, srv.MetricsToken = met.Handler(), a.env.MetricsToken
 	}
+	a.addConsolePages(proc.Chat, hints)
 	if srv.Console, err = newConsole(a, getenv); err != nil {
 		return err
 	}

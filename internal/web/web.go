@@ -58,6 +58,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Console != nil {
 		mux.Handle("/admin", s.Console)
 		mux.Handle("/admin/", s.Console)
+		if s.Simulator == nil { // outside a demo the simulator is the console's
+			mux.Handle("GET /simulator", http.RedirectHandler("/admin/simulator", http.StatusSeeOther))
+		}
 	}
 	if s.API != nil {
 		mux.Handle("/api/v1/", s.API)

@@ -12,14 +12,18 @@
   const csrf = compose.dataset.csrf || '';
   const officeName = document.getElementById('office-name');
   const officeNumber = document.getElementById('office-number');
+  const avatar = document.getElementById('avatar');
 
   // The chat's header is the office, as WhatsApp shows the contact.
   function showOffice() {
     const o = office.options[office.selectedIndex];
     if (!o) return;
     officeName.textContent = o.dataset.name || o.textContent;
+    avatar.textContent = (officeName.textContent.trim()[0] || 'S').toUpperCase();
     officeNumber.textContent = o.dataset.number || '';
   }
+
+  function toEnd() { chat.scrollTop = chat.scrollHeight; }
 
   function stamp(li, at) {
     const t = document.createElement('time');
@@ -33,7 +37,6 @@
     const li = document.createElement('li');
     li.className = 'msg ' + cls;
     chat.appendChild(li);
-    chat.scrollTop = chat.scrollHeight;
     return li;
   }
 
@@ -105,6 +108,7 @@
     const mine = bubble('in');
     mine.textContent = shown;
     stamp(mine);
+    toEnd();
     try {
       const headers = { 'Content-Type': 'application/json' };
       if (csrf) headers['X-CSRF-Token'] = csrf;
@@ -120,13 +124,16 @@
         const n = bubble('note noreply');
         n.textContent = 'Tidak ada balasan dari bot (no reply): obrolan sedang ditangani petugas, atau pesan ini tidak dijawab.';
         stamp(n, data.at);
+        toEnd();
         return;
       }
       const first = data.replies.map((r) => showReply(r, data.at))[0];
       // A long reply is read from its start: scroll to it, not past it.
       if (first.offsetHeight > chat.clientHeight * 0.6) chat.scrollTop = first.offsetTop - chat.offsetTop - 8;
+      else toEnd();
     } catch (e) {
       bubble('note').textContent = 'Cannot reach the server: ' + e;
+      toEnd();
     }
   }
 
