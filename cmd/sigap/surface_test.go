@@ -84,9 +84,15 @@ func TestServeWithoutDemoServesNoSimulator(t *testing.T) {
 	if strings.Contains(out, "simulator") || strings.Contains(out, "metrics") {
 		t.Errorf("serve without --demo printed a simulator or metrics address:\n%s", out)
 	}
-	for _, path := range []string{"/", "/simulator", "/static/simulator.js", "/static/", "/metrics", "/debug/pprof/"} {
+	for _, path := range []string{"/", "/static/simulator.js", "/static/", "/metrics", "/debug/pprof/"} {
 		if code, _, _ := fetch(t, g.url+path); code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, code)
+		}
+	}
+	// The simulator is the console's: signed-in staff only.
+	for path, want := range map[string]string{"/simulator": "/admin/simulator", "/admin/simulator": "/admin/login"} {
+		if code, h, _ := fetch(t, g.url+path); code != http.StatusSeeOther || h.Get("Location") != want {
+			t.Errorf("GET %s = %d to %q, want 303 to %s", path, code, h.Get("Location"), want)
 		}
 	}
 	code, _ := g.simulate(t, "application/json", map[string]string{"office": "jakpus", "from": "tester", "text": "halo"})
