@@ -103,6 +103,22 @@ func TestConsoleContentInBrowser(t *testing.T) {
 	}
 	settle("sign in", `location.pathname === '/admin/inbox'`)
 
+	// Screenshots go to docs/screenshots.
+	dir := filepath.Join("..", "..", "docs", "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// Edit a text; the live preview shows it as WhatsApp would.
 	const sender = "6281299990001"
 	g.deliver(t, textDelivery("100000000000001", [3]string{"wamid.ext.1", sender, "terima kasih"}))
@@ -116,6 +132,7 @@ func TestConsoleContentInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.ID("save")),
 	)
 	settle("save", `location.search.includes('done=saved') && document.querySelector('.ok') !== null`)
+	shot("content-edit.png")
 	g.deliver(t, textDelivery("100000000000001", [3]string{"wamid.ext.2", sender, "makasih"}))
 	after := waitReply(t, g, sender, "salam hangat")
 	if after == before || !strings.Contains(after, "Kantor Imigrasi") {
@@ -126,6 +143,7 @@ func TestConsoleContentInBrowser(t *testing.T) {
 	// failed reply, for "not understood" and the dashboard.
 	const other = "6281299990002"
 	g.deliver(t, textDelivery("100000000000001", [3]string{"wamid.ext.3", other, "zorbax qwimble dong"}))
+	g.deliver(t, textDelivery("100000000000001", [3]string{"wamid.ext.3b", "6281299990008", "Blorp 0812-3456-7890 snerk?"}))
 	waitReply(t, g, other, "")
 	g.graph.FailNext(1, graphtest.Failure{HTTPStatus: 400, Code: 131026, Message: "Message undeliverable"})
 	g.deliver(t, textDelivery("100000000000001",
@@ -150,6 +168,7 @@ func TestConsoleContentInBrowser(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	shot("not-understood.png")
 	do("add a synonym",
 		chromedp.SetValue(chromedp.CSS(`.unknown-item select[name=intent]`), "pickup"),
 		chromedp.SetValue(chromedp.CSS(`.unknown-item input[name=word]`), "qwimble"),
@@ -168,21 +187,6 @@ func TestConsoleContentInBrowser(t *testing.T) {
 		t.Errorf("after the synonym the bot answers %q, want the pickup answer", got)
 	}
 
-	// Screenshots.
-	dir := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	do("dashboard", chromedp.Navigate(g.url+"/admin/dashboard?days=7"), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)))
 	if b := body(); !strings.Contains(b, "131026") {
 		t.Errorf("the dashboard does not show the failure's code:\n%s", b)

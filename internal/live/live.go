@@ -41,6 +41,9 @@ type Offices struct {
 type snapshot struct {
 	version int64
 	byCode  map[string][]sigap.ContentOverride
+	// applied are the offices with changes, laid over once per reload
+	// rather than once per message.
+	applied map[string]sigap.Office
 }
 
 // Options configure Offices; Base, List and Store are required.
@@ -78,7 +81,10 @@ func (l *Offices) ByCode(code string) (sigap.Office, bool) {
 		return office, false
 	}
 	l.maybeRefresh()
-	return l.apply(office, l.snap.Load().byCode[code]), true
+	if o, ok := l.snap.Load().applied[code]; ok {
+		return o, true
+	}
+	return office, true
 }
 
 // List returns every office with its changes.
@@ -87,7 +93,10 @@ func (l *Offices) List() []sigap.Office {
 	s := l.snap.Load()
 	var out []sigap.Office
 	for _, o := range l.list() {
-		out = append(out, l.apply(o, s.byCode[o.Code]))
+		if a, ok := s.applied[o.Code]; ok {
+			o = a
+		}
+		out = append(out, o)
 	}
 	return out
 }
@@ -138,9 +147,14 @@ func (l *Offices) refresh(ctx context.Context, force bool) error {
 	if err != nil {
 		return err
 	}
-	s := &snapshot{version: v, byCode: map[string][]sigap.ContentOverride{}}
+	s := &snapshot{version: v, byCode: map[string][]sigap.ContentOverride{}, applied: map[string]sigap.Office{}}
 	for _, o := range all {
 		s.byCode[o.Office] = append(s.byCode[o.Office], o)
+	}
+	for code, changes := range s.byCode {
+		if base, ok := l.base(code); ok {
+			s.applied[code] = l.apply(base, changes)
+		}
 	}
 	l.snap.Store(s)
 	return nil
