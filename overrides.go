@@ -101,6 +101,9 @@ type TicketTimes struct {
 	State     TicketState
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// FirstAnsweredAt is when staff first answered it, zero when not
+	// (or not recorded: tickets answered before the console).
+	FirstAnsweredAt time.Time
 }
 
 // Dashboard reads what the dashboard charts from the stored tables, within
@@ -109,8 +112,8 @@ type Dashboard interface {
 	// DeliveryFailures groups the replies that failed for good since since
 	// by their error.
 	DeliveryFailures(ctx context.Context, office string, since time.Time) ([]DeliveryFailure, error)
-	// TicketTimesSince lists the tickets created since since (open ones
-	// whatever their age), at most limit.
+	// TicketTimesSince lists the tickets created since since (those not
+	// answered or closed whatever their age), at most limit.
 	TicketTimesSince(ctx context.Context, office string, since time.Time, limit int) ([]TicketTimes, error)
 	// HandedOver lists the conversations handed to staff whose handover has
 	// not ended at now.

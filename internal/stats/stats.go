@@ -129,16 +129,26 @@ func Build(ctx context.Context, s Store, office string, now time.Time, days int,
 		return d, err
 	}
 	var open, answers []time.Duration
+	exact := true
 	for _, t := range tickets {
-		switch t.State {
-		case sigap.TicketOpen:
+		done := t.State == sigap.TicketAnswered || t.State == sigap.TicketClosed
+		if !done { // new or being worked on
 			open = append(open, now.Sub(t.CreatedAt))
-		default:
-			if !t.CreatedAt.Before(since) {
-				answers = append(answers, t.UpdatedAt.Sub(t.CreatedAt))
-			}
+		}
+		if t.CreatedAt.Before(since) {
+			continue
+		}
+		switch {
+		case !t.FirstAnsweredAt.IsZero():
+			answers = append(answers, t.FirstAnsweredAt.Sub(t.CreatedAt))
+		case done:
+			// Answered or closed before its first answer was recorded:
+			// its last change stands for it.
+			answers = append(answers, t.UpdatedAt.Sub(t.CreatedAt))
+			exact = false
 		}
 	}
+	d.FirstAnswerExact = exact
 	d.OpenTickets = len(open)
 	d.Tickets = bucket(open, dayBuckets)
 	d.Answered = len(answers)

@@ -85,8 +85,17 @@ func TestBuild(t *testing.T) {
 	if d.OpenTickets != 2 || d.Tickets[0].Count != 1 || d.Tickets[4].Count != 1 {
 		t.Errorf("tickets %+v", d.Tickets)
 	}
-	if d.Answered != 3 || d.FirstAnswer != 2*time.Hour {
-		t.Errorf("first answer: median %v of %d", d.FirstAnswer, d.Answered)
+	if d.Answered != 3 || d.FirstAnswer != 2*time.Hour || d.FirstAnswerExact {
+		t.Errorf("first answer: median %v of %d (exact %v)", d.FirstAnswer, d.Answered, d.FirstAnswerExact)
+	}
+	// Recorded first answers are used, and make the figure exact.
+	f.tickets = []sigap.TicketTimes{
+		{State: "in_progress", CreatedAt: now.Add(-3 * time.Hour), FirstAnsweredAt: now.Add(-150 * time.Minute)},
+		{State: sigap.TicketClosed, CreatedAt: now.Add(-5 * time.Hour), UpdatedAt: now, FirstAnsweredAt: now.Add(-4 * time.Hour)},
+	}
+	d, _ = Build(context.Background(), f, "jakpus", now, 7, time.UTC)
+	if d.Answered != 2 || d.FirstAnswer != 45*time.Minute || !d.FirstAnswerExact || d.OpenTickets != 1 {
+		t.Errorf("recorded first answers: median %v of %d (exact %v), %d waiting", d.FirstAnswer, d.Answered, d.FirstAnswerExact, d.OpenTickets)
 	}
 	if diff := cmp.Diff([]Count{{"131047", 4}, {"office x is not …", 1}}, d.Failures); diff != "" {
 		t.Errorf("failures (-want +got):\n%s", diff)

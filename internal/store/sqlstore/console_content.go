@@ -6,7 +6,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -279,8 +278,8 @@ func (s *Store) DeliveryFailures(ctx context.Context, office string, since time.
 
 // TicketTimesSince implements sigap.Dashboard.
 func (s *Store) TicketTimesSince(ctx context.Context, office string, since time.Time, limit int) ([]sigap.TicketTimes, error) {
-	rows, err := s.query(ctx, s.db, `SELECT office, state, created_at, updated_at FROM tickets
-		WHERE ($1 = '' OR office = $1) AND (created_at >= $2 OR state = 'open') ORDER BY created_at DESC LIMIT $3`,
+	rows, err := s.query(ctx, s.db, `SELECT office, state, created_at, updated_at, first_answered_at FROM tickets
+		WHERE ($1 = '' OR office = $1) AND (created_at >= $2 OR state NOT IN ('answered', 'closed')) ORDER BY created_at DESC LIMIT $3`,
 		office, ms(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("ticket times: %w", err)
@@ -289,42 +288,33 @@ func (s *Store) TicketTimesSince(ctx context.Context, office string, since time.
 	var out []sigap.TicketTimes
 	for rows.Next() {
 		var t sigap.TicketTimes
-		var created, updated int64
-		if err := rows.Scan(&t.Office, &t.State, &created, &updated); err != nil {
+		var created, updated, first int64
+		if err := rows.Scan(&t.Office, &t.State, &created, &updated, &first); err != nil {
 			return nil, fmt.Errorf("ticket times: %w", err)
 		}
-		t.CreatedAt, t.UpdatedAt = fromMS(created), fromMS(updated)
+		t.CreatedAt, t.UpdatedAt, t.FirstAnsweredAt = fromMS(created), fromMS(updated), fromMS(first)
 		out = append(out, t)
 	}
 	return out, rows.Err()
 }
 
-// HandedOver implements sigap.Dashboard. The handover lives in the
-// conversation's state (JSON); the LIKE keeps the rows read to those
-// that ever had one.
+// HandedOver implements sigap.Dashboard, through the handover columns
+// the conversation's save keeps (migration 00011) and their index.
 func (s *Store) HandedOver(ctx context.Context, office string, now time.Time) ([]sigap.Conversation, error) {
-	rows, err := s.query(ctx, s.db, `SELECT office, user_id, state, version FROM conversations
-		WHERE ($1 = '' OR office = $1) AND state LIKE '%"handover_since"%'`, office)
+	rows, err := s.query(ctx, s.db, `SELECT office, user_id, handover_since, handover_until FROM conversations
+		WHERE handover_until > $1 AND ($2 = '' OR office = $2) AND handover_since > 0`, ms(now), office)
 	if err != nil {
 		return nil, fmt.Errorf("handed over: %w", err)
 	}
 	defer rows.Close()
 	var out []sigap.Conversation
 	for rows.Next() {
-		var off, user string
-		var state []byte
-		var version int64
-		if err := rows.Scan(&off, &user, &state, &version); err != nil {
+		var c sigap.Conversation
+		var since, until int64
+		if err := rows.Scan(&c.Office, &c.User, &since, &until); err != nil {
 			return nil, fmt.Errorf("handed over: %w", err)
 		}
-		var c sigap.Conversation
-		if err := json.Unmarshal(state, &c); err != nil {
-			return nil, fmt.Errorf("handed over: %s: %w", off, err)
-		}
-		if c.HandoverSince.IsZero() || !now.Before(c.HandoverUntil) {
-			continue
-		}
-		c.Office, c.User, c.Version = off, user, version
+		c.HandoverSince, c.HandoverUntil = fromMS(since), fromMS(until)
 		out = append(out, c)
 	}
 	return out, rows.Err()
