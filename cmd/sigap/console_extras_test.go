@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +13,6 @@ import (
 
 	"github.com/sigap-id/sigap/internal/graphtest"
 )
-
-var demoPassword = regexp.MustCompile(`sign in as admin@demo\.local with password (\S+)`)
 
 // waitReply waits for a reply to to whose text holds want, and returns it.
 func waitReply(t *testing.T, g *running, to, want string) string {
