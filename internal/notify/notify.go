@@ -17,7 +17,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -59,6 +61,9 @@ const (
 type Options struct {
 	Store   Store
 	Offices []sigap.Office
+	// Lookup, if set, gives each office as it stands now (with the texts
+	// staff changed in the console) at every poll; Offices says which.
+	Lookup func(code string) (sigap.Office, bool)
 	Content *content.Catalog
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
@@ -74,7 +79,15 @@ type Options struct {
 // Notifier polls for due notifications and queues them.
 type Notifier struct {
 	o    Options
-	cats map[string]*content.Catalog // by office code: its own texts over the national ones
+	mu   sync.Mutex
+	cats map[string]officeCatalog // by office code: its own texts over the national ones
+}
+
+// officeCatalog is an office's catalog and the texts it was built from, so
+// that it is built again only when they change.
+type officeCatalog struct {
+	texts map[string]map[string]string
+	cat   *content.Catalog
 }
 
 // New checks o and returns a notifier.
@@ -87,13 +100,11 @@ func New(o Options) (*Notifier, error) {
 		o.Now = time.Now
 	}
 	o.Poll, o.Batch = cmp.Or(o.Poll, DefaultPoll), cmp.Or(o.Batch, DefaultBatch)
-	n := &Notifier{o: o, cats: map[string]*content.Catalog{}}
+	n := &Notifier{o: o, cats: map[string]officeCatalog{}}
 	for _, office := range o.Offices {
-		cat, err := o.Content.WithTexts(office.Texts)
-		if err != nil {
+		if _, err := n.catalogOf(office); err != nil {
 			return nil, fmt.Errorf("notify: office %s: %w", office.Code, err)
 		}
-		n.cats[office.Code] = cat
 	}
 	return n, nil
 }
@@ -124,6 +135,11 @@ func (n *Notifier) Once(ctx context.Context) (int, error) {
 	for _, office := range n.o.Offices {
 		if ctx.Err() != nil {
 			return told, ctx.Err()
+		}
+		if n.o.Lookup != nil {
+			if now, ok := n.o.Lookup(office.Code); ok {
+				office = now
+			}
 		}
 		k, err := n.office(ctx, office)
 		told += k
@@ -313,9 +329,29 @@ func (n *Notifier) params(office sigap.Office, t *sigap.Template, lang string, a
 	return out, nil
 }
 
+// catalog is office's catalog: the national one when its texts cannot be
+// laid over it (checked when they were saved, so only if the national
+// content changed under them).
 func (n *Notifier) catalog(office sigap.Office) *content.Catalog {
-	if c, ok := n.cats[office.Code]; ok {
-		return c
+	cat, err := n.catalogOf(office)
+	if err != nil {
+		n.o.Log.Warn("notifications: the office's own texts do not fit the national ones; using the national texts",
+			"office", office.Code, "err", err)
+		return n.o.Content
 	}
-	return n.o.Content
+	return cat
+}
+
+func (n *Notifier) catalogOf(office sigap.Office) (*content.Catalog, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if c, ok := n.cats[office.Code]; ok && maps.EqualFunc(c.texts, office.Texts, maps.Equal) {
+		return c.cat, nil
+	}
+	cat, err := n.o.Content.WithTexts(office.Texts)
+	if err != nil {
+		return nil, err
+	}
+	n.cats[office.Code] = officeCatalog{texts: office.Texts, cat: cat}
+	return cat, nil
 }

@@ -349,3 +349,36 @@ func TestRunStopsWithItsContext(t *testing.T) {
 		t.Errorf("outbox holds %d; want 1", len(out))
 	}
 }
+
+// TestTextsChangedInTheConsole: a notification is worded with the office's
+// texts as they stand at the poll (Lookup), not as they were at start.
+func TestTextsChangedInTheConsole(t *testing.T) {
+	f := newFixture(t)
+	f.subscribe(wib(9, 0), "")
+	current := office(nil, sigap.DefaultQuietHours)
+	cat, err := content.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := notify.New(notify.Options{Store: f.store, Offices: []sigap.Office{current}, Content: cat,
+		Lookup: func(string) (sigap.Office, bool) { return current, true },
+		Log: slog.New(slog.DiscardHandler), Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.move(sigap.StageOnHold, wib(9, 10))
+	f.once(n, 1)
+	current.Texts = map[string]map[string]string{"id": {"notification": "Kabar baru dari kantor: {{.Stage}}"}}
+	f.move(sigap.StageReady, wib(9, 20))
+	f.once(n, 1)
+	out := f.outbox()
+	if len(out) != 2 {
+		t.Fatalf("outbox: %d messages, want 2", len(out))
+	}
+	if strings.Contains(out[0].Reply.Text, "Kabar baru dari kantor") {
+		t.Errorf("first, before the change: %q", out[0].Reply.Text)
+	}
+	if !strings.HasPrefix(out[1].Reply.Text, "Kabar baru dari kantor: ") {
+		t.Errorf("second, after the change: %q; want the office's new text", out[1].Reply.Text)
+	}
+}
