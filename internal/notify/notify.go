@@ -63,7 +63,7 @@ type Options struct {
 	Offices []sigap.Office
 	// Lookup, if set, gives each office as it stands now (with the texts
 	// staff changed in the console) at every poll; Offices says which.
-	Lookup func(code string) (sigap.Office, bool)
+	Lookup  func(code string) (sigap.Office, bool)
 	Content *content.Catalog
 	Log     *slog.Logger
 	Metrics *metrics.Metrics

@@ -362,7 +362,7 @@ func TestTextsChangedInTheConsole(t *testing.T) {
 	}
 	n, err := notify.New(notify.Options{Store: f.store, Offices: []sigap.Office{current}, Content: cat,
 		Lookup: func(string) (sigap.Office, bool) { return current, true },
-		Log: slog.New(slog.DiscardHandler), Now: f.clock.Now})
+		Log:    slog.New(slog.DiscardHandler), Now: f.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
