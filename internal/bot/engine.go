@@ -128,7 +128,15 @@ type Engine struct {
 	jakarta *time.Location // for offices without a time zone
 
 	mu      sync.Mutex
-	offices map[string]*officeSetup // by office code and settings
+	offices map[string]setupEntry // by office code: the setup of its latest settings
+}
+
+// setupEntry is an office's setup and the settings it was made from (key):
+// one per office, made again when staff change its settings, so that
+// every edit does not leave one behind.
+type setupEntry struct {
+	key   string
+	setup *officeSetup
 }
 
 // officeSetup is what an office's own settings make of the national
@@ -149,16 +157,17 @@ func New(cat *content.Catalog, deps Deps, now func() time.Time) *Engine {
 	if err != nil { // no time zone database: WIB has no daylight saving
 		jakarta = time.FixedZone("WIB", 7*60*60)
 	}
-	return &Engine{cat: cat, deps: deps, now: now, lex: defaultLexicon, jakarta: jakarta, offices: map[string]*officeSetup{}}
+	return &Engine{cat: cat, deps: deps, now: now, lex: defaultLexicon, jakarta: jakarta, offices: map[string]setupEntry{}}
 }
 
-// setup returns the office's texts and keywords, built once per office.
+// setup returns the office's texts and keywords, built once per office
+// and again when its settings change.
 func (e *Engine) setup(office sigap.Office) (*officeSetup, error) {
-	key := office.Code + "\x00" + fmt.Sprint(office.Keywords, office.Texts, office.Synonyms) // fmt sorts map keys
+	key := fmt.Sprint(office.Keywords, office.Texts, office.Synonyms) // fmt sorts map keys
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if s, ok := e.offices[key]; ok {
-		return s, nil
+	if got, ok := e.offices[office.Code]; ok && got.key == key {
+		return got.setup, nil
 	}
 	cat, err := e.cat.WithTexts(office.Texts)
 	if err != nil {
@@ -169,7 +178,7 @@ func (e *Engine) setup(office sigap.Office) (*officeSetup, error) {
 		sets = append(sets, e.cat.Keywords(lang))
 	}
 	s := &officeSetup{cat: cat, kw: newKeywords(append(sets, office.Keywords)...), syn: newSynonyms(office.Synonyms)}
-	e.offices[key] = s
+	e.offices[office.Code] = setupEntry{key: key, setup: s}
 	return s, nil
 }
 
