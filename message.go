@@ -39,8 +39,10 @@ type InboundMessage struct {
 	// Attempts counts how often processing was started, this time included.
 	Attempts int `json:"-"`
 	// TakenOver: this claim took the message over from a claim that ran
-	// out (its holder died or stalled). Not stored.
-	TakenOver bool `json:"-"`
+	// out (its holder died or stalled), held by TakenFrom (a process's
+	// name, host/pid; empty if not recorded). Not stored.
+	TakenOver bool   `json:"-"`
+	TakenFrom string `json:"-"`
 }
 
 // Reply is one message from the bot to an applicant. A channel that cannot
@@ -161,8 +163,10 @@ type OutboundMessage struct {
 	// up on a message in doubt twice rather than risk a second duplicate.
 	Doubtful int
 	// TakenOver: this claim took the reply over from a claim that ran out
-	// (its holder died or stalled), so it is in doubt.
+	// (its holder died or stalled), so it is in doubt; TakenFrom names
+	// that holder (host/pid; empty if not recorded).
 	TakenOver bool
+	TakenFrom string
 	// LeaseEnds is when the claim it was handed out under runs out (zero
 	// when not claimed); after it, another sender may take it.
 	LeaseEnds time.Time

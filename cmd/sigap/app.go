@@ -149,6 +149,7 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 		return nil, err
 	}
 	a.store.SetDoubtWait(env.DoubtWait)
+	a.store.SetHolder(instanceName())
 	return a, nil
 }
 

@@ -63,7 +63,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			return saved, nil
 		}
 	}
-	until := ms(c.Now.Add(c.InboxLease))
+	until, holder := ms(c.Now.Add(c.InboxLease)), s.holder
 	save := func(ctx context.Context, q dbtx) (sigap.Saved, error) {
 		var r sigap.Saved
 		now := s.now()
@@ -86,7 +86,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 				state, attempts, claimedUntil, processedAt = "done", 1, 0, ms(now)
 			}
 			res, err := s.exec(ctx, q, insertInbound,
-				m.ID, m.Office, m.From, ms(now), payloads[i], attempts, claimedUntil, state, processedAt)
+				m.ID, m.Office, m.From, ms(now), payloads[i], attempts, claimedUntil, state, processedAt, holder)
 			if err != nil {
 				return r, fmt.Errorf("store message %s: %w", m.ID, err)
 			}
@@ -107,7 +107,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 					// the message waits to be answered from the new one.
 					answer = false
 					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = $1,
-						claimed_until = $2 WHERE id = $3`, waitAttempts, waitUntil, m.ID); err != nil {
+						claimed_until = $2, holder = $3 WHERE id = $4`, waitAttempts, waitUntil, holder, m.ID); err != nil {
 						return r, fmt.Errorf("store message %s: %w", m.ID, err)
 					}
 				case err != nil:
@@ -189,13 +189,13 @@ func (s *Store) senderWaiting(ctx context.Context, q dbtx, office, sender string
 const (
 	senderWaitingQuery = `SELECT 1 FROM inbound_messages WHERE office = $1 AND sender = $2 AND state = 'pending' LIMIT 1`
 	insertInbound      = `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
-		claimed_until, state, processed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`
+		claimed_until, state, processed_at, holder) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`
 	// NULL: no reply to the recipient waiting; 0: one not being sent;
 	// 1: all being sent.
 	outboxSending = `SELECT MIN(CASE WHEN claimed_until > $1 THEN 1 ELSE 0 END) FROM outbox
 		WHERE office = $2 AND recipient = $3 AND state = 'pending'`
 	insertOutbox = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at,
-		attempts, claimed_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+		attempts, claimed_until, holder) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	insertOutboxID = insertOutbox + ` RETURNING id`
 	// A checked conversation save: the first one, and one over a version.
 	// The handover's times are kept in step with the state (see
@@ -247,19 +247,21 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 	// stays pending until answered: one sender's messages are answered one
 	// at a time, in order, whichever replica takes them.
 	type claimed struct {
-		seq      int64
-		attempts int
-		payload  string
-		takeover int
+		seq       int64
+		attempts  int
+		payload   string
+		takeover  int
+		takenFrom string
 	}
+	holder := s.holder
 	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) ([]claimed, error) {
 		rows, err := s.query(ctx, q, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1,
-			takeover = `+takeoverInbound+`
+			takeover = `+takeoverInbound+`, taken_from = `+takenFromInbound+`, holder = $4
 		WHERE seq IN (SELECT m.seq FROM inbound_messages m WHERE m.state = 'pending' AND m.claimed_until <= $2
 			AND NOT EXISTS (SELECT 1 FROM inbound_messages o WHERE o.office = m.office AND o.sender = m.sender
 				AND o.state = 'pending' AND o.seq < m.seq)
 			ORDER BY m.seq LIMIT $3`+s.dialect.SkipLocked+`)
-		RETURNING seq, attempts, payload, takeover`, ms(now.Add(lease)), ms(now), limit)
+		RETURNING seq, attempts, payload, takeover, taken_from`, ms(now.Add(lease)), ms(now), limit, holder)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +269,7 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 		var got []claimed
 		for rows.Next() {
 			var c claimed
-			if err := rows.Scan(&c.seq, &c.attempts, &c.payload, &c.takeover); err != nil {
+			if err := rows.Scan(&c.seq, &c.attempts, &c.payload, &c.takeover, &c.takenFrom); err != nil {
 				return nil, err
 			}
 			got = append(got, c)
@@ -285,7 +287,7 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 		if err := json.Unmarshal([]byte(c.payload), &out[i]); err != nil {
 			return nil, fmt.Errorf("decode inbound %d: %w", c.seq, err)
 		}
-		out[i].Attempts, out[i].TakenOver = c.attempts, c.takeover == 1
+		out[i].Attempts, out[i].TakenOver, out[i].TakenFrom = c.attempts, c.takeover == 1, c.takenFrom
 	}
 	return out, nil
 }
@@ -295,6 +297,11 @@ func (s *Store) ClaimInbound(ctx context.Context, now time.Time, lease time.Dura
 // lease that ran out, 0 if the row was unclaimed or given back to be
 // retried (takeover -1, set by RetryInbound).
 const takeoverInbound = `CASE WHEN claimed_until > 0 AND takeover >= 0 THEN 1 ELSE 0 END`
+
+// takenFromInbound is what a claim of an inbound message sets taken_from
+// to (migration 00015): the holder of the lease it takes over, if any.
+// (A SET's expressions read the row as it was, on both engines.)
+const takenFromInbound = `CASE WHEN claimed_until > 0 AND takeover >= 0 THEN holder ELSE '' END`
 
 // RetryInbound implements sigap.Inbox.
 func (s *Store) RetryInbound(ctx context.Context, m sigap.InboundMessage, retryAt time.Time) error {
@@ -321,6 +328,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		return sigap.Completed{}, fmt.Errorf("complete inbound %s: %w", id, err)
 	}
 	saving := s.savingConversation(conv, state, conv.Version > 0)
+	holder := s.holder
 	r, err := inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) (completion, error) {
 		var r completion
 		now := s.now()
@@ -346,10 +354,11 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 			var (
 				seq, claimedUntil  int64
 				attempts, takeover int
+				prevHolder         string
 			)
-			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload, takeover FROM inbound_messages
+			err := s.queryRow(ctx, tx, `SELECT seq, attempts, claimed_until, payload, takeover, holder FROM inbound_messages
 				WHERE office = $1 AND sender = $2 AND state = 'pending' ORDER BY seq LIMIT 1`,
-				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &r.nextPayload, &takeover)
+				conv.Office, conv.User).Scan(&seq, &attempts, &claimedUntil, &r.nextPayload, &takeover, &prevHolder)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				r.nextPayload = ""
@@ -361,15 +370,19 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 				// Conditional: on PostgreSQL a replica's ClaimInbound may
 				// take it at the same moment.
 				res, err := s.exec(ctx, tx, `UPDATE inbound_messages SET claimed_until = $1, attempts = attempts + 1,
-					takeover = `+takeoverInbound+`
-					WHERE seq = $2 AND state = 'pending' AND claimed_until = $3`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil)
+					takeover = `+takeoverInbound+`, taken_from = `+takenFromInbound+`, holder = $4
+					WHERE seq = $2 AND state = 'pending' AND claimed_until = $3`, ms(c.Now.Add(c.InboxLease)), seq, claimedUntil, holder)
 				if err != nil {
 					return r, fmt.Errorf("claim next message: %w", err)
 				}
 				if n, err := res.RowsAffected(); err != nil {
 					return r, fmt.Errorf("claim next message: %w", err)
 				} else if n == 1 {
-					r.done.Next = &sigap.InboundMessage{Attempts: attempts + 1, TakenOver: claimedUntil > 0 && takeover >= 0}
+					took := claimedUntil > 0 && takeover >= 0
+					r.done.Next = &sigap.InboundMessage{Attempts: attempts + 1, TakenOver: took}
+					if took {
+						r.done.Next.TakenFrom = prevHolder
+					}
 				}
 			}
 		}

@@ -76,7 +76,7 @@ func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64,
 // enqueue stores m, its reply encoded as payload, claimed until until if
 // that is not zero, and returns its id.
 func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
-	args := outboxArgs(m, payload, now, attempts, until)
+	args := outboxArgs(m, payload, now, attempts, until, s.holder)
 	var id int64
 	if s.dialect.InsertReturning {
 		if err := s.queryRow(ctx, q, insertOutboxID, args...).Scan(&id); err != nil {
@@ -95,9 +95,17 @@ func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, pa
 }
 
 // outboxArgs returns insertOutbox's arguments.
-func outboxArgs(m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) []any {
-	return []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until}
+func outboxArgs(m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64, holder string) []any {
+	return []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until, holder}
 }
+
+// The columns a claim of a reply sets besides its lease and attempts,
+// from the row as it was (a SET's expressions read the old row on both
+// engines): whether it is in doubt and taken over, and from whom
+// (migrations 00010 and 00015).
+const claimOutboxColumns = `doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END,
+	takeover = CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END,
+	taken_from = CASE WHEN claimed_until > 0 THEN holder ELSE '' END`
 
 // ClaimOutbound implements sigap.Outbox. Each claim counts as an attempt.
 // Only a recipient's oldest pending reply can be claimed: the ones behind
@@ -111,17 +119,17 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 		m       sigap.OutboundMessage
 		payload string
 	}
+	holder := s.holder
 	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) ([]claimed, error) {
-		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
-			doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END,
-			takeover = CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
+		rows, err := s.query(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1, holder = $5,
+			`+claimOutboxColumns+`
 		WHERE id IN (SELECT m.id FROM outbox m WHERE m.state = 'pending' AND m.next_attempt_at <= $2 AND m.claimed_until <= $3
 			AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.office = m.office AND o.recipient = m.recipient
 				AND o.state = 'pending' AND o.id < m.id)
 			ORDER BY m.id LIMIT $4`+s.dialect.SkipLocked+`)
 		RETURNING id, office, recipient, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error,
-			window_ends_at, doubtful, takeover`,
-			ms(now.Add(lease)), ms(now), s.doubtCutoff(now), limit)
+			window_ends_at, doubtful, takeover, taken_from`,
+			ms(now.Add(lease)), ms(now), s.doubtCutoff(now), limit, holder)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +143,7 @@ func (s *Store) ClaimOutbound(ctx context.Context, now time.Time, lease time.Dur
 				takeover                     int
 			)
 			if err := rows.Scan(&m.ID, &m.Office, &m.To, &m.InReplyTo, &c.payload, &m.Attempts, &created, &nextAttempt, &m.LastError,
-				&window, &m.Doubtful, &takeover); err != nil {
+				&window, &m.Doubtful, &takeover, &m.TakenFrom); err != nil {
 				return nil, err
 			}
 			m.TakenOver = takeover == 1
@@ -177,6 +185,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		next    *sigap.OutboundMessage
 		payload string
 	}
+	holder := s.holder
 	got, err := writeOne(s, ctx, func(ctx context.Context, q dbtx) (claimed, error) {
 		// Taken here, not before waiting for the writer: a reply stored
 		// meanwhile is due at once.
@@ -188,11 +197,12 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 			n                                          sigap.OutboundMessage
 			payload                                    string
 			created, nextAttempt, window, claimedUntil int64
+			prevHolder                                 string
 		)
 		err := s.queryRow(ctx, q, `SELECT id, in_reply_to, payload, attempts, created_at, next_attempt_at, last_error, window_ends_at,
-				doubtful, claimed_until
+				doubtful, claimed_until, holder
 			FROM outbox WHERE office = $1 AND recipient = $2 AND state = 'pending' ORDER BY id LIMIT 1`, m.Office, m.To).
-			Scan(&n.ID, &n.InReplyTo, &payload, &n.Attempts, &created, &nextAttempt, &n.LastError, &window, &n.Doubtful, &claimedUntil)
+			Scan(&n.ID, &n.InReplyTo, &payload, &n.Attempts, &created, &nextAttempt, &n.LastError, &window, &n.Doubtful, &claimedUntil, &prevHolder)
 		if errors.Is(err, sql.ErrNoRows) {
 			return claimed{}, nil
 		}
@@ -203,10 +213,9 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 			return claimed{}, nil // being sent, or waiting to be retried
 		}
 		until := ms(now.Add(lease))
-		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1,
-				doubtful = doubtful + CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END,
-				takeover = CASE WHEN claimed_until > 0 THEN 1 ELSE 0 END
-			WHERE id = $2 AND state = 'pending' AND claimed_until = $3`, until, n.ID, claimedUntil)
+		res, err := s.exec(ctx, q, `UPDATE outbox SET claimed_until = $1, attempts = attempts + 1, holder = $4,
+				`+claimOutboxColumns+`
+			WHERE id = $2 AND state = 'pending' AND claimed_until = $3`, until, n.ID, claimedUntil, holder)
 		if err != nil {
 			return claimed{}, fmt.Errorf("claim next reply: %w", err)
 		}
@@ -219,7 +228,7 @@ func (s *Store) MarkSentClaimNext(ctx context.Context, m sigap.OutboundMessage, 
 		n.Attempts++
 		if claimedUntil > 0 {
 			n.Doubtful++
-			n.TakenOver = true
+			n.TakenOver, n.TakenFrom = true, prevHolder
 		}
 		n.CreatedAt, n.NextAttemptAt, n.WindowEndsAt, n.LeaseEnds = fromMS(created), fromMS(nextAttempt), fromMS(window), fromMS(until)
 		return claimed{&n, payload}, nil

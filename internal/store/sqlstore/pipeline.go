@@ -51,7 +51,7 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 	}
 	stmts := []Stmt{
 		{senderWaitingQuery, []any{m.Office, m.From}},
-		{insertInboundSeq, []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp}},
+		{insertInboundSeq, []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp, s.holder}},
 		{save, saveArgs},
 	}
 	claim := claimable(a.Replies, c)
@@ -62,7 +62,7 @@ func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payloa
 	}
 	first := len(stmts)
 	for i, r := range a.Replies {
-		stmts = append(stmts, Stmt{insertOutboxID, outboxArgs(r, replies[i], now, attempts, until)})
+		stmts = append(stmts, Stmt{insertOutboxID, outboxArgs(r, replies[i], now, attempts, until, s.holder)})
 	}
 	var (
 		ids    = make([]int64, len(a.Replies))

@@ -41,6 +41,8 @@ type Store struct {
 	// doubtWait is how long a reply in doubt waits for its status (see
 	// SetDoubtWait).
 	doubtWait time.Duration
+	// holder names this store's claims (see SetHolder).
+	holder string
 }
 
 // The store offers every fast path on both engines; on PostgreSQL
@@ -80,7 +82,7 @@ func New(db *sql.DB, d Dialect, opt Options) *Store {
 	// Preparing takes a connection of its own, which a pool with a bound
 	// might not have while the writer holds one.
 	prepare := d.OneWriter && db.Stats().MaxOpenConnections == 0
-	st := &Store{db: db, dialect: d, now: opt.Now, w: w, prepare: prepare}
+	st := &Store{db: db, dialect: d, now: opt.Now, w: w, prepare: prepare, holder: defaultHolder()}
 	if w != nil {
 		st.convs, st.waiting = newConvCache(opt.Now), newWaitingIndex()
 		w.apply = st.apply

@@ -198,7 +198,7 @@ func testSaveDeliveryClaiming(t *testing.T, s sigap.Store) {
 	again := claimInbound(t, s, t0.Add(2*time.Minute), "a1", "b1", "c1", "d1")
 	takenOver := attempt(2, a1, b1, c1, d1)
 	for i := range takenOver {
-		takenOver[i].TakenOver = true
+		takenOver[i].TakenOver, takenOver[i].TakenFrom = true, holderOf(s)
 	}
 	if diff := cmp.Diff(takenOver, again); diff != "" {
 		t.Errorf("after the leases (-want +got):\n%s", diff)
@@ -478,7 +478,7 @@ func testCompleteInboundLeavesClaimedNext(t *testing.T, s sigap.Store) {
 		t.Fatal(err)
 	}
 	want := attempt(2, a2)[0]
-	want.TakenOver = true // from the other worker, whose lease ran out
+	want.TakenOver, want.TakenFrom = true, holderOf(s) // from the other worker, whose lease ran out
 	if diff := cmp.Diff(&want, done.Next); diff != "" {
 		t.Errorf("next after the other worker's lease ran out (-want +got):\n%s", diff)
 	}

@@ -35,6 +35,8 @@ func Run(t *testing.T, open func(t *testing.T) sigap.Store) {
 		{"InboxIsClaimedOneMessagePerSender", testInboxIsClaimedOneMessagePerSender},
 		{"PruneKeepsWhatDedupeNeeds", testPruneKeepsWhatDedupeNeeds},
 		{"Leases", testLeases},
+		{"RenewInbound", testRenewInbound},
+		{"RenewOutbound", testRenewOutbound},
 		{"SendBudget", testSendBudget},
 		{"ExpireClaimsKeepsDoubt", testExpireClaimsKeepsDoubt},
 		{"StatusMarksReplySent", testStatusMarksReplySent},
