@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/lease"
 )
 
 // Env is the configuration read from the environment (see the README).
@@ -32,11 +33,13 @@ type Env struct {
 
 	// InboxLease and OutboxLease (SIGAP_INBOX_LEASE, SIGAP_OUTBOX_LEASE) are
 	// how long a claimed message is reserved for the replica working on
-	// it; after a crash, its work is taken up again when they run out.
+	// it, renewed every fifth of it while the replica lives; after a
+	// crash, its work is taken up again when they run out.
 	InboxLease, OutboxLease time.Duration
 	// DoubtWait (SIGAP_OUTBOX_DOUBT_WAIT) is how long a reply in doubt
-	// (its sender died holding it, perhaps mid-send) waits for a status
-	// webhook naming it before it is sent once more.
+	// (its sender died holding it, perhaps mid-send) waits, from the end
+	// of its claim, for a status webhook naming it before it is sent once
+	// more.
 	DoubtWait time.Duration
 
 	// Retention (SIGAP_RETAIN_*, see retention.go) is how long each kind
@@ -84,9 +87,14 @@ func FromEnv(getenv func(string) string) (Env, error) {
 		def  time.Duration
 		into *time.Duration
 	}{
-		{"SIGAP_INBOX_LEASE", time.Minute, &env.InboxLease},
-		{"SIGAP_OUTBOX_LEASE", 30 * time.Second, &env.OutboxLease},
-		{"SIGAP_OUTBOX_DOUBT_WAIT", 30 * time.Second, &env.DoubtWait},
+		// A replica that dies has its messages taken over within the
+		// inbox lease, and its replies in doubt within the outbox lease
+		// and the doubt wait: together within 10 s. A live one renews
+		// its claims (one statement a table every second), so no send
+		// or answer, however slow, outlasts them.
+		{"SIGAP_INBOX_LEASE", DefaultLease, &env.InboxLease},
+		{"SIGAP_OUTBOX_LEASE", DefaultLease, &env.OutboxLease},
+		{"SIGAP_OUTBOX_DOUBT_WAIT", DefaultDoubtWait, &env.DoubtWait},
 	} {
 		*d.into = d.def
 		if v := get(d.key, ""); v != "" {
@@ -103,6 +111,15 @@ func FromEnv(getenv func(string) string) (Env, error) {
 	}
 	return env, nil
 }
+
+// The defaults of the leases and the doubt wait. The doubt wait counts
+// from the end of a claim, which is at least 4 s (a lease less a renewal)
+// after any send its holder began: a status Meta posts within 7 s of a
+// send is in time.
+const (
+	DefaultLease     = lease.Default
+	DefaultDoubtWait = 3 * time.Second
+)
 
 // minMetricsToken is the shortest SIGAP_METRICS_TOKEN: it guards the
 // metrics on the public listener, so it must not be guessable.

@@ -90,9 +90,9 @@ func TestFromEnvLeases(t *testing.T) {
 		wantIn, wantOut  time.Duration
 		wantErrNamingKey string
 	}{
-		{"defaults", nil, time.Minute, 30 * time.Second, ""},
+		{"defaults", nil, 5 * time.Second, 5 * time.Second, ""},
 		{"both set", map[string]string{"SIGAP_INBOX_LEASE": "2m", "SIGAP_OUTBOX_LEASE": " 45s "}, 2 * time.Minute, 45 * time.Second, ""},
-		{"exactly one second", map[string]string{"SIGAP_OUTBOX_LEASE": "1s"}, time.Minute, time.Second, ""},
+		{"exactly one second", map[string]string{"SIGAP_OUTBOX_LEASE": "1s"}, 5 * time.Second, time.Second, ""},
 		{"under a second", map[string]string{"SIGAP_INBOX_LEASE": "500ms"}, 0, 0, "SIGAP_INBOX_LEASE"},
 		{"negative", map[string]string{"SIGAP_OUTBOX_LEASE": "-30s"}, 0, 0, "SIGAP_OUTBOX_LEASE"},
 		{"no unit", map[string]string{"SIGAP_OUTBOX_LEASE": "30"}, 0, 0, "SIGAP_OUTBOX_LEASE"},
@@ -121,7 +121,7 @@ func TestFromEnvDoubtWait(t *testing.T) {
 	for _, tt := range []struct {
 		set  string
 		want time.Duration
-	}{{"", 30 * time.Second}, {"5s", 5 * time.Second}, {"2m", 2 * time.Minute}, {"100ms", 0}, {"soon", 0}} {
+	}{{"", 3 * time.Second}, {"5s", 5 * time.Second}, {"2m", 2 * time.Minute}, {"100ms", 0}, {"soon", 0}} {
 		env, err := config.FromEnv(envMap(map[string]string{"SIGAP_OUTBOX_DOUBT_WAIT": tt.set}))
 		if tt.want == 0 {
 			if err == nil || !strings.Contains(err.Error(), "SIGAP_OUTBOX_DOUBT_WAIT") {

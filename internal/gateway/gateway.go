@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/lease"
 	"github.com/sigap-id/sigap/internal/metrics"
 	"github.com/sigap-id/sigap/internal/worker"
 )
@@ -81,9 +82,12 @@ type Options struct {
 	MarkRead bool
 
 	// Lease is how long a claimed message is reserved for this processor; a
-	// message whose processor died is taken up again after it (default a
-	// minute).
+	// message whose processor died is taken up again after it (default 5
+	// seconds). Where the store renews claims (sigap.LeaseRenewer), the
+	// processor renews those it holds every Renew (default a fifth of
+	// Lease), so a slow answer keeps its message however long it takes.
 	Lease time.Duration
+	Renew time.Duration
 	// MaxAttempts bounds how often a message is tried before the applicant
 	// gets an apology instead of an answer (default 3).
 	MaxAttempts int
@@ -102,6 +106,11 @@ type Processor struct {
 	// once, in NewProcessor.
 	arrival sigap.AnswerOnArrival
 	next    sigap.ClaimNextInbound
+	renewer sigap.LeaseRenewer
+
+	// held are the messages this process has claimed and not finished,
+	// renewed together (Run) where the store renews claims.
+	held *lease.Held[string]
 
 	wake    chan struct{} // messages may wait unclaimed in the store
 	offers  chan struct{} // messages were handed over
@@ -121,9 +130,12 @@ type owedRelease struct {
 
 // offer is a message this process claimed when it stored it.
 type offer struct {
-	m     sigap.InboundMessage
-	until time.Time // its claim ends
+	m sigap.InboundMessage
 }
+
+// errLost is a step's error when the claim on its message was taken over
+// by another replica while it ran (this one could not renew it in time).
+var errLost = errors.New("claim taken over by another replica")
 
 // NewProcessor returns a processor made of o, with the usual settings where
 // o leaves them zero.
@@ -137,13 +149,15 @@ func NewProcessor(o Options) *Processor {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	o.Lease = cmp.Or(o.Lease, time.Minute)
+	o.Lease = cmp.Or(o.Lease, lease.Default)
+	o.Renew = cmp.Or(o.Renew, o.Lease/5)
 	o.MaxAttempts = cmp.Or(o.MaxAttempts, 3)
 	o.Poll = cmp.Or(o.Poll, time.Second)
 	o.Workers = cmp.Or(o.Workers, 16)
-	p := &Processor{o: o, wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
+	p := &Processor{o: o, wake: make(chan struct{}, 1), offers: make(chan struct{}, 1), held: lease.New[string]()}
 	p.arrival, _ = o.Store.(sigap.AnswerOnArrival)
 	p.next, _ = o.Store.(sigap.ClaimNextInbound)
+	p.renewer, _ = o.Store.(sigap.LeaseRenewer)
 	return p
 }
 
@@ -187,7 +201,9 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 	if len(saved.Claimed) > 0 {
 		p.mu.Lock()
 		for _, m := range saved.Claimed {
-			p.offered = append(p.offered, offer{m: m, until: claim.Now.Add(p.o.Lease)})
+			if p.held.Hold(m.ID, claim.Now.Add(p.o.Lease)) {
+				p.offered = append(p.offered, offer{m: m})
+			}
 		}
 		p.mu.Unlock()
 		worker.Wake(p.offers)
@@ -329,8 +345,8 @@ func (p *Processor) markRead(office sigap.Office, m sigap.InboundMessage) {
 }
 
 // takeOffered returns the oldest message handed over whose claim has not
-// run out. One whose claim ran out while it waited is left to whoever
-// claims it next.
+// run out. One whose claim ran out while it waited (it was not renewed) is
+// left to whoever claims it next.
 func (p *Processor) takeOffered() (sigap.InboundMessage, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -339,11 +355,25 @@ func (p *Processor) takeOffered() (sigap.InboundMessage, bool) {
 		o := p.offered[0]
 		p.offered[0] = offer{}
 		p.offered = p.offered[1:]
-		if now.Before(o.until) {
+		if until, ok := p.held.Until(o.m.ID); ok && now.Before(until) {
 			return o.m, true
 		}
+		p.held.Drop(o.m.ID)
 	}
 	return sigap.InboundMessage{}, false
+}
+
+// hold records the claims on msgs, made at now, and returns those to
+// answer: not those this process holds already (it claimed one again
+// after its own claim ran out, and its first claim's step goes on).
+func (p *Processor) hold(now time.Time, msgs []sigap.InboundMessage) []sigap.InboundMessage {
+	out := msgs[:0]
+	for _, m := range msgs {
+		if p.held.Hold(m.ID, now.Add(p.o.Lease)) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Run processes messages until ctx ends. A step that has begun is finished
@@ -359,8 +389,16 @@ func (p *Processor) Run(ctx context.Context) {
 	// Read here, at once, so that under -race a part wired in after Run
 	// started is caught whenever it happens, not only when a message
 	// finds it.
-	p.o.Log.Debug("processor started", "workers", p.o.Workers, "lease", p.o.Lease,
+	p.o.Log.Debug("processor started", "workers", p.o.Workers, "lease", p.o.Lease, "renew", p.renewer != nil,
 		"hand_over", p.o.Outbox != nil, "mark_read", p.o.MarkRead)
+	if p.renewer != nil {
+		renewing := make(chan struct{})
+		defer func() { <-renewing }()
+		go func() {
+			defer close(renewing)
+			p.held.Keep(ctx, p.o.Renew, p.o.Lease, p.o.Now, p.renewer.RenewInbound, p.o.Log, "messages")
+		}()
+	}
 	workers := max(p.o.Workers, 1)
 	var (
 		pool = worker.NewPool(workers)
@@ -414,16 +452,18 @@ func (p *Processor) Run(ctx context.Context) {
 			}
 			overdue = false
 			p.payOwed(work)
-			msgs, err := p.o.Store.ClaimInbound(work, p.o.Now(), p.o.Lease, free)
+			now := p.o.Now()
+			msgs, err := p.o.Store.ClaimInbound(work, now, p.o.Lease, free)
 			if err != nil {
 				p.o.Log.Error("inbox", "err", err)
 				break
 			}
 			p.tookOver(work, msgs...)
-			for _, m := range msgs {
+			n := len(msgs)
+			for _, m := range p.hold(now, msgs) {
 				start(m)
 			}
-			if len(msgs) < free {
+			if n < free {
 				claim = false // nothing more to claim now
 				break
 			}
@@ -436,11 +476,14 @@ func (p *Processor) Run(ctx context.Context) {
 // how many it claimed.
 func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 	p.payOwed(ctx)
-	msgs, err := p.o.Store.ClaimInbound(ctx, p.o.Now(), p.o.Lease, limit)
+	now := p.o.Now()
+	msgs, err := p.o.Store.ClaimInbound(ctx, now, p.o.Lease, limit)
 	if err != nil {
 		return 0, err
 	}
 	p.tookOver(ctx, msgs...)
+	n := len(msgs)
+	msgs = p.hold(now, msgs)
 	// A claim holds at most one message per sender, so they can be
 	// answered side by side without reordering anyone's conversation.
 	var wg sync.WaitGroup
@@ -453,7 +496,7 @@ func (p *Processor) ProcessBatch(ctx context.Context, limit int) (int, error) {
 		})
 	}
 	wg.Wait()
-	return len(msgs), nil
+	return n, nil
 }
 
 // payOwed gives back the claims that failed steps could not give back
@@ -506,9 +549,14 @@ func (p *Processor) tookOver(ctx context.Context, msgs ...sigap.InboundMessage) 
 		return
 	}
 	p.o.Metrics.TakenOver(metrics.TakeoverMessage, n)
-	// The store does not record who held a claim: only that it ran out.
+	var from []string
+	for _, m := range msgs {
+		if m.TakenOver {
+			from = append(from, m.TakenFrom)
+		}
+	}
 	p.o.Log.InfoContext(ctx, "took over messages whose claim ran out (a replica died or stalled holding them)",
-		"messages", n, "lease", "a lease that ran out")
+		"messages", n, "lease", lease.Holders(from))
 }
 
 // answer processes a claimed message, logs a failure, and returns the
@@ -516,6 +564,9 @@ func (p *Processor) tookOver(ctx context.Context, msgs ...sigap.InboundMessage) 
 func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) *sigap.InboundMessage {
 	next, err := p.process(ctx, m)
 	switch {
+	case errors.Is(err, errLost):
+		p.o.Log.Warn("message taken over by another replica while this one answered it; its answer is dropped",
+			"office", m.Office, "wamid", m.ID)
 	case errors.Is(err, sigap.ErrNotPending):
 		p.o.Log.Warn("message answered by another worker after its claim ran out", "office", m.Office, "wamid", m.ID)
 	case err != nil:
@@ -540,6 +591,12 @@ func (p *Processor) answer(ctx context.Context, m sigap.InboundMessage) *sigap.I
 }
 
 func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap.InboundMessage, error) {
+	// The claim is renewed until the step's outcome is being stored: then
+	// it is no longer needed (and the renewal would find it gone).
+	defer p.held.Drop(m.ID)
+	if p.held.Lost(m.ID) {
+		return nil, errLost
+	}
 	office, ok := p.o.Offices(m.Office)
 	if !ok {
 		// The office left the offices file after the message was stored.
@@ -562,6 +619,13 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		replies = []sigap.Reply{p.o.Bot.Apology(conv.Lang)}
 	}
 	out := p.outbound(office, m, replies)
+	if p.held.Lost(m.ID) {
+		// Another replica answers it: storing this answer would fail
+		// (sigap.ErrNotPending) or beat that one's, which is as good but
+		// wasted.
+		return nil, errLost
+	}
+	p.held.Drop(m.ID)
 	if p.next == nil {
 		if err := p.o.Store.CompleteInbound(ctx, m.ID, conv, out); err != nil {
 			return nil, err
@@ -572,9 +636,13 @@ func (p *Processor) process(ctx context.Context, m sigap.InboundMessage) (*sigap
 		p.o.Log.Debug("message answered", "office", m.Office, "wamid", m.ID, "kind", m.Kind, "replies", len(out))
 		return nil, nil
 	}
-	done, err := p.next.CompleteInboundClaiming(ctx, m.ID, conv, out, p.claim())
+	c := p.claim()
+	done, err := p.next.CompleteInboundClaiming(ctx, m.ID, conv, out, c)
 	if err != nil {
 		return nil, err
+	}
+	if done.Next != nil && !p.held.Hold(done.Next.ID, c.Now.Add(p.o.Lease)) {
+		done.Next = nil // this process answers it already
 	}
 	var queued []sigap.OutboundMessage
 	if done.Queued {

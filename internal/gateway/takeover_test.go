@@ -41,9 +41,11 @@ func TestATakeoverIsLoggedAndCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The third fails here, and is given back to be retried.
+	s.SetHolder("replica-a/101")
 	if _, err := s.ClaimInbound(ctx, now, time.Minute, 2); err != nil { // a replica claims two and dies
 		t.Fatal(err)
 	}
+	s.SetHolder("replica-b/202") // the processor's
 	if n, _ := p.ProcessBatch(ctx, 10); n != 1 {
 		t.Fatalf("claimed %d during the dead replica's lease, want the third alone", n)
 	}
@@ -59,8 +61,8 @@ func TestATakeoverIsLoggedAndCounted(t *testing.T) {
 		}
 	}
 	if len(lines) != 1 || !strings.Contains(lines[0], "level=INFO") || !strings.Contains(lines[0], "messages=2") ||
-		!strings.Contains(lines[0], `lease="a lease that ran out"`) {
-		t.Fatalf("takeover lines %q, want one info line for 2 messages", lines)
+		!strings.Contains(lines[0], `lease=replica-a/101`) {
+		t.Fatalf("takeover lines %q, want one info line for 2 messages of replica-a/101's lease", lines)
 	}
 	t.Log(lines[0])
 	rec := httptest.NewRecorder()

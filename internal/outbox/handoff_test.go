@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -320,14 +319,19 @@ func TestOfferedRepliesAreSentInOrderOnce(t *testing.T) {
 	}
 }
 
-func TestOfferedReplyPastHalfItsLeaseIsGivenBack(t *testing.T) {
-	const lease = 30 * time.Second
+// An offered reply whose claim runs out before the next renewal could keep
+// it is given back unsent: another replica may take it over mid-send. One
+// with more left is sent, its claim renewed meanwhile.
+func TestOfferedReplyAboutToRunOutIsGivenBack(t *testing.T) {
+	const lease = 30 * time.Second // renewed every 6 s
 	for _, tt := range []struct {
 		name string
 		left time.Duration // of its claim when offered
+		sent bool
 	}{
-		{"a quarter left", lease / 4},
-		{"just under half left", lease/2 - time.Second},
+		{"a second left", time.Second, false},
+		{"just under a renewal left", lease/5 - time.Second, false},
+		{"a quarter left", lease / 4, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease = lease })
@@ -339,6 +343,14 @@ func TestOfferedReplyPastHalfItsLeaseIsGivenBack(t *testing.T) {
 				t.Fatal("the reply was stored unclaimed")
 			}
 			snd.Offer(offered)
+			if tt.sent {
+				graph.WaitSent(1, hoWait)
+				stop()
+				if m := hoRow(t, ob, id); m.State != sigap.OutboundSent || m.Attempts != 1 || m.Doubtful != 0 {
+					t.Errorf("reply: %s, attempts %d, doubtful %d; want sent once, not in doubt", m.State, m.Attempts, m.Doubtful)
+				}
+				return
+			}
 			hoWaitFor(t, "the claim given back", func() bool { return hoClaimedUntil(t, ob, id) == 0 })
 			stop()
 
@@ -360,39 +372,73 @@ func TestOfferedReplyPastHalfItsLeaseIsGivenBack(t *testing.T) {
 	}
 }
 
-func TestOfferedReplyWaitingForTheBudgetIsGivenBackBeforeItsClaimRunsOut(t *testing.T) {
-	const lease = 2 * time.Second
-	lim := newHoLimiter() // never lets go: the send budget is spent
+// A reply waiting for the send budget keeps its claim, renewed, however
+// long the wait: it is sent once the budget lets it go, once, never taken
+// over meanwhile.
+func TestReplyWaitingForTheBudgetKeepsItsClaim(t *testing.T) {
+	const lease = time.Second // renewed every 200 ms
+	lim := newHoLimiter()
 	ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease, o.Limiter = lease, lim })
 	stop := hoRun(t, ob, snd)
+	defer stop()
 
 	offered := hoReplies(t, ob, "628111", "wamid.halo", time.Now(), lease, "halo")
 	m := offered[0]
 	snd.Offer(offered)
-	hoWaitFor(t, "the wait for the budget to end", func() bool { _, _, returned := lim.state(); return returned == 1 })
-	hoWaitFor(t, "the claim given back", func() bool { return hoClaimedUntil(t, ob, m.ID) == 0 })
+	time.Sleep(3 * lease)
+	// Another sender, past the first lease, finds it held.
+	if got, err := ob.Store.ClaimOutbound(context.Background(), time.Now(), lease, 10); err != nil || len(got) != 0 {
+		t.Fatalf("ClaimOutbound past the first lease = %+v, %v; want none (the claim is renewed)", got, err)
+	}
+	if until := hoClaimedUntil(t, ob, m.ID); until <= m.LeaseEnds.UnixMilli() {
+		t.Errorf("claim ends at %d, no later than when it was offered (%d): not renewed", until, m.LeaseEnds.UnixMilli())
+	}
+	close(lim.release)
+	graph.WaitSent(1, hoWait)
 	stop()
+	if deadlines, _, _ := lim.state(); len(deadlines) < 2 {
+		t.Errorf("waited for the budget %d times, want the wait to go on past the first claim's end", len(deadlines))
+	}
+	if row := hoRow(t, ob, m.ID); row.State != sigap.OutboundSent || row.Attempts != 1 || row.Doubtful != 0 {
+		t.Errorf("reply: %s, attempts %d, doubtful %d; want sent once, not in doubt", row.State, row.Attempts, row.Doubtful)
+	}
+	if n := len(graph.Requests()); n != 1 {
+		t.Errorf("the stand-in got %d requests, want 1", n)
+	}
+}
 
-	deadlines, _, _ := lim.state()
-	if want := m.LeaseEnds.Add(-lease / 4); len(deadlines) != 1 || !deadlines[0].Equal(want) {
-		t.Errorf("waited for the budget until %v, want once, until %v (a quarter of the lease before the claim ends)", deadlines, want)
-	}
-	if n := len(graph.Requests()); n != 0 {
-		t.Errorf("the stand-in got %d requests, want none", n)
-	}
-	row := hoRow(t, ob, m.ID)
-	if row.State != sigap.OutboundPending || row.Doubtful != 0 || !strings.Contains(row.LastError, "send budget") {
-		t.Errorf("reply given back: %s, doubtful %d, last error %q; want pending, 0, the send budget", row.State, row.Doubtful, row.LastError)
-	}
-	if row.NextAttemptAt.After(time.Now()) {
-		t.Errorf("reply due at %v, want due at once", row.NextAttemptAt)
-	}
-	again, err := ob.Store.ClaimOutbound(context.Background(), time.Now(), lease, 10)
-	if err != nil {
+// A renewal that finds a reply's claim gone (another holder took it over
+// while this sender could not renew it) has the sender drop the reply
+// without sending it.
+func TestReplyWhoseClaimIsTakenOverIsNotSent(t *testing.T) {
+	const lease = time.Second
+	lim := newHoLimiter()
+	ob, graph, snd := hoSetup(t, func(o *outbox.Options) { o.Lease, o.Limiter = lease, lim })
+	stop := hoRun(t, ob, snd)
+	defer stop()
+
+	offered := hoReplies(t, ob, "628111", "wamid.halo", time.Now(), lease, "halo")
+	m := offered[0]
+	snd.Offer(offered)
+	hoWaitFor(t, "the wait for the budget", func() bool { _, waiting, _ := lim.state(); return waiting == 1 })
+	// Another replica holds it now (as after a takeover).
+	if _, err := ob.DB().Exec(`UPDATE outbox SET holder = 'other/1', takeover = 1 WHERE id = ?`, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(again) != 1 || again[0].ID != m.ID || again[0].Doubtful != 0 {
-		t.Errorf("ClaimOutbound = %+v, want reply %d, due and unclaimed, with Doubtful 0", again, m.ID)
+	time.Sleep(3 * lease / 2) // renewals, and the first claim's end
+	close(lim.release)
+	time.Sleep(lease / 2)
+	stop()
+	if n := len(graph.Requests()); n != 0 {
+		t.Errorf("the stand-in got %d requests, want none: the claim was another's", n)
+	}
+	var holder string
+	var until int64
+	if err := ob.DB().QueryRow(`SELECT holder, claimed_until FROM outbox WHERE id = ?`, m.ID).Scan(&holder, &until); err != nil {
+		t.Fatal(err)
+	}
+	if holder != "other/1" || until == 0 {
+		t.Errorf("reply held by %q until %d; want the other holder's claim left alone", holder, until)
 	}
 }
 

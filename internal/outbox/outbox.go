@@ -6,12 +6,14 @@ package outbox
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/lease"
 	"github.com/sigap-id/sigap/internal/metrics"
 	"github.com/sigap-id/sigap/internal/worker"
 )
@@ -42,9 +44,15 @@ type Options struct {
 	Log     *slog.Logger
 	Now     func() time.Time // default time.Now
 
-	// Lease must outlast the slowest send (the client's timeout), or a slow
-	// send is taken over while still in flight (default 30 seconds).
+	// Lease is how long a claimed reply is reserved for this sender
+	// (default 5 seconds). Where the outbox renews claims
+	// (sigap.LeaseRenewer), the sender renews those it holds every Renew
+	// (default a fifth of Lease), through slow sends and waits for the send
+	// budget alike, and starts a send only while its claim runs on for at
+	// least Renew. Without renewal, Lease must outlast the slowest send
+	// (the client's timeout), or a slow send is taken over while in flight.
 	Lease time.Duration
+	Renew time.Duration
 	// MaxAttempts bounds the tries of a reply that fails for a reason that
 	// may pass (default 8).
 	MaxAttempts int
@@ -68,6 +76,11 @@ type Sender struct {
 	// once, in NewSender.
 	next    sigap.ClaimNextOutbound
 	release sigap.ReleaseOutbound
+	renewer sigap.LeaseRenewer
+
+	// held are the replies this sender has claimed and not yet sent or
+	// given back, renewed together (Run) where the outbox renews claims.
+	held *lease.Held[int64]
 
 	wake   chan struct{} // replies may wait unclaimed in the outbox
 	offers chan struct{} // replies were handed over
@@ -90,13 +103,15 @@ func NewSender(o Options) *Sender {
 	if o.Backoff == nil {
 		o.Backoff = Backoff
 	}
-	o.Lease = cmp.Or(o.Lease, 30*time.Second)
+	o.Lease = cmp.Or(o.Lease, lease.Default)
+	o.Renew = cmp.Or(o.Renew, o.Lease/5)
 	o.MaxAttempts = cmp.Or(o.MaxAttempts, 8)
 	o.Poll = cmp.Or(o.Poll, time.Second)
 	o.Workers = max(cmp.Or(o.Workers, 128), 1)
-	s := &Sender{o: o, q: newQueues(o.Workers), wake: make(chan struct{}, 1), offers: make(chan struct{}, 1)}
+	s := &Sender{o: o, q: newQueues(o.Workers), wake: make(chan struct{}, 1), offers: make(chan struct{}, 1), held: lease.New[int64]()}
 	s.next, _ = o.Outbox.(sigap.ClaimNextOutbound)
 	s.release, _ = o.Outbox.(sigap.ReleaseOutbound)
+	s.renewer, _ = o.Outbox.(sigap.LeaseRenewer)
 	return s
 }
 
@@ -118,10 +133,24 @@ func (s *Sender) Wake() { worker.Wake(s.wake) }
 // stored (see gateway.Options.Outbox), to send as soon as a worker is free,
 // without claiming them again. It does not block.
 func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
+	msgs = s.hold(msgs)
 	s.mu.Lock()
 	s.q.add(msgs)
 	s.mu.Unlock()
 	worker.Wake(s.offers)
+}
+
+// hold records the claims on msgs and returns those to send: not those
+// this sender holds already (it claimed one again after its own claim ran
+// out; the send under its first claim goes on). It may reuse msgs.
+func (s *Sender) hold(msgs []sigap.OutboundMessage) []sigap.OutboundMessage {
+	out := msgs[:0]
+	for _, m := range msgs {
+		if s.held.Hold(m.ID, m.LeaseEnds) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // Queued tells the sender that replies were stored without a claim, to
@@ -176,7 +205,15 @@ func (s *Sender) HasRoom() bool {
 func (s *Sender) Run(ctx context.Context) {
 	// Read here, at once, so that under -race a part wired in after Run
 	// started is caught whenever it happens.
-	s.o.Log.Debug("sender started", "workers", s.o.Workers, "lease", s.o.Lease, "channels", s.o.Channels != nil)
+	s.o.Log.Debug("sender started", "workers", s.o.Workers, "lease", s.o.Lease, "renew", s.renewer != nil, "channels", s.o.Channels != nil)
+	if s.renewer != nil {
+		renewing := make(chan struct{})
+		defer func() { <-renewing }()
+		go func() {
+			defer close(renewing)
+			s.held.Keep(ctx, s.o.Renew, s.o.Lease, s.o.Now, s.renewer.RenewOutbound, s.o.Log, "replies")
+		}()
+	}
 	pool := worker.NewPool(s.o.Workers)
 	defer pool.Wait()
 	done := make(chan struct{}, 1) // a worker finished
@@ -193,6 +230,7 @@ func (s *Sender) Run(ctx context.Context) {
 			left := s.q.takeReady()
 			s.mu.Unlock()
 			for _, m := range left {
+				s.held.Drop(m.ID)
 				if err := s.o.Outbox.MarkRetry(work, m.ID, "not sent before shutdown", s.o.Now()); err != nil {
 					s.o.Log.Error("outbox", "err", err)
 				}
@@ -235,12 +273,13 @@ func (s *Sender) Run(ctx context.Context) {
 			}
 			s.tookOver(work, msgs...)
 			more = len(msgs) == want
-			s.mu.Lock()
-			s.q.add(msgs)
-			s.mu.Unlock()
 			if len(msgs) == 0 {
 				break
 			}
+			msgs = s.hold(msgs)
+			s.mu.Lock()
+			s.q.add(msgs)
+			s.mu.Unlock()
 		}
 	}
 }
@@ -276,6 +315,9 @@ func (s *Sender) sendAll(ctx context.Context, m sigap.OutboundMessage) {
 			s.mu.Unlock()
 			return
 		}
+		if chained != nil && !s.held.Hold(chained.ID, chained.LeaseEnds) {
+			chained = nil // this sender has it already
+		}
 		s.mu.Lock()
 		if chained != nil {
 			s.tookOver(ctx, *chained)
@@ -298,11 +340,11 @@ func (s *Sender) sendAll(ctx context.Context, m sigap.OutboundMessage) {
 // sendHeld sends m, a reply held for the sender under its claim, unless it
 // waited too long for it: then it is given back unsent.
 func (s *Sender) sendHeld(ctx context.Context, m sigap.OutboundMessage, key string) (chained *sigap.OutboundMessage, pending bool, err error) {
-	if !m.LeaseEnds.IsZero() && s.o.Now().After(m.LeaseEnds.Add(-s.o.Lease/2)) {
-		// It waited here too long: another replica may take it over
-		// mid-send. Given back, unsent, unless its claim already ran out
-		// and someone took it.
-		s.o.Log.Warn("reply waited too long to be sent under its claim; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
+	if !s.claimHolds(m) {
+		// Its claim is lost, or runs out before a send could be
+		// recorded: another replica may take it over mid-send. Given
+		// back, unsent, unless someone took it.
+		s.o.Log.Warn("reply's claim lost or running out before it could be sent; given back to the outbox", "office", m.Office, "outbox_id", m.ID)
 		return nil, true, s.giveBack(ctx, m)
 	}
 	if s.next == nil {
@@ -337,9 +379,14 @@ func (s *Sender) tookOver(ctx context.Context, msgs ...sigap.OutboundMessage) {
 		return
 	}
 	s.o.Metrics.TakenOver(metrics.TakeoverReply, n)
-	// The store does not record who held a claim: only that it ran out.
+	var from []string
+	for _, m := range msgs {
+		if m.TakenOver {
+			from = append(from, m.TakenFrom)
+		}
+	}
 	s.o.Log.InfoContext(ctx, "took over replies whose claim ran out (a replica died or stalled holding them); they are in doubt",
-		"replies", n, "lease", "a lease that ran out")
+		"replies", n, "lease", lease.Holders(from))
 }
 
 // SendBatch claims up to limit due messages and sends them: recipients in
@@ -350,6 +397,8 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	s.tookOver(ctx, msgs...)
+	n := len(msgs)
+	msgs = s.hold(msgs)
 	var (
 		order   []string
 		byTo    = map[string][]sigap.OutboundMessage{}
@@ -386,7 +435,7 @@ func (s *Sender) SendBatch(ctx context.Context, limit int) (int, error) {
 		})
 	}
 	wg.Wait()
-	return len(msgs), first
+	return n, first
 }
 
 // releaseAll gives replies back to the outbox unsent, all of them even if
@@ -407,6 +456,17 @@ func (s *Sender) releaseAll(ctx context.Context, msgs []sigap.OutboundMessage) e
 // marking it for a retry now, which only the holder of a live claim may
 // do. A claim that ran out is left to whoever took it over.
 func (s *Sender) giveBack(ctx context.Context, m sigap.OutboundMessage) error {
+	// Named by its claim's end, which a renewal moves: none runs meanwhile.
+	resume := s.held.Pause()
+	defer resume()
+	if s.held.Lost(m.ID) {
+		s.held.Drop(m.ID)
+		return nil // another replica's now
+	}
+	if until, ok := s.held.Until(m.ID); ok {
+		m.LeaseEnds = until
+	}
+	s.held.Drop(m.ID)
 	if s.release != nil {
 		return s.release.Release(ctx, m)
 	}
@@ -426,18 +486,21 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 	log := func() *slog.Logger { return s.o.Log.With("office", m.Office, "outbox_id", m.ID, "attempt", m.Attempts) }
 	office, ok := s.o.Offices(m.Office)
 	if !ok {
+		s.held.Drop(m.ID)
 		log().Warn("reply for an unknown office not sent")
 		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "office "+m.Office+" is not in the offices file")
 	}
 	if m.Doubtful > 1 {
 		// A sender died while holding it, twice: it may well have reached
 		// the applicant already, and a third try risks a second duplicate.
+		s.held.Drop(m.ID)
 		log().Warn("reply in doubt after senders died twice holding it; not sent again")
 		s.o.Metrics.Send(m.Office, "failed", 0, 0)
 		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "in doubt: a sender died while sending it, twice")
 	}
 	ch, ok := s.o.Channels(office.ChannelName())
 	if !ok {
+		s.held.Drop(m.ID)
 		log().Error("reply for an office whose channel is not known; not sent", "channel", office.ChannelName())
 		return nil, false, s.o.Outbox.MarkFailed(ctx, m.ID, "channel "+office.ChannelName()+" is not known")
 	}
@@ -446,24 +509,29 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 	if err != nil {
 		// Nothing was sent: what can never be sent, such as free text
 		// outside WhatsApp's 24-hour window, is failed without trying.
+		s.held.Drop(m.ID)
 		return nil, false, s.failed(ctx, m, ch.Classify(err, m.Attempts), err, 0, log)
 	}
-	budgetCtx := ctx
-	if !m.LeaseEnds.IsZero() {
-		// The claim must not run out while the reply waits for the send
-		// budget: another replica would take it over, counting it in doubt
-		// or sending it too. Past this, it is given back, due at once.
-		var cancel context.CancelFunc
-		budgetCtx, cancel = context.WithDeadline(ctx, m.LeaseEnds.Add(-s.o.Lease/4))
-		defer cancel()
-	}
 	key, perSecond := ch.Budget(office)
-	if err := s.o.Limiter.Wait(budgetCtx, key, perSecond); err != nil {
+	if err := s.waitBudget(ctx, m, key, perSecond); err != nil {
+		s.held.Drop(m.ID)
+		if errors.Is(err, errClaimLost) {
+			log().Warn("reply taken over by another replica while it waited for the send budget; not sent here")
+			return nil, true, nil
+		}
 		return nil, true, s.o.Outbox.MarkRetry(ctx, m.ID, "send budget: "+err.Error(), now)
+	}
+	if !s.claimHolds(m) {
+		// Lost, or running out, while it waited for the budget.
+		log().Warn("reply's claim lost or running out before it could be sent; given back to the outbox")
+		return nil, true, s.giveBack(ctx, m)
 	}
 	start := time.Now()
 	id, err := ch.Send(ctx, office, m)
 	took := time.Since(start)
+	// The outcome is being recorded: the claim is no longer needed (and
+	// a renewal would find it gone).
+	s.held.Drop(m.ID)
 	if err == nil {
 		if s.o.Log.Enabled(ctx, slog.LevelDebug) {
 			log().Debug("reply sent", "wamid", id)
@@ -495,6 +563,57 @@ func (s *Sender) send(ctx context.Context, m sigap.OutboundMessage, chain func()
 	s.o.Metrics.Send(m.Office, "retry", f.Code, took)
 	return nil, true, s.o.Outbox.MarkRetry(ctx, m.ID, err.Error(), retry)
 }
+
+// claimHolds reports whether the claim m is held under is this sender's
+// and runs on long enough for a send to start under it (Renew, the time
+// to the next renewal). A reply this sender does not hold (handed to send
+// without a claim it recorded) has only the claim it came with.
+func (s *Sender) claimHolds(m sigap.OutboundMessage) bool {
+	now := s.o.Now()
+	if until, ok := s.held.Until(m.ID); ok {
+		return now.Add(s.o.Renew).Before(until)
+	}
+	if s.held.Lost(m.ID) {
+		return false
+	}
+	return m.LeaseEnds.IsZero() || now.Add(s.o.Renew).Before(m.LeaseEnds)
+}
+
+// waitBudget waits for the send budget to let m go, for as long as its
+// claim holds: the claim must not run out while the reply waits, or
+// another replica would take it over, counting it in doubt or sending it
+// too. Where claims are renewed, the wait goes on through renewals.
+func (s *Sender) waitBudget(ctx context.Context, m sigap.OutboundMessage, key string, perSecond int) error {
+	for {
+		until, ok := s.held.Until(m.ID)
+		if !ok {
+			if s.held.Lost(m.ID) {
+				return errClaimLost
+			}
+			until = m.LeaseEnds
+		}
+		if until.IsZero() {
+			return s.o.Limiter.Wait(ctx, key, perSecond)
+		}
+		// On the sender's clock (a test's may stand still).
+		wctx, cancel := context.WithTimeout(ctx, until.Sub(s.o.Now())-s.o.Renew)
+		err := s.o.Limiter.Wait(wctx, key, perSecond)
+		cancel()
+		if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		if s.held.Lost(m.ID) {
+			return errClaimLost
+		}
+		if later, ok := s.held.Until(m.ID); !ok || !later.After(until) {
+			return err // not renewed meanwhile: give it back
+		}
+	}
+}
+
+// errClaimLost says that a renewal found the claim on a reply taken over
+// by another replica: the reply is theirs to send.
+var errClaimLost = errors.New("claim taken over by another replica")
 
 // failed records m as failed for good, for the reason f says, raising an
 // alert when a person must act.

@@ -21,9 +21,11 @@ func TestATakeoverIsLoggedAndCounted(t *testing.T) {
 	enqueueTo(t, s, "6281299990002", "selamat pagi")
 	ctx := context.Background()
 	// A sender claims the head of each queue and dies.
+	s.SetHolder("replica-a/101")
 	if got, err := s.ClaimOutbound(ctx, snd.Options().Now(), snd.Options().Lease, 10); err != nil || len(got) != 2 {
 		t.Fatalf("claim: %v, %v", got, err)
 	}
+	s.SetHolder("replica-b/202") // snd's
 	advance(snd.Options().Lease + sqlstore.DefaultDoubtWait + time.Second)
 	drain(t, snd)
 	if n := len(graph.Sent()); n != 3 {
@@ -37,8 +39,8 @@ func TestATakeoverIsLoggedAndCounted(t *testing.T) {
 	}
 	// The two heads of queue were claimed together: one line for both.
 	if len(lines) != 1 || !strings.Contains(lines[0], "level=INFO") || !strings.Contains(lines[0], "replies=2") ||
-		!strings.Contains(lines[0], `lease="a lease that ran out"`) {
-		t.Fatalf("takeover lines %q, want one info line for 2 replies", lines)
+		!strings.Contains(lines[0], `lease=replica-a/101`) {
+		t.Fatalf("takeover lines %q, want one info line for 2 replies of replica-a/101's lease", lines)
 	}
 	t.Log(lines[0])
 	rec := httptest.NewRecorder()

@@ -14,8 +14,11 @@ import (
 // DefaultDoubtWait is how long a reply in doubt waits for its status
 // before it is sent again (SetDoubtWait). Meta posts a `sent` status
 // within seconds of accepting a send, and retries a webhook that was not
-// answered; half a minute covers a restart or a replica's takeover.
-const DefaultDoubtWait = 30 * time.Second
+// answered. The wait counts from the end of the claim, which a holder that
+// renews its claims (sigap.LeaseRenewer) ends at least a lease less a
+// renewal after any send it began: with 5 s leases renewed every second,
+// a status has at least 7 s.
+const DefaultDoubtWait = 3 * time.Second
 
 // SetDoubtWait sets how long a reply in doubt (its claim ran out without a
 // recorded outcome: its sender died or stopped, perhaps mid-send) waits
