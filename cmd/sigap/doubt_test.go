@@ -9,18 +9,6 @@ import (
 	"github.com/sigap-id/sigap/internal/graphtest"
 )
 
-// doubtWait is SIGAP_OUTBOX_DOUBT_WAIT for the kill tests: with status
-// webhooks, long enough for the stand-in's statuses to reach a restarted
-// or surviving process (it retries a refused post within a second) on a
-// machine busy with other tests; without, short, as there is nothing to
-// wait for but the test's time.
-func doubtWait(statuses bool) string {
-	if statuses {
-		return "10s"
-	}
-	return "3s"
-}
-
 // answerDelay is how long the kill tests' stand-in holds the answer to a
 // send it accepted.
 const answerDelay = 300 * time.Millisecond
@@ -43,8 +31,8 @@ func doubtOutcome(t *testing.T, db *sql.DB, graph *graphtest.Server) string {
 // checkDoubt checks a kill test's count. With status webhooks there is no
 // duplicate: a send that reached the stand-in has a status naming its
 // reply (biz_opaque_callback_data), which the stand-in posts until a live
-// process takes it, within the doubt wait, and which marks the reply sent
-// for good; only a reply that never reached the stand-in is sent again.
+// process takes it, within the claim's end and the doubt wait (the kill
+// tests run with the defaults), and which marks the reply sent for good; only a reply that never reached the stand-in is sent again.
 // Without them, each reply in doubt at the kill is sent again once, after
 // the wait: those that had reached the stand-in are the duplicates, at most
 // as many as were in doubt.

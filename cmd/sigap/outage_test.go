@@ -63,7 +63,10 @@ func (p *tcpProxy) cut() {
 
 // TestDatabaseOutage: while PostgreSQL is unreachable /readyz fails and a
 // delivery is refused with 503 (so Meta redelivers it); when it is back the
-// gateway recovers by itself and answers the redelivered message, once.
+// gateway recovers by itself and answers the redelivered message, once,
+// and the sender's next message as soon as it comes, with the default
+// leases: nothing the outage cut short holds the sender's messages for a
+// lease.
 //
 // Replies are told apart by the message they answer (the outbox's
 // in_reply_to) and by the wamid the stand-in gave each send, so an old reply
@@ -78,8 +81,8 @@ func TestDatabaseOutage(t *testing.T) {
 	proxy.start(t)
 	defer proxy.cut()
 	u.Host = proxy.addr
-	// Short leases: a step cut off by the outage is taken up again soon after.
-	g := startGateway(t, map[string]string{"SIGAP_DATABASE": u.String(), "SIGAP_INBOX_LEASE": "2s", "SIGAP_OUTBOX_LEASE": "2s"})
+	// The default leases (5 s, renewed every second).
+	g := startGateway(t, map[string]string{"SIGAP_DATABASE": u.String()})
 	// The test reads the outbox directly, not through the proxy it cuts.
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
@@ -125,12 +128,21 @@ func TestDatabaseOutage(t *testing.T) {
 	if code := status("/readyz"); code != 200 {
 		t.Fatalf("readyz after the database came back: %d", code)
 	}
+	back := time.Now()
 	g.deliver(t, during) // Meta's redelivery
+	g.deliver(t, body("wamid.next", "#syarat"))
 	waitAnswered(t, db, "wamid.during")
+	waitAnswered(t, db, "wamid.next")
+	// Both answered and sent well within a lease of the database's return.
+	if took := time.Since(back); took > 4*time.Second {
+		t.Errorf("the redelivered and the next message answered %v after the database came back, want within 4s (under the 5s lease)", took)
+	} else {
+		t.Logf("the redelivered and the next message answered and sent %v after the database came back", took.Round(time.Millisecond))
+	}
 
-	// Every reply of the two messages is sent exactly once. Nothing is
+	// Every reply of the three messages is sent exactly once. Nothing is
 	// pending or claimed now, so no later send can change this.
-	c := countReplies(t, db, []string{"wamid.before", "wamid.during"}, g.graph.Sent())
+	c := countReplies(t, db, []string{"wamid.before", "wamid.during", "wamid.next"}, g.graph.Sent())
 	t.Log(c)
 	c.check(t, 0, "the first reply was recorded as sent before the outage, so nothing was in doubt")
 }

@@ -114,11 +114,12 @@ func FromEnv(getenv func(string) string) (Env, error) {
 
 // The defaults of the leases and the doubt wait. The doubt wait counts
 // from the end of a claim, which is at least 4 s (a lease less a renewal)
-// after any send its holder began: a status Meta posts within 7 s of a
-// send is in time.
+// after any send its holder began: a status Meta posts within 6 s of a
+// send is in time. A dead replica's replies in doubt are sent again within
+// 5 + 2 s and a poll (1 s) of its death.
 const (
 	DefaultLease     = lease.Default
-	DefaultDoubtWait = 3 * time.Second
+	DefaultDoubtWait = 2 * time.Second
 )
 
 // minMetricsToken is the shortest SIGAP_METRICS_TOKEN: it guards the

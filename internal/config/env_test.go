@@ -121,7 +121,7 @@ func TestFromEnvDoubtWait(t *testing.T) {
 	for _, tt := range []struct {
 		set  string
 		want time.Duration
-	}{{"", 3 * time.Second}, {"5s", 5 * time.Second}, {"2m", 2 * time.Minute}, {"100ms", 0}, {"soon", 0}} {
+	}{{"", 2 * time.Second}, {"5s", 5 * time.Second}, {"2m", 2 * time.Minute}, {"100ms", 0}, {"soon", 0}} {
 		env, err := config.FromEnv(envMap(map[string]string{"SIGAP_OUTBOX_DOUBT_WAIT": tt.set}))
 		if tt.want == 0 {
 			if err == nil || !strings.Contains(err.Error(), "SIGAP_OUTBOX_DOUBT_WAIT") {

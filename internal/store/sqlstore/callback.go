@@ -17,8 +17,8 @@ import (
 // answered. The wait counts from the end of the claim, which a holder that
 // renews its claims (sigap.LeaseRenewer) ends at least a lease less a
 // renewal after any send it began: with 5 s leases renewed every second,
-// a status has at least 7 s.
-const DefaultDoubtWait = 3 * time.Second
+// a status has at least 6 s.
+const DefaultDoubtWait = 2 * time.Second
 
 // SetDoubtWait sets how long a reply in doubt (its claim ran out without a
 // recorded outcome: its sender died or stopped, perhaps mid-send) waits
