@@ -55,8 +55,9 @@ func twoReplicasOnPostgres(t *testing.T, statuses bool) {
 	// Sends stay on the wire, accepted but not answered, for a while: the
 	// kill cuts some of them short, as a real one does.
 	graph.AnswerAfter(answerDelay)
-	// messages a second for the office's number; SIGAP_TEST_KILL_BUDGET
-	// and SIGAP_TEST_KILL_SENDERS make larger runs for the figures.
+	// messages a second for the office's number; SIGAP_TEST_KILL_BUDGET,
+	// SIGAP_TEST_KILL_SENDERS and SIGAP_TEST_KILL_ROUNDS (messages each, the
+	// kill half-way) make larger runs for the figures.
 	budget := envInt("SIGAP_TEST_KILL_BUDGET", 40)
 	offices := filepath.Join(t.TempDir(), "offices.yaml")
 	err = os.WriteFile(offices, []byte(fmt.Sprintf(`offices:
@@ -86,7 +87,7 @@ func twoReplicasOnPostgres(t *testing.T, statuses bool) {
 		_ = b.cmd.Wait()
 	}()
 
-	senders, perSender := envInt("SIGAP_TEST_KILL_SENDERS", 20), 8
+	senders, perSender := envInt("SIGAP_TEST_KILL_SENDERS", 20), envInt("SIGAP_TEST_KILL_ROUNDS", 8)
 	post := func(url, id, from, text string) bool {
 		body := textDelivery(jakpusPhoneID, [3]string{id, from, text})
 		req, _ := http.NewRequest(http.MethodPost, url+"/webhooks/whatsapp", bytes.NewReader(body))

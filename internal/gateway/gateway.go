@@ -392,11 +392,14 @@ func (p *Processor) Run(ctx context.Context) {
 	p.o.Log.Debug("processor started", "workers", p.o.Workers, "lease", p.o.Lease, "renew", p.renewer != nil,
 		"hand_over", p.o.Outbox != nil, "mark_read", p.o.MarkRead)
 	if p.renewer != nil {
+		// Renewed until the last step begun has ended (the deferred
+		// pool.Wait below runs before this stops it).
+		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		renewing := make(chan struct{})
-		defer func() { <-renewing }()
+		defer func() { stop(); <-renewing }()
 		go func() {
 			defer close(renewing)
-			p.held.Keep(ctx, p.o.Renew, p.o.Lease, p.o.Now, p.renewer.RenewInbound, p.o.Log, "messages")
+			p.held.Keep(rctx, p.o.Renew, p.o.Lease, p.o.Now, p.renewer.RenewInbound, p.o.Log, "messages")
 		}()
 	}
 	workers := max(p.o.Workers, 1)

@@ -207,11 +207,14 @@ func (s *Sender) Run(ctx context.Context) {
 	// started is caught whenever it happens.
 	s.o.Log.Debug("sender started", "workers", s.o.Workers, "lease", s.o.Lease, "renew", s.renewer != nil, "channels", s.o.Channels != nil)
 	if s.renewer != nil {
+		// Renewed until the last send begun has been recorded (the
+		// deferred pool.Wait below runs before this stops it).
+		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		renewing := make(chan struct{})
-		defer func() { <-renewing }()
+		defer func() { stop(); <-renewing }()
 		go func() {
 			defer close(renewing)
-			s.held.Keep(ctx, s.o.Renew, s.o.Lease, s.o.Now, s.renewer.RenewOutbound, s.o.Log, "replies")
+			s.held.Keep(rctx, s.o.Renew, s.o.Lease, s.o.Now, s.renewer.RenewOutbound, s.o.Log, "replies")
 		}()
 	}
 	pool := worker.NewPool(s.o.Workers)
