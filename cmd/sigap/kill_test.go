@@ -217,7 +217,7 @@ func killAndRestart(t *testing.T, statuses bool) {
 		statuses, len(wamids), c.duplicates, doubtful, late.max().Round(10*time.Millisecond))
 	t.Log(late)
 	if late.max() > 10*time.Second {
-		t.Errorf("an acknowledged message first answered %v after the restart (%s), want within 10s", late.max(), late.worst)
+		t.Errorf("a message acknowledged before the kill first answered %v after the restart (%s), want within 10s", late.max(), late.worst)
 	}
 	checkDoubt(t, c, doubtful, statuses)
 	if n := retriedInDoubt(t, db); !statuses && n < doubtful {

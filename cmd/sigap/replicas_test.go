@@ -164,7 +164,7 @@ func twoReplicasOnPostgres(t *testing.T, statuses bool) {
 		statuses, senders, len(acked), c.duplicates, doubtful, late.max().Round(10*time.Millisecond))
 	t.Log(late)
 	if late.max() > 10*time.Second {
-		t.Errorf("an acknowledged message first answered %v after the kill (%s), want within 10s", late.max(), late.worst)
+		t.Errorf("a message acknowledged before the kill first answered %v after it (%s), want within 10s", late.max(), late.worst)
 	}
 	perSecond := map[int64]int{}
 	for _, r := range sent {
