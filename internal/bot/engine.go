@@ -394,3 +394,9 @@ func (e *Engine) Apology(lang string) sigap.Reply {
 	}
 	return sigap.Reply{Text: text}
 }
+
+// Services lists every service (intent) the engine reports to
+// Deps.Observe, so that readers of those reports can name each one.
+func Services() []string {
+	return append(knownIntents(), intentStatus, intentUnknown)
+}

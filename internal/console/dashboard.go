@@ -83,7 +83,7 @@ func (p *extraPages) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	})
 	var bars []charts.Bar
 	for _, s := range d.Services {
-		bars = append(bars, charts.Bar{Label: s.Name, Value: float64(s.Count)})
+		bars = append(bars, charts.Bar{Label: v.serviceName(s.Name), Value: float64(s.Count)})
 	}
 	data.Services = charts.Bars(v.T("dash.services"), bars)
 	data.Handovers = charts.Bars(v.T("dash.handovers"), ageBars(d.Handovers))
