@@ -35,7 +35,7 @@ func (p *extraPages) simulatorRoutes() {
 type simulatorData struct{ Phone template.HTML }
 
 func (p *extraPages) simulatorPage(w http.ResponseWriter, r *http.Request) {
-	phone, err := p.x.Simulator.Phone(r, "/admin/simulator/messages", CSRFToken(r.Context()))
+	phone, err := p.x.Simulator.Phone(r, "/admin/simulator/messages", CSRFToken(r.Context()), p.c.view(r, "simulator", nil).Lang)
 	if err != nil {
 		p.c.Unavailable(w, r, err)
 		return

@@ -116,6 +116,7 @@ func (s *Simulator) page(w http.ResponseWriter, r *http.Request) {
 		"Offices": s.OfficesFor(r),
 		"Hints":   s.Hints,
 		"MaxText": MaxSimulatorText,
+		"L":       simWords(r.URL.Query().Get("lang")),
 	})
 	if err != nil {
 		s.Log.Error("render simulator", "err", err)
@@ -165,11 +166,12 @@ func (s *Simulator) OfficesFor(r *http.Request) []sigap.Office {
 
 // Phone renders the simulator's setup and chat for a page of the console:
 // the offices r may talk to, its messages posted to endpoint with the
-// X-CSRF-Token csrf.
-func (s *Simulator) Phone(r *http.Request, endpoint, csrf string) (template.HTML, error) {
+// X-CSRF-Token csrf, its labels in lang ("id" or "en").
+func (s *Simulator) Phone(r *http.Request, endpoint, csrf, lang string) (template.HTML, error) {
 	var b strings.Builder
 	err := templates.ExecuteTemplate(&b, "sim", map[string]any{
 		"Offices": s.OfficesFor(r), "Hints": s.Hints, "MaxText": MaxSimulatorText, "Endpoint": endpoint, "CSRF": csrf,
+		"L": simWords(lang),
 	})
 	return template.HTML(b.String()), err
 }
@@ -318,4 +320,21 @@ func (l *addrLimiter) allow(key string, perMinute int, now time.Time) bool {
 	}
 	b.seen = now
 	return b.lim.AllowN(now, 1)
+}
+
+// simWords are the simulator's labels: Indonesian, or English for "en"
+// (the demo page takes ?lang=en; the console passes the account's).
+func simWords(lang string) map[string]string {
+	if lang == "en" {
+		return map[string]string{"office": "Office", "asks_birth": "asks birth date", "sender": "Test sender",
+			"sender_rule": "1 to 32 lowercase letters, digits or dashes", "plain": "show the plain-text form of lists",
+			"hints": "Demo applications", "kind": "message type", "text": "text", "audio": "voice note", "image": "photo",
+			"sticker": "sticker", "document": "document", "location": "location", "reaction": "reaction",
+			"placeholder": "Type a message, e.g. halo", "send": "Send"}
+	}
+	return map[string]string{"office": "Kantor", "asks_birth": "menanyakan tanggal lahir", "sender": "Pengirim uji",
+		"sender_rule": "1 sampai 32 huruf kecil, angka atau tanda hubung", "plain": "tampilkan daftar sebagai teks biasa",
+		"hints": "Permohonan demo", "kind": "jenis pesan", "text": "teks", "audio": "pesan suara", "image": "foto",
+		"sticker": "stiker", "document": "dokumen", "location": "lokasi", "reaction": "reaksi",
+		"placeholder": "Ketik pesan, mis. halo", "send": "Kirim"}
 }

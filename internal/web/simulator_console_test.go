@@ -47,7 +47,7 @@ func TestSimulatorForTheConsole(t *testing.T) {
 	}
 	req := httptest.NewRequest(http.MethodGet, "/admin/simulator", nil)
 	req.Header.Set("X-Office", "jakpus")
-	phone, err := sim.Phone(req, "/admin/simulator/messages", "tok<en>")
+	phone, err := sim.Phone(req, "/admin/simulator/messages", "tok<en>", "id")
 	if err != nil {
 		t.Fatal(err)
 	}
