@@ -20,7 +20,8 @@ import (
 // The schema's migrations, one file per version for both engines. Where
 // the engines differ, a file names the difference as a template function
 // that the Dialect answers: {{int64}} (INTEGER on SQLite, BIGINT on
-// PostgreSQL) and {{identity}} (an assigned, growing 64-bit key). Times are
+// PostgreSQL), {{identity}} (an assigned, growing 64-bit key) and
+// {{if sqlite}}…{{end}} (statements for SQLite only). Times are
 // {{int64}}; a column that is INTEGER on both is written INTEGER.
 //
 //go:embed migrations/*.sql
@@ -40,6 +41,8 @@ func NewMigrations(d Dialect) Migrations {
 	funcs := template.FuncMap{
 		"int64":    func() string { return d.Int64 },
 		"identity": func() string { return d.Identity },
+		// {{if sqlite}}…{{end}}: a change that only SQLite's storage needs.
+		"sqlite": func() bool { return d.Name == "sqlite" },
 	}
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
