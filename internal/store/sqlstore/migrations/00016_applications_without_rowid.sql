@@ -8,11 +8,11 @@
 -- empty there.
 --
 -- SQLite cannot change a table's kind in place: new tables are created,
--- filled, the old ones dropped and the new renamed. application_stages goes
--- first: dropping applications while a table still referred to it would
--- delete its stages (ON DELETE CASCADE, as foreign_keys is on), and
--- renaming applications would rewrite application_stages' reference to
--- follow it.
+-- filled, the old ones dropped and the new renamed. Nothing may refer to
+-- the old applications when it is dropped, or its drop would delete the
+-- stages that do (ON DELETE CASCADE; foreign_keys is on): so the new
+-- stages refer to the new applications (the rename below rewrites that
+-- reference to follow), and the old stages are dropped first.
 
 -- +goose Up
 {{if sqlite}}
@@ -30,7 +30,7 @@ CREATE TABLE applications_new (
     updated_at         INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE application_stages_new (
-    number   TEXT NOT NULL REFERENCES applications (number) ON DELETE CASCADE,
+    number   TEXT NOT NULL REFERENCES applications_new (number) ON DELETE CASCADE,
     stage    TEXT NOT NULL,
     stage_at INTEGER NOT NULL,
     note     TEXT NOT NULL DEFAULT '',
@@ -63,7 +63,7 @@ CREATE TABLE applications_old (
     updated_at         INTEGER NOT NULL
 );
 CREATE TABLE application_stages_old (
-    number   TEXT NOT NULL REFERENCES applications (number) ON DELETE CASCADE,
+    number   TEXT NOT NULL REFERENCES applications_old (number) ON DELETE CASCADE,
     stage    TEXT NOT NULL,
     stage_at INTEGER NOT NULL,
     note     TEXT NOT NULL DEFAULT '',
