@@ -49,6 +49,10 @@ type RetentionPolicy struct {
 	// APIWrites is how long the record of a write through the integration
 	// API (which token wrote what, when) is kept.
 	APIWrites time.Duration
+	// Audit is how long the console's audit log (which staff member
+	// changed what, with the text before and after, which may quote what
+	// an applicant was told) is kept.
+	Audit time.Duration
 }
 
 const day = 24 * time.Hour
@@ -65,6 +69,7 @@ const (
 	DefaultKeepTestSenders   = 24 * time.Hour
 	DefaultKeepRuns          = 365 * day
 	DefaultKeepAPIWrites     = 365 * day
+	DefaultKeepAudit         = 365 * day
 
 	// MinKeepMessages is Meta's redelivery horizon: a message id kept for
 	// less could be answered twice.
@@ -127,6 +132,7 @@ func (p *RetentionPolicy) fields() []retentionField {
 		{"test senders", &p.TestSenders, DefaultKeepTestSenders},
 		{"runs", &p.Runs, DefaultKeepRuns},
 		{"api writes", &p.APIWrites, DefaultKeepAPIWrites},
+		{"audit", &p.Audit, DefaultKeepAudit},
 	}
 }
 
@@ -160,6 +166,8 @@ type Removed struct {
 	Runs int64 `json:"runs,omitempty"`
 	// APIWrites are records of integration API writes past their period.
 	APIWrites int64 `json:"api_writes,omitempty"`
+	// Audit are console audit log entries past their period.
+	Audit int64 `json:"audit,omitempty"`
 }
 
 // RemovedKind is one line of Removed.
@@ -174,7 +182,7 @@ func (r Removed) Kinds() []RemovedKind {
 		{"message_texts", r.MessageTexts}, {"messages", r.Messages}, {"conversations", r.Conversations},
 		{"tickets", r.Tickets}, {"subscriptions", r.Subscriptions}, {"replies", r.Replies},
 		{"statuses", r.Statuses}, {"applications", r.Applications}, {"stages", r.Stages}, {"runs", r.Runs},
-		{"api_writes", r.APIWrites},
+		{"api_writes", r.APIWrites}, {"audit", r.Audit},
 	}
 }
 
@@ -200,6 +208,7 @@ func (r *Removed) Add(o Removed) {
 	r.Stages += o.Stages
 	r.Runs += o.Runs
 	r.APIWrites += o.APIWrites
+	r.Audit += o.Audit
 }
 
 // What a recorded run was.

@@ -215,10 +215,11 @@ func TestFromEnvRetention(t *testing.T) {
 			"SIGAP_RETAIN_APPLICATIONS":  "8760h",
 			"SIGAP_RETAIN_TEST_SENDERS":  "2h",
 			"SIGAP_RETAIN_API_WRITES":    "90d",
+			"SIGAP_RETAIN_AUDIT":         "730d",
 		}, sigap.RetentionPolicy{
 			MessageText: 6 * time.Hour, Messages: 7 * day, Replies: 14 * day, Conversations: 30 * day,
 			Tickets: 730 * day, Subscriptions: 180 * day, Applications: 365 * day, TestSenders: 2 * time.Hour,
-			Runs: sigap.DefaultKeepRuns, APIWrites: 90 * day,
+			Runs: sigap.DefaultKeepRuns, APIWrites: 90 * day, Audit: 730 * day,
 		}, ""},
 		{"message ids within Meta's redelivery", map[string]string{"SIGAP_RETAIN_MESSAGE_IDS": "3d"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_MESSAGE_IDS"},
 		{"under an hour", map[string]string{"SIGAP_RETAIN_MESSAGE_TEXT": "30m"}, sigap.RetentionPolicy{}, "SIGAP_RETAIN_MESSAGE_TEXT"},

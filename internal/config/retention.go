@@ -28,6 +28,7 @@ func retentionVars(p *sigap.RetentionPolicy) []struct {
 		{"SIGAP_RETAIN_APPLICATIONS", &p.Applications},
 		{"SIGAP_RETAIN_TEST_SENDERS", &p.TestSenders},
 		{"SIGAP_RETAIN_API_WRITES", &p.APIWrites},
+		{"SIGAP_RETAIN_AUDIT", &p.Audit},
 	}
 }
 

@@ -27,6 +27,11 @@ func (s *Store) Prune(ctx context.Context, inboundBefore, outboxBefore time.Time
 			{`DELETE FROM lookup_locks WHERE locked_until <= $1`, ms(inboundBefore)},
 			// Integration API request counts of windows that ended.
 			{`DELETE FROM api_rate_counters WHERE window_end <= $1`, ms(inboundBefore)},
+			// Console sessions that ended (their absolute end; an idle one
+			// ends sooner and is refused, see sigap.Session.Valid) and
+			// failed sign-ins, long past the throttle's window.
+			{`DELETE FROM console_sessions WHERE expires_at <= $1`, ms(inboundBefore)},
+			{`DELETE FROM login_failures WHERE at <= $1`, ms(inboundBefore)},
 		} {
 			res, err := tx.ExecContext(ctx, q.query, q.arg)
 			if err != nil {

@@ -120,6 +120,11 @@ func (s *Store) ApplyRetention(ctx context.Context, p sigap.RetentionPolicy, hol
 				before(p.APIWrites))
 			return sigap.Removed{APIWrites: n}, err
 		}},
+		{"audit", func() (sigap.Removed, error) {
+			n, err := s.inBatches(ctx, `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1`+batchLimit+`)`,
+				before(p.Audit))
+			return sigap.Removed{Audit: n}, err
+		}},
 	}
 	var stepErr error
 	for _, st := range steps {

@@ -103,6 +103,25 @@ func testSessions(t *testing.T, s sigap.Store) {
 	if _, err := s.SessionByToken(ctx, "bb"); !errors.Is(err, sigap.ErrNotFound) {
 		t.Errorf("account's session: %v, want ErrNotFound", err)
 	}
+	// Pruning deletes the sessions that ended (nobody came back to end
+	// them) and keeps the others.
+	for _, se := range []sigap.Session{
+		{TokenHash: "ended", AccountID: a.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(time.Hour)},
+		{TokenHash: "open", AccountID: a.ID, CreatedAt: t0, LastSeenAt: t0, ExpiresAt: t0.Add(7 * 24 * time.Hour)},
+	} {
+		if err := s.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Prune(ctx, t0.Add(2*time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SessionByToken(ctx, "ended"); !errors.Is(err, sigap.ErrNotFound) {
+		t.Errorf("ended session after pruning: %v, want ErrNotFound", err)
+	}
+	if _, err := s.SessionByToken(ctx, "open"); err != nil {
+		t.Errorf("open session after pruning: %v", err)
+	}
 }
 
 // testLoginThrottle: failures are counted per key within the window,
@@ -177,5 +196,19 @@ func testAudit(t *testing.T, s sigap.Store) {
 	}
 	if none, err := s.AuditLog(ctx, sigap.AuditQuery{Offices: []string{}}); err != nil || len(none) != 0 {
 		t.Errorf("AuditLog(no offices) = %+v, %v; want none", none, err)
+	}
+	// Retention deletes the entries past SIGAP_RETAIN_AUDIT: here the
+	// first two (t0 and a minute after), kept for an hour at t0+1h+1.5m.
+	p := sigap.DefaultRetention()
+	p.Audit = time.Hour
+	removed, err := s.ApplyRetention(ctx, p, "test", t0.Add(time.Hour+90*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if removed.Audit != 2 {
+		t.Errorf("retention removed %d audit entries, want 2", removed.Audit)
+	}
+	if left, err := s.AuditLog(ctx, sigap.AuditQuery{}); err != nil || len(left) != 2 || !left[1].At.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("after retention: %+v, %v; want the two newest", left, err)
 	}
 }
