@@ -277,12 +277,23 @@ type SenderData struct {
 	Subscriptions []Subscription
 	Replies       []OutboundMessage
 	Statuses      []StatusUpdate
+	// TicketNotes are staff's internal notes on the sender's tickets.
+	TicketNotes []TicketNotes
+	// Audit are the console's audit log entries about the sender's chat
+	// and tickets.
+	Audit []AuditEntry
+}
+
+// TicketNotes are staff's internal notes on one ticket.
+type TicketNotes struct {
+	Office, Number, Notes string
 }
 
 // Empty reports whether nothing is stored.
 func (d SenderData) Empty() bool {
 	return len(d.Messages) == 0 && len(d.Conversations) == 0 && len(d.Tickets) == 0 &&
-		len(d.Subscriptions) == 0 && len(d.Replies) == 0 && len(d.Statuses) == 0
+		len(d.Subscriptions) == 0 && len(d.Replies) == 0 && len(d.Statuses) == 0 &&
+		len(d.TicketNotes) == 0 && len(d.Audit) == 0
 }
 
 // StoredMessage is an inbound message as the inbox keeps it.

@@ -85,6 +85,7 @@ func writeErasure(w io.Writer, waID string, r sigap.Removed) error {
 		"tickets":       "anonymised: kind, state and dates kept",
 		"replies":       "those waiting to be sent too",
 		"statuses":      "delivery statuses of the replies",
+		"audit":         "console audit entries about the sender: who did it kept, subject and words blanked",
 	}
 	if r.Total() == 0 {
 		fmt.Fprintf(w, "nothing is stored about %s; the request is recorded as %s\n", waID, sigap.SubjectHash(waID))

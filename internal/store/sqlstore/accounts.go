@@ -233,7 +233,7 @@ func (s *Store) AuditLog(ctx context.Context, q sigap.AuditQuery) ([]sigap.Audit
 	if before <= 0 {
 		before = 1 << 62
 	}
-	const cols = `SELECT id, at, account_id, actor, office, action, subject, before_json, after_json FROM audit_log`
+	const cols = `SELECT ` + auditColumns + ` FROM audit_log`
 	var out []sigap.AuditEntry
 	// One query per office keeps each on the (office, id) index; the
 	// newest limit of their union are kept.
@@ -256,21 +256,10 @@ func (s *Store) AuditLog(ctx context.Context, q sigap.AuditQuery) ([]sigap.Audit
 			return nil, fmt.Errorf("read audit log: %w", err)
 		}
 		for rows.Next() {
-			var (
-				e             sigap.AuditEntry
-				at            int64
-				before, after string
-			)
-			if err := rows.Scan(&e.ID, &at, &e.AccountID, &e.Actor, &e.Office, &e.Action, &e.Subject, &before, &after); err != nil {
+			e, err := scanAudit(rows)
+			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read audit log: %w", err)
-			}
-			e.At = fromMS(at)
-			if before != "" {
-				e.Before = []byte(before)
-			}
-			if after != "" {
-				e.After = []byte(after)
 			}
 			out = append(out, e)
 		}
@@ -285,6 +274,27 @@ func (s *Store) AuditLog(ctx context.Context, q sigap.AuditQuery) ([]sigap.Audit
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+const auditColumns = `id, at, account_id, actor, office, action, subject, before_json, after_json`
+
+func scanAudit(rows *sql.Rows) (sigap.AuditEntry, error) {
+	var (
+		e             sigap.AuditEntry
+		at            int64
+		before, after string
+	)
+	if err := rows.Scan(&e.ID, &at, &e.AccountID, &e.Actor, &e.Office, &e.Action, &e.Subject, &before, &after); err != nil {
+		return e, err
+	}
+	e.At = fromMS(at)
+	if before != "" {
+		e.Before = []byte(before)
+	}
+	if after != "" {
+		e.After = []byte(after)
+	}
+	return e, nil
 }
 
 func sortAuditNewestFirst(es []sigap.AuditEntry) {

@@ -31,6 +31,8 @@ func (s *Store) ExportSender(ctx context.Context, waID string) (sigap.SenderData
 		{"subscriptions", func() (err error) { d.Subscriptions, err = s.exportSubscriptions(ctx, tx, waID); return err }},
 		{"replies", func() (err error) { d.Replies, err = s.exportReplies(ctx, tx, waID); return err }},
 		{"statuses", func() (err error) { d.Statuses, err = s.exportStatuses(ctx, tx, waID); return err }},
+		{"ticket notes", func() (err error) { d.TicketNotes, err = s.exportTicketNotes(ctx, tx, waID); return err }},
+		{"audit", func() (err error) { d.Audit, err = s.exportAudit(ctx, tx, waID); return err }},
 	} {
 		if err := part.read(); err != nil {
 			return d, fmt.Errorf("export %s: %w", part.what, err)
@@ -100,6 +102,23 @@ func (s *Store) exportConversations(ctx context.Context, tx *sql.Tx, waID string
 func (s *Store) exportTickets(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.Ticket, error) {
 	return scanAll(ctx, s, tx, `SELECT `+ticketColumns+` FROM tickets WHERE user_id = $1 ORDER BY created_at, office, number`,
 		func(rows *sql.Rows) (sigap.Ticket, error) { return scanTicket(rows) }, waID)
+}
+
+func (s *Store) exportTicketNotes(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.TicketNotes, error) {
+	return scanAll(ctx, s, tx, `SELECT office, number, notes FROM tickets WHERE user_id = $1 AND notes <> ''
+		ORDER BY office, number`, func(rows *sql.Rows) (sigap.TicketNotes, error) {
+		var n sigap.TicketNotes
+		return n, rows.Scan(&n.Office, &n.Number, &n.Notes)
+	}, waID)
+}
+
+// auditAbout picks the audit entries about a sender (EraseSender blanks
+// them): their chat's, named by their WhatsApp id, and their tickets'.
+const auditAbout = `subject = $1 OR (action LIKE 'ticket.%' AND EXISTS (SELECT 1 FROM tickets t
+	WHERE t.office = audit_log.office AND t.number = audit_log.subject AND t.user_id = $2))`
+
+func (s *Store) exportAudit(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.AuditEntry, error) {
+	return scanAll(ctx, s, tx, `SELECT `+auditColumns+` FROM audit_log WHERE `+auditAbout+` ORDER BY id`, scanAudit, waID, waID)
 }
 
 func (s *Store) exportSubscriptions(ctx context.Context, tx *sql.Tx, waID string) ([]sigap.Subscription, error) {
@@ -180,9 +199,15 @@ func (s *Store) EraseSender(ctx context.Context, waID, by string, now time.Time)
 		}{
 			{&r.Conversations, `DELETE FROM conversations WHERE user_id = $1`, []any{waID}},
 			{&r.Subscriptions, `DELETE FROM subscriptions WHERE user_id = $1`, []any{waID}},
+			// The audit log keeps who did what, but not to whom nor the
+			// words: the entries about the sender's chat and tickets lose
+			// their subject (the WhatsApp id) and their before and after.
+			// Before the tickets, which stop naming the sender below.
+			{&r.Audit, `UPDATE audit_log SET subject = CASE WHEN subject = $3 THEN '' ELSE subject END,
+				before_json = '', after_json = '' WHERE ` + auditAbout, []any{waID, waID, waID}},
 			// Kept for the office's counts of feedback, naming nobody; closed,
 			// as nobody can be answered.
-			{&r.Tickets, `UPDATE tickets SET user_id = '', body = '', reply = '', lang = '', state = 'closed', updated_at = $1
+			{&r.Tickets, `UPDATE tickets SET user_id = '', body = '', reply = '', notes = '', lang = '', state = 'closed', updated_at = $1
 				WHERE user_id = $2 AND user_id <> ''`, []any{ms(now), waID}},
 			{&r.Statuses, `DELETE FROM message_statuses WHERE recipient = $1 OR wamid IN (SELECT sent_id FROM outbox
 				WHERE recipient = $2 AND sent_id <> '')`, []any{waID, waID}},

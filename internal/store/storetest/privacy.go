@@ -432,12 +432,33 @@ func testPrivacyErase(t *testing.T, s sigap.Store) {
 		tickets = append(tickets, tk.Office+" "+tk.Number)
 	}
 
+	// Staff worked on the sender's chat and a ticket (a note, audited), and
+	// on another sender's chat.
+	office0, number0, _ := strings.Cut(tickets[0], " ")
+	if _, err := s.AddTicketNote(ctx, office0, number0, "called back: lives in Bekasi", t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range []sigap.AuditEntry{
+		{Action: "chat.reply", Office: "jakpus", Subject: erasedID, After: []byte(`{"text":"Halo Bu Siti"}`)},
+		{Action: "ticket.note", Office: office0, Subject: number0, After: []byte(`{"note":"called back: lives in Bekasi"}`)},
+		{Action: "chat.reply", Office: "jakpus", Subject: keptID, After: []byte(`{"text":"Halo Pak"}`)},
+	} {
+		e.At, e.AccountID, e.Actor = t0, 7, "siti@kanim.go.id"
+		if err := s.RecordAudit(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before = export(t, s, keptID) // with staff's entry about it
+	if d := export(t, s, erasedID); len(d.TicketNotes) != 1 || d.TicketNotes[0].Notes == "" || len(d.Audit) != 2 {
+		t.Errorf("export: notes %+v, audit %+v; want the ticket's notes and the 2 entries about the sender", d.TicketNotes, d.Audit)
+	}
+
 	now := time.Now()
 	got, err := s.EraseSender(ctx, erasedID, "operator", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sigap.Removed{MessageTexts: 4, Conversations: 2, Tickets: 2, Subscriptions: 2, Replies: 4, Statuses: 2}
+	want := sigap.Removed{MessageTexts: 4, Conversations: 2, Tickets: 2, Subscriptions: 2, Replies: 4, Statuses: 2, Audit: 2}
 	wantRemoved(t, "erasure", want, got)
 	if d := export(t, s, erasedID); !d.Empty() {
 		t.Errorf("export after erasure: %+v, want nothing", d)
@@ -462,6 +483,19 @@ func testPrivacyErase(t *testing.T, s sigap.Store) {
 		}
 		if got.User != "" || got.Text != "" || got.Reply != "" || got.State != sigap.TicketClosed || got.Kind != sigap.TicketComplaint {
 			t.Errorf("ticket %s after erasure: %+v, want anonymous, closed, its kind kept", tk, got)
+		}
+	}
+	if tk, err := s.StaffTicket(ctx, office0, number0); err != nil || tk.Notes != "" {
+		t.Errorf("ticket notes after erasure: %q, %v; want none", tk.Notes, err)
+	}
+	audit, err := s.AuditLog(ctx, sigap.AuditQuery{})
+	if err != nil || len(audit) != 3 {
+		t.Fatalf("audit log after erasure: %d entries, %v; want 3", len(audit), err)
+	}
+	for _, e := range audit {
+		kept := e.Subject == keptID
+		if e.Actor != "siti@kanim.go.id" || e.Subject == erasedID || kept != (len(e.After) > 0) {
+			t.Errorf("audit entry after erasure: %+v; want who did it kept, the erased sender's subject and words gone", e)
 		}
 	}
 	// Nothing left to answer or to send to the id: only the other sender's.
