@@ -329,15 +329,22 @@ func wordKind(r *http.Request) (string, bool) {
 	return "", false
 }
 
+// wordForm reads a keyword or synonym form: its kind, the service (intent)
+// and the word, each within its size.
+func wordForm(r *http.Request) (kind, intent, word string, ok bool) {
+	kind, kok := wordKind(r)
+	intent, iok := formValue(r, "intent", 64)
+	word, wok := formValue(r, "word", 4*editing.MaxKeywordRunes)
+	return kind, intent, word, kok && iok && wok
+}
+
 func (p *extraPages) wordAdd(w http.ResponseWriter, r *http.Request) {
 	o, ok := p.adminOffice(w, r)
 	if !ok {
 		return
 	}
-	kind, kok := wordKind(r)
-	intent, iok := formValue(r, "intent", 64)
-	word, wok := formValue(r, "word", 4*editing.MaxKeywordRunes)
-	if !kok || !iok || !wok {
+	kind, intent, word, ok := wordForm(r)
+	if !ok {
 		p.c.BadRequest(w, r, "error.bad_request")
 		return
 	}
@@ -369,10 +376,8 @@ func (p *extraPages) wordDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	kind, kok := wordKind(r)
-	intent, iok := formValue(r, "intent", 64)
-	word, wok := formValue(r, "word", 4*editing.MaxKeywordRunes)
-	if !kok || !iok || !wok {
+	kind, intent, word, ok := wordForm(r)
+	if !ok {
 		p.c.BadRequest(w, r, "error.bad_request")
 		return
 	}

@@ -81,6 +81,21 @@ func (d ticketData) AssigneeEmail() string {
 	return ""
 }
 
+// ticketOr404 is the ticket the request names, or false once it has
+// answered 404 (no such ticket at an office the account may see) or 503.
+func (c *Console) ticketOr404(w http.ResponseWriter, r *http.Request) (ticketData, bool) {
+	d, found, err := c.ticket(r)
+	if err != nil {
+		c.Unavailable(w, r, err)
+		return d, false
+	}
+	if !found {
+		c.NotFound(w, r)
+		return d, false
+	}
+	return d, true
+}
+
 func (c *Console) ticket(r *http.Request) (ticketData, bool, error) {
 	o, ok := c.pathOffice(r)
 	if !ok {
@@ -113,13 +128,8 @@ func (c *Console) ticket(r *http.Request) (ticketData, bool, error) {
 }
 
 func (c *Console) ticketPage(w http.ResponseWriter, r *http.Request) {
-	d, found, err := c.ticket(r)
-	if err != nil {
-		c.Unavailable(w, r, err)
-		return
-	}
-	if !found {
-		c.NotFound(w, r)
+	d, ok := c.ticketOr404(w, r)
+	if !ok {
 		return
 	}
 	switch q := r.URL.Query().Get("done"); q {
@@ -136,13 +146,8 @@ func ticketURL(t sigap.StaffTicket, done string) string {
 }
 
 func (c *Console) ticketReply(w http.ResponseWriter, r *http.Request) {
-	d, found, err := c.ticket(r)
-	if err != nil {
-		c.Unavailable(w, r, err)
-		return
-	}
-	if !found {
-		c.NotFound(w, r)
+	d, ok := c.ticketOr404(w, r)
+	if !ok {
 		return
 	}
 	text, ok := replyText(r)
@@ -202,13 +207,8 @@ func officeName(o sigap.Office) string {
 }
 
 func (c *Console) ticketUpdate(w http.ResponseWriter, r *http.Request) {
-	d, found, err := c.ticket(r)
-	if err != nil {
-		c.Unavailable(w, r, err)
-		return
-	}
-	if !found {
-		c.NotFound(w, r)
+	d, ok := c.ticketOr404(w, r)
+	if !ok {
 		return
 	}
 	state := sigap.TicketState(r.PostFormValue("state"))
@@ -239,13 +239,8 @@ func (c *Console) ticketUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) ticketNote(w http.ResponseWriter, r *http.Request) {
-	d, found, err := c.ticket(r)
-	if err != nil {
-		c.Unavailable(w, r, err)
-		return
-	}
-	if !found {
-		c.NotFound(w, r)
+	d, ok := c.ticketOr404(w, r)
+	if !ok {
 		return
 	}
 	note := strings.TrimSpace(sigap.CleanText(r.PostFormValue("note")))

@@ -542,24 +542,18 @@ func (p *Processor) answerAll(ctx context.Context, m sigap.InboundMessage) {
 // taken over from a claim that ran out: a replica died or stalled holding
 // them.
 func (p *Processor) tookOver(ctx context.Context, msgs ...sigap.InboundMessage) {
-	n := 0
-	for _, m := range msgs {
-		if m.TakenOver {
-			n++
-		}
-	}
-	if n == 0 {
-		return
-	}
-	p.o.Metrics.TakenOver(metrics.TakeoverMessage, n)
-	var from []string
+	var from []string // whose claims ran out, one per message taken over
 	for _, m := range msgs {
 		if m.TakenOver {
 			from = append(from, m.TakenFrom)
 		}
 	}
+	if len(from) == 0 {
+		return
+	}
+	p.o.Metrics.TakenOver(metrics.TakeoverMessage, len(from))
 	p.o.Log.InfoContext(ctx, "took over messages whose claim ran out (a replica died or stalled holding them)",
-		"messages", n, "lease", lease.Holders(from))
+		"messages", len(from), "lease", lease.Holders(from))
 }
 
 // answer processes a claimed message, logs a failure, and returns the

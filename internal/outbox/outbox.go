@@ -372,24 +372,18 @@ func (s *Sender) sendHeld(ctx context.Context, m sigap.OutboundMessage, key stri
 // taken over from a claim that ran out: a replica died or stalled holding
 // them, perhaps mid-send, and they are in doubt.
 func (s *Sender) tookOver(ctx context.Context, msgs ...sigap.OutboundMessage) {
-	n := 0
-	for _, m := range msgs {
-		if m.TakenOver {
-			n++
-		}
-	}
-	if n == 0 {
-		return
-	}
-	s.o.Metrics.TakenOver(metrics.TakeoverReply, n)
-	var from []string
+	var from []string // whose claims ran out, one per message taken over
 	for _, m := range msgs {
 		if m.TakenOver {
 			from = append(from, m.TakenFrom)
 		}
 	}
+	if len(from) == 0 {
+		return
+	}
+	s.o.Metrics.TakenOver(metrics.TakeoverReply, len(from))
 	s.o.Log.InfoContext(ctx, "took over replies whose claim ran out (a replica died or stalled holding them); they are in doubt",
-		"replies", n, "lease", lease.Holders(from))
+		"replies", len(from), "lease", lease.Holders(from))
 }
 
 // SendBatch claims up to limit due messages and sends them: recipients in
