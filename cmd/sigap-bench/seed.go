@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"iter"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -111,27 +109,13 @@ func seed(ctx context.Context, database string, offices fleet, logf func(string,
 // freshPostgres creates a database of its own next to the one base names,
 // and returns its URL and how to drop it.
 func freshPostgres(ctx context.Context, base string) (string, func(), error) {
-	u, err := url.Parse(base)
+	u, drop, err := postgres.ScratchDatabase(ctx, base, "sigap_bench")
 	if err != nil {
 		return "", nil, fmt.Errorf("-database: %w", err)
 	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	name := fmt.Sprintf("sigap_bench_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	u.Path = "/" + name
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil {
-			fmt.Printf("sigap-bench: drop database %s: %v\n", name, err)
+	return u, func() {
+		if err := drop(); err != nil {
+			fmt.Printf("sigap-bench: %v\n", err)
 		}
-		admin.Close()
-	}
-	return u.String(), drop, nil
+	}, nil
 }

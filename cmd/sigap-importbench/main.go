@@ -19,11 +19,9 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,9 +32,8 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/sigap-id/sigap/internal/importer/importgen"
+	"github.com/sigap-id/sigap/internal/store/postgres" // also registers the "pgx" driver
 )
 
 const refTable = `CREATE TABLE applications (application_number TEXT PRIMARY KEY, office TEXT, applicant_name TEXT,
@@ -264,27 +261,13 @@ func report(engine string, rows int, ref, sig []result) {
 // freshPostgres creates a database of its own on the server base names,
 // and returns its URL and how to drop it.
 func freshPostgres(ctx context.Context, base string) (string, func(), error) {
-	u, err := url.Parse(base)
+	u, drop, err := postgres.ScratchDatabase(ctx, base, "sigap_importbench")
 	if err != nil {
 		return "", nil, fmt.Errorf("-postgres: %w", err)
 	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	name := fmt.Sprintf("sigap_importbench_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+name); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create database %s: %w", name, err)
-	}
-	u.Path = "/" + name
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`); err != nil && !errors.Is(err, context.Canceled) {
-			fmt.Fprintf(os.Stderr, "drop database %s: %v\n", name, err)
+	return u, func() {
+		if err := drop(); err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, err)
 		}
-		admin.Close()
-	}
-	return u.String(), drop, nil
+	}, nil
 }
