@@ -11,7 +11,7 @@ import (
 // a write's changes once it has committed, in commit order, or forgets them
 // with a run that was rolled back (see write). The statements that record
 // are in convSave.save (a conversation stored), deleteIdleConversation,
-// SaveDeliveryClaiming (a message stored unanswered),
+// storeArrival (a message stored unanswered),
 // CompleteInboundClaiming (one answered) and EraseSender. A new write that
 // stores or deletes conversations through convSave and
 // deleteIdleConversation keeps the caches right without knowing they

@@ -92,12 +92,9 @@ func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 				handover_until = excluded.handover_until
 			RETURNING version`, c.Office, c.User, string(cs.state), now, ms(c.HandoverSince), ms(c.HandoverUntil)).Scan(&version)
 	default:
-		var (
-			query string
-			args  []any
-		)
-		query, args, version = cs.checkedSave(now)
-		res, err = s.exec(ctx, q, query, args...)
+		st := cs.checkedStmt(now, false)
+		version = cs.version()
+		res, err = s.exec(ctx, q, st.Query, st.Args...)
 	}
 	if err == nil && res != nil {
 		var n int64
@@ -114,13 +111,23 @@ func (cs *convSave) save(ctx context.Context, q dbtx) (int64, error) {
 	return version, nil
 }
 
-// checkedSave returns the statement of a checked save, its arguments and
-// the version it stores.
-func (cs *convSave) checkedSave(now int64) (query string, args []any, version int64) {
+// checkedStmt is the statement of a checked save at now; with version, it
+// returns the version stored (see version), and no row if stale.
+func (cs *convSave) checkedStmt(now int64, version bool) Stmt {
 	c := cs.c
 	if c.Version == 0 {
-		return insertConversation, []any{c.Office, c.User, string(cs.state), now, ms(c.HandoverSince), ms(c.HandoverUntil)}, 1
+		query := insertConversation
+		if version {
+			query = insertConversationVersion
+		}
+		return Stmt{query, []any{c.Office, c.User, string(cs.state), now, ms(c.HandoverSince), ms(c.HandoverUntil)}}
 	}
-	return updateConversation, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version,
-		ms(c.HandoverSince), ms(c.HandoverUntil)}, c.Version + 1
+	query := updateConversation
+	if version {
+		query = updateConversationVersion
+	}
+	return Stmt{query, []any{string(cs.state), now, c.Version + 1, c.Office, c.User, c.Version, ms(c.HandoverSince), ms(c.HandoverUntil)}}
 }
+
+// version is the version a checked save stores.
+func (cs *convSave) version() int64 { return cs.c.Version + 1 }

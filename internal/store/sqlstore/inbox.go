@@ -30,19 +30,14 @@ func (s *Store) ClaimsUnanswered() bool { return s.w != nil }
 // storing a turn over another's.
 func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answers []*sigap.Answer, c sigap.Claim) (sigap.Saved, error) {
 	// Encoded before the transaction, which others' work may be waiting on.
-	payloads := make([]string, len(d.Messages))
+	arrivals := make([]arrival, len(d.Messages))
 	for i, m := range d.Messages {
 		payload, err := json.Marshal(m)
 		if err != nil {
 			return sigap.Saved{}, fmt.Errorf("save delivery: encode message %s: %w", m.ID, err)
 		}
-		payloads[i] = string(payload)
+		arrivals[i] = arrival{m: m, payload: string(payload)}
 	}
-	type encoded struct {
-		conv    *convSave
-		replies [][]byte
-	}
-	ans := make([]*encoded, len(d.Messages))
 	for i, a := range answers[:min(len(answers), len(d.Messages))] {
 		if a == nil {
 			continue
@@ -51,11 +46,14 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		if err != nil {
 			return sigap.Saved{}, fmt.Errorf("save delivery: message %s: %w", d.Messages[i].ID, err)
 		}
-		ans[i] = &encoded{conv: s.savingConversation(a.Conv, state, true), replies: replies}
+		arrivals[i].answer = &answered{
+			conv:    s.savingConversation(a.Conv, state, true),
+			replies: outgoing{replies: a.Replies, payloads: replies, behind: a.Behind},
+		}
 	}
 	claim := c.InboxLease > 0 && s.ClaimsUnanswered()
-	if s.dialect.Pipeline != nil && !claim && len(d.Messages) == 1 && ans[0] != nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
-		saved, ok, err := s.answerAtOnce(ctx, d.Messages[0], payloads[0], answers[0], ans[0].conv, ans[0].replies, c)
+	if s.dialect.Pipeline != nil && !claim && len(d.Messages) == 1 && arrivals[0].answer != nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
+		saved, ok, err := s.answerAtOnce(ctx, &arrivals[0], c)
 		if err != nil {
 			return sigap.Saved{}, fmt.Errorf("save delivery: %w", err)
 		}
@@ -63,73 +61,13 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 			return saved, nil
 		}
 	}
-	until, holder := ms(c.Now.Add(c.InboxLease)), s.holder
+	until := ms(c.Now.Add(c.InboxLease))
 	save := func(ctx context.Context, q dbtx) (sigap.Saved, error) {
 		var r sigap.Saved
 		now := s.now()
-		for i, m := range d.Messages {
-			a, waiting := ans[i], false
-			if claim || a != nil {
-				var err error
-				if waiting, err = s.senderWaiting(ctx, q, m.Office, m.From); err != nil {
-					return r, fmt.Errorf("store message %s: %w", m.ID, err)
-				}
-			}
-			answer, mine := a != nil && !waiting, claim && !waiting
-			// How it waits, unless answered: claimed if it is mine.
-			waitAttempts, waitUntil := 0, int64(0)
-			if mine {
-				waitAttempts, waitUntil = 1, until
-			}
-			state, attempts, claimedUntil, processedAt := "pending", waitAttempts, waitUntil, int64(0)
-			if answer {
-				state, attempts, claimedUntil, processedAt = "done", 1, 0, ms(now)
-			}
-			res, err := s.exec(ctx, q, insertInbound,
-				m.ID, m.Office, m.From, ms(now), payloads[i], attempts, claimedUntil, state, processedAt, holder)
-			if err != nil {
-				return r, fmt.Errorf("store message %s: %w", m.ID, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return r, fmt.Errorf("store message %s: %w", m.ID, err)
-			}
-			if n == 0 {
-				continue // a redelivery
-			}
-			r.Added++
-			m.Attempts = 1
-			if answer {
-				_, err := a.conv.save(ctx, q)
-				switch {
-				case errors.Is(err, sigap.ErrStale):
-					// The turn read a conversation that has changed since:
-					// the message waits to be answered from the new one.
-					answer = false
-					if _, err := s.exec(ctx, q, `UPDATE inbound_messages SET state = 'pending', processed_at = 0, attempts = $1,
-						claimed_until = $2, holder = $3 WHERE id = $4`, waitAttempts, waitUntil, holder, m.ID); err != nil {
-						return r, fmt.Errorf("store message %s: %w", m.ID, err)
-					}
-				case err != nil:
-					return r, fmt.Errorf("store message %s: %w", m.ID, err)
-				}
-			}
-			if !answer {
-				s.changed(q, cacheChange{kind: waitingAdd, id: m.ID, key: convKey{m.Office, m.From}})
-			}
-			switch {
-			case answer:
-				claimed, queued, err := s.enqueueReplies(ctx, q, answers[i].Replies, a.replies, now, c, answers[i].Behind)
-				if err != nil {
-					return r, fmt.Errorf("store message %s: %w", m.ID, err)
-				}
-				r.Answered = append(r.Answered, m)
-				r.Replies = append(r.Replies, claimed...)
-				if queued {
-					r.Queued = append(r.Queued, answers[i].Replies...)
-				}
-			case mine:
-				r.Claimed = append(r.Claimed, m)
+		for i := range arrivals {
+			if err := s.storeArrival(ctx, q, &arrivals[i], now, claim, until, c, &r); err != nil {
+				return r, fmt.Errorf("store message %s: %w", arrivals[i].m.ID, err)
 			}
 		}
 		for _, st := range d.Statuses {
@@ -150,7 +88,7 @@ func (s *Store) SaveDeliveryClaiming(ctx context.Context, d sigap.Delivery, answ
 		r   sigap.Saved
 		err error
 	)
-	if s.w == nil && len(d.Messages) == 1 && ans[0] == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
+	if s.w == nil && len(d.Messages) == 1 && arrivals[0].answer == nil && len(d.Statuses) == 0 && len(d.Errors) == 0 {
 		// One statement is whole on its own: no transaction around it
 		// (on PostgreSQL that saves two round trips).
 		r, err = writeOne(s, ctx, save)
@@ -176,40 +114,6 @@ func encodeStep(conv sigap.Conversation, replies []sigap.OutboundMessage) (state
 	}
 	return state, payloads, nil
 }
-
-// senderWaiting reports whether a sender has a message waiting to be
-// answered (claimed or not).
-func (s *Store) senderWaiting(ctx context.Context, q dbtx, office, sender string) (bool, error) {
-	return s.exists(ctx, q, senderWaitingQuery, office, sender)
-}
-
-// The statements that store a message with its answer, shared by the
-// transaction that runs them one by one and the one that sends them
-// together (see answerAtOnce).
-const (
-	senderWaitingQuery = `SELECT 1 FROM inbound_messages WHERE office = $1 AND sender = $2 AND state = 'pending' LIMIT 1`
-	insertInbound      = `INSERT INTO inbound_messages (id, office, sender, received_at, payload, attempts,
-		claimed_until, state, processed_at, holder) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`
-	// NULL: no reply to the recipient waiting; 0: one not being sent;
-	// 1: all being sent.
-	outboxSending = `SELECT MIN(CASE WHEN claimed_until > $1 THEN 1 ELSE 0 END) FROM outbox
-		WHERE office = $2 AND recipient = $3 AND state = 'pending'`
-	insertOutbox = `INSERT INTO outbox (office, recipient, in_reply_to, payload, created_at, next_attempt_at, window_ends_at,
-		attempts, claimed_until, holder) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-	insertOutboxID = insertOutbox + ` RETURNING id`
-	// A checked conversation save: the first one, and one over a version.
-	// The handover's times are kept in step with the state (see
-	// ListHandovers).
-	insertConversation = `INSERT INTO conversations (office, user_id, state, updated_at, version, handover_since, handover_until)
-		VALUES ($1, $2, $3, $4, 1, $5, $6) ON CONFLICT (office, user_id) DO NOTHING`
-	updateConversation = `UPDATE conversations SET state = $1, updated_at = $2, version = $3, handover_since = $7, handover_until = $8
-		WHERE office = $4 AND user_id = $5 AND version = $6`
-	// The same, reporting what they stored, for the statements sent
-	// together, which cannot be asked how many rows they changed.
-	insertInboundSeq          = insertInbound + ` RETURNING seq`
-	insertConversationVersion = insertConversation + ` RETURNING version`
-	updateConversationVersion = updateConversation + ` RETURNING version`
-)
 
 // exists reports whether query (a SELECT 1 … LIMIT 1) finds a row.
 func (s *Store) exists(ctx context.Context, q dbtx, query string, args ...any) (bool, error) {
@@ -345,7 +249,7 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		if _, err = saving.save(ctx, tx); err != nil {
 			return r, err
 		}
-		if r.done.Replies, r.done.Queued, err = s.enqueueReplies(ctx, tx, replies, payloads, now, c, false); err != nil {
+		if r.done.Replies, r.done.Queued, err = s.enqueueReplies(ctx, tx, &outgoing{replies: replies, payloads: payloads}, now, c); err != nil {
 			return r, err
 		}
 		if c.InboxLease > 0 {

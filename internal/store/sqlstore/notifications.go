@@ -78,7 +78,7 @@ func (s *Store) Notify(ctx context.Context, n sigap.DueNotification, msg *sigap.
 		if err != nil || moved == 0 || msg == nil {
 			return moved > 0, err
 		}
-		id, err := s.enqueue(ctx, tx, *msg, payload, now, 0, 0)
+		id, err := s.enqueue(ctx, tx, *msg, payload, now)
 		if err != nil {
 			return false, err
 		}

@@ -13,78 +13,37 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// enqueueReplies stores a step's replies, encoded as payloads, and claims
-// them for c.OutboxLease if they all go to one recipient and nothing earlier
-// to them waits: they must go after it. With behind, earlier replies being
-// sent (claimed) do not stop the claim; those claimed so are marked Behind.
-// It returns those it claimed, and reports whether it left them queued
-// instead.
-func (s *Store) enqueueReplies(ctx context.Context, q dbtx, replies []sigap.OutboundMessage, payloads [][]byte, now time.Time, c sigap.Claim, behind bool) (claimed []sigap.OutboundMessage, queued bool, err error) {
-	claim := claimable(replies, c)
-	after := false // claimed behind earlier ones
-	if claim {
-		// NULL: none earlier; 0: one not being sent; 1: all being sent.
-		var sending sql.NullInt64
-		err := s.queryRow(ctx, q, outboxSending, ms(now), replies[0].Office, replies[0].To).Scan(&sending)
-		if err != nil {
-			return nil, false, fmt.Errorf("enqueue reply: %w", err)
-		}
-		claim, after = claimAfter(sending, behind)
+// enqueue stores m, its reply encoded as payload, unclaimed, and returns its
+// id.
+func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, payload []byte, now time.Time) (int64, error) {
+	return s.insertReply(ctx, q, insertReplyStmt(m, payload, now, 0, s.holder, s.dialect.InsertReturning))
+}
+
+// insertReplyStmt is the statement that stores r, its reply encoded as
+// payload, at now, claimed until until (attempts 1) or not (until 0); with
+// id, it returns the reply's id.
+func insertReplyStmt(r sigap.OutboundMessage, payload []byte, now time.Time, until int64, holder string, id bool) Stmt {
+	query, attempts := insertOutbox, 0
+	if id {
+		query = insertOutboxID
 	}
-	for i, r := range replies {
-		attempts, until := 0, int64(0)
-		if claim {
-			attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
-		}
-		outID, err := s.enqueue(ctx, q, r, payloads[i], now, attempts, until)
-		if err != nil {
-			return nil, false, err
-		}
-		if claim {
-			claimed = append(claimed, claimedReply(r, outID, now, until, after))
-		}
+	if until != 0 {
+		attempts = 1
 	}
-	return claimed, len(replies) > 0 && !claim, nil
+	return Stmt{query, []any{r.Office, r.To, r.InReplyTo, string(payload), ms(now), ms(now), ms(r.WindowEndsAt), attempts, until, holder}}
 }
 
-// claimable reports whether a step's replies can be claimed with it: c
-// claims, and they go to one recipient.
-func claimable(replies []sigap.OutboundMessage, c sigap.Claim) bool {
-	claim := c.OutboxLease > 0 && len(replies) > 0
-	for _, r := range replies[min(1, len(replies)):] {
-		claim = claim && r.Office == replies[0].Office && r.To == replies[0].To
-	}
-	return claim
-}
-
-// claimAfter decides, from outboxSending's answer, whether a step's
-// replies are claimed with it, and whether they go after earlier ones:
-// claimed if none waits, or, where they may go behind (behind), if all
-// that wait are being sent.
-func claimAfter(sending sql.NullInt64, behind bool) (claim, after bool) {
-	after = sending.Valid
-	return !after || behind && sending.Int64 == 1, after
-}
-
-// claimedReply is r as stored with id at now, claimed until until.
-func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64, behind bool) sigap.OutboundMessage {
-	r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = id, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
-	r.LeaseEnds, r.Behind = fromMS(until), behind
-	return r
-}
-
-// enqueue stores m, its reply encoded as payload, claimed until until if
-// that is not zero, and returns its id.
-func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64) (int64, error) {
-	args := outboxArgs(m, payload, now, attempts, until, s.holder)
+// insertReply runs st, a reply's insert (insertReplyStmt, asking for the id
+// where the dialect says to), and returns the reply's id.
+func (s *Store) insertReply(ctx context.Context, q dbtx, st Stmt) (int64, error) {
 	var id int64
 	if s.dialect.InsertReturning {
-		if err := s.queryRow(ctx, q, insertOutboxID, args...).Scan(&id); err != nil {
+		if err := s.queryRow(ctx, q, st.Query, st.Args...).Scan(&id); err != nil {
 			return 0, fmt.Errorf("enqueue reply: %w", err)
 		}
 		return id, nil
 	}
-	res, err := s.exec(ctx, q, insertOutbox, args...)
+	res, err := s.exec(ctx, q, st.Query, st.Args...)
 	if err == nil {
 		id, err = res.LastInsertId()
 	}
@@ -92,11 +51,6 @@ func (s *Store) enqueue(ctx context.Context, q dbtx, m sigap.OutboundMessage, pa
 		return 0, fmt.Errorf("enqueue reply: %w", err)
 	}
 	return id, nil
-}
-
-// outboxArgs returns insertOutbox's arguments.
-func outboxArgs(m sigap.OutboundMessage, payload []byte, now time.Time, attempts int, until int64, holder string) []any {
-	return []any{m.Office, m.To, m.InReplyTo, string(payload), ms(now), ms(now), ms(m.WindowEndsAt), attempts, until, holder}
 }
 
 // The columns a claim of a reply sets besides its lease and attempts,
@@ -289,7 +243,7 @@ func (s *Store) Enqueue(ctx context.Context, msgs []sigap.OutboundMessage) ([]in
 	return inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]int64, error) {
 		ids := make([]int64, len(msgs))
 		for i, m := range msgs {
-			id, err := s.enqueue(ctx, tx, m, payloads[i], now, 0, 0)
+			id, err := s.enqueue(ctx, tx, m, payloads[i], now)
 			if err != nil {
 				return nil, err
 			}

@@ -34,71 +34,41 @@ type Pipeline func(ctx context.Context, db *sql.DB, stmts []Stmt, check func(row
 // One by one they take seven, and on a machine that also runs the database
 // each round trip costs both sides more than the statement itself.
 //
-// Sent together, the statements cannot wait for each other's answers: they
-// assume what holds for nearly every message. It is new; its sender has
-// nothing waiting; the conversation is still at the version the turn read;
-// and no earlier reply to the recipient is waiting (or, where the answer
-// may go behind them, all are being sent). The transaction commits only if
-// all of that held. Otherwise it is rolled back, nothing is stored, and ok
-// is false: the caller takes the long way, which works out what to do.
-func (s *Store) answerAtOnce(ctx context.Context, m sigap.InboundMessage, payload string, a *sigap.Answer, conv *convSave, replies [][]byte, c sigap.Claim) (saved sigap.Saved, ok bool, err error) {
+// Sent together, the statements (answerBatch, built with the one-by-one
+// path's in answer.go) cannot wait for each other's answers: they assume
+// what holds for nearly every message. It is new; its sender has nothing
+// waiting; the conversation is still at the version the turn read; and no
+// earlier reply to the recipient is waiting (or, where the answer may go
+// behind them, all are being sent). The transaction commits only if all of
+// that held (answerBatch.read). Otherwise it is rolled back, nothing is
+// stored, and ok is false: the caller takes the long way, which works out
+// what to do.
+func (s *Store) answerAtOnce(ctx context.Context, a *arrival, c sigap.Claim) (saved sigap.Saved, ok bool, err error) {
 	now := s.now()
-	stamp := ms(now)
-	_, saveArgs, _ := conv.checkedSave(stamp)
-	save := updateConversationVersion
-	if conv.c.Version == 0 {
-		save = insertConversationVersion
-	}
-	stmts := []Stmt{
-		{senderWaitingQuery, []any{m.Office, m.From}},
-		{insertInboundSeq, []any{m.ID, m.Office, m.From, stamp, payload, 1, 0, "done", stamp, s.holder}},
-		{save, saveArgs},
-	}
-	claim := claimable(a.Replies, c)
-	attempts, until := 0, int64(0)
-	if claim {
-		attempts, until = 1, ms(c.Now.Add(c.OutboxLease))
-		stmts = append(stmts, Stmt{outboxSending, []any{stamp, a.Replies[0].Office, a.Replies[0].To}})
-	}
-	first := len(stmts)
-	for i, r := range a.Replies {
-		stmts = append(stmts, Stmt{insertOutboxID, outboxArgs(r, replies[i], now, attempts, until, s.holder)})
-	}
-	var (
-		ids    = make([]int64, len(a.Replies))
-		behind bool
-	)
-	committed, err := s.pipelineGrouped(ctx, convKey{m.Office, m.From}, stmts, func(rows [][][]any) bool {
-		if len(rows[0]) != 0 || len(rows[1]) != 1 || len(rows[2]) != 1 {
-			return false // the sender has a message waiting; a redelivery; a stale version
-		}
-		if claim {
-			sending := sql.NullInt64{Int64: integer(rows[3][0][0]), Valid: rows[3][0][0] != nil}
-			var stored bool
-			if stored, behind = claimAfter(sending, a.Behind); !stored {
-				return false // stored claimed, it should have waited unclaimed
-			}
-		}
-		for i := range ids {
-			ids[i] = integer(rows[first+i][0][0])
-		}
-		return true
+	b := s.answerBatch(a, now, c)
+	var stored answerRows
+	committed, err := s.pipelineGrouped(ctx, convKey{a.m.Office, a.m.From}, b.stmts, func(rows [][][]any) bool {
+		var held bool
+		stored, held = b.read(rows)
+		return held
 	})
 	if err != nil {
-		return sigap.Saved{}, false, fmt.Errorf("store message %s: %w", m.ID, err)
+		return sigap.Saved{}, false, fmt.Errorf("store message %s: %w", a.m.ID, err)
 	}
 	if !committed {
 		return sigap.Saved{}, false, nil
 	}
+	m := a.m
 	m.Attempts = 1
 	saved = sigap.Saved{Added: 1, Answered: []sigap.InboundMessage{m}}
+	replies := a.answer.replies.replies
 	switch {
-	case claim:
-		for i, r := range a.Replies {
-			saved.Replies = append(saved.Replies, claimedReply(r, ids[i], now, until, behind))
+	case b.claim:
+		for i, r := range replies {
+			saved.Replies = append(saved.Replies, claimedReply(r, stored.ids[i], now, b.until, stored.behind))
 		}
-	case len(a.Replies) > 0:
-		saved.Queued = a.Replies
+	case len(replies) > 0:
+		saved.Queued = replies
 	}
 	return saved, true, nil
 }
