@@ -28,10 +28,10 @@ type AnswerOnArrival interface {
 	//
 	// A new message with an answer is stored answered, with the answer's
 	// conversation and replies (claimed for c.OutboxLease when nothing
-	// earlier to the recipient waits, or with Answer.Behind when all that
-	// waits is being sent), if its sender has no earlier message waiting
-	// and the conversation is still at the answer's Version; otherwise it
-	// is stored unanswered. If ClaimsUnanswered, an unanswered new message
+	// earlier to the recipient waits, or, with Answer.Behind, when all
+	// that waits is being sent: those go in Saved.Behind), if its sender
+	// has no earlier message waiting and the conversation is still at the
+	// answer's Version; otherwise it is stored unanswered. If ClaimsUnanswered, an unanswered new message
 	// whose sender has no earlier message waiting is claimed for
 	// c.InboxLease; the rest wait for ClaimInbound.
 	SaveDeliveryClaiming(ctx context.Context, d Delivery, answers []*Answer, c Claim) (Saved, error)
@@ -93,6 +93,10 @@ type Saved struct {
 	// Replies are the answered messages' replies claimed for the caller to
 	// send; Queued those stored but left for the sender to claim.
 	Replies, Queued []OutboundMessage
+	// Behind are replies claimed for the caller behind the recipient's
+	// earlier replies being sent (Answer.Behind): they may be sent only
+	// after those were, and are given back otherwise.
+	Behind []OutboundMessage
 }
 
 // Claim says for how long work stored or finished in a transaction is

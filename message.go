@@ -170,10 +170,6 @@ type OutboundMessage struct {
 	// LeaseEnds is when the claim it was handed out under runs out (zero
 	// when not claimed); after it, another sender may take it.
 	LeaseEnds time.Time
-	// Behind: it was claimed behind earlier replies to the recipient that
-	// were being sent (see Answer.Behind), and may be sent only after they
-	// were. Only AnswerOnArrival sets it; not stored.
-	Behind bool
 }
 
 // CustomerServiceWindow is how long after an applicant's last message a

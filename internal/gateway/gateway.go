@@ -41,6 +41,9 @@ type Store interface {
 type Outbox interface {
 	// Offer takes replies claimed for the sender when they were stored.
 	Offer(claimed []sigap.OutboundMessage)
+	// OfferBehind takes replies claimed behind the recipient's earlier
+	// replies being sent (sigap.Saved.Behind), to send after them.
+	OfferBehind(claimed []sigap.OutboundMessage)
 	// Queued says that replies were stored unclaimed, for the sender to
 	// claim when it can.
 	Queued(queued []sigap.OutboundMessage)
@@ -198,6 +201,9 @@ func (p *Processor) SaveDelivery(ctx context.Context, d sigap.Delivery) (int, er
 		}
 	}
 	p.handOver(saved.Replies, saved.Queued)
+	if len(saved.Behind) > 0 && p.o.Outbox != nil {
+		p.o.Outbox.OfferBehind(saved.Behind)
+	}
 	if len(saved.Claimed) > 0 {
 		p.mu.Lock()
 		for _, m := range saved.Claimed {

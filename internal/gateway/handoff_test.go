@@ -122,6 +122,7 @@ func hoSetup(t *testing.T, bot gateway.Bot, opts ...func(*gateway.Options)) (*ho
 // a nil function takes nothing, has room, sends to nobody.
 type fakeOutbox struct {
 	offer, queued func([]sigap.OutboundMessage)
+	offerBehind   func([]sigap.OutboundMessage) // nil: as offer
 	room          func() bool
 	sending       func(office, to string) bool
 }
@@ -130,6 +131,14 @@ func (f *fakeOutbox) Offer(m []sigap.OutboundMessage) {
 	if f.offer != nil {
 		f.offer(m)
 	}
+}
+
+func (f *fakeOutbox) OfferBehind(m []sigap.OutboundMessage) {
+	if f.offerBehind == nil {
+		f.Offer(m)
+		return
+	}
+	f.offerBehind(m)
 }
 
 func (f *fakeOutbox) Queued(m []sigap.OutboundMessage) {
@@ -608,6 +617,48 @@ func hoAnsweredOnce(t *testing.T, handled []sigap.InboundMessage, d sigap.Delive
 		if seen[m.ID] != 1 {
 			t.Errorf("%s answered %d times, want once", m.ID, seen[m.ID])
 		}
+	}
+}
+
+// TestAnswerClaimedBehindIsOfferedBehind: a message answered on arrival
+// while the sender says it is sending to its sender has its reply claimed
+// behind the one on its way and handed over with OfferBehind, not Offer,
+// so that the sender sends it only after that one.
+func TestAnswerClaimedBehindIsOfferedBehind(t *testing.T) {
+	var (
+		mu                    sync.Mutex
+		offered, behind, held []string
+		sending               bool
+	)
+	texts := func(msgs []sigap.OutboundMessage) (out []string) {
+		for _, m := range msgs {
+			out = append(out, m.Reply.Text)
+		}
+		return out
+	}
+	ob := &fakeOutbox{
+		offer:       func(c []sigap.OutboundMessage) { mu.Lock(); defer mu.Unlock(); offered = append(offered, texts(c)...) },
+		offerBehind: func(c []sigap.OutboundMessage) { mu.Lock(); defer mu.Unlock(); behind = append(behind, texts(c)...) },
+		queued:      func(q []sigap.OutboundMessage) { mu.Lock(); defer mu.Unlock(); held = append(held, texts(q)...) },
+		sending:     func(string, string) bool { mu.Lock(); defer mu.Unlock(); return sending },
+	}
+	_, p, _ := hoSetup(t, &failOnceBot{}, func(o *gateway.Options) { o.Outbox, o.OutboxLease = ob, time.Minute })
+	ctx := context.Background()
+	save := func(text string) {
+		t.Helper()
+		if added, err := p.SaveDelivery(ctx, sigap.Delivery{Messages: []sigap.InboundMessage{hoMsg("628333", text)}}); err != nil || added != 1 {
+			t.Fatalf("SaveDelivery = %d, %v; want 1 added", added, err)
+		}
+	}
+	save("satu") // claimed and offered; the fake sends nothing, so it stays claimed
+	mu.Lock()
+	sending = true
+	mu.Unlock()
+	save("dua")
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(offered, []string{"ok: satu"}) || !slices.Equal(behind, []string{"ok: dua"}) || len(held) != 0 {
+		t.Errorf("offered %q, offered behind %q, queued %q; want satu offered, dua offered behind it", offered, behind, held)
 	}
 }
 

@@ -514,10 +514,10 @@ func hoAnswerBehind(t *testing.T, ob *hoOutbox, to, inbound string, lease time.D
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(saved.Answered) != 1 || len(saved.Replies) != 1 || !saved.Replies[0].Behind {
+	if len(saved.Answered) != 1 || len(saved.Replies) != 0 || len(saved.Behind) != 1 {
 		t.Fatalf("saved %+v; want the answer's reply claimed behind the one being sent", saved)
 	}
-	return saved.Replies[0]
+	return saved.Behind[0]
 }
 
 // TestReplyClaimedBehindOneBeingSent: a reply answered on arrival while the
@@ -552,7 +552,7 @@ func TestReplyClaimedBehindOneBeingSent(t *testing.T) {
 					r := hoRow(t, ob, first[0].ID)
 					return r.Attempts == 1 && r.NextAttemptAt.After(time.Now().Add(time.Minute))
 				})
-				snd.Offer([]sigap.OutboundMessage{second})
+				snd.OfferBehind([]sigap.OutboundMessage{second})
 				hoWaitFor(t, "the second reply given back", func() bool { return hoClaimedUntil(t, ob, second.ID) == 0 })
 				stop()
 				if n := len(graph.Requests()); n != 1 {
@@ -563,7 +563,7 @@ func TestReplyClaimedBehindOneBeingSent(t *testing.T) {
 				}
 				return
 			}
-			snd.Offer([]sigap.OutboundMessage{second})
+			snd.OfferBehind([]sigap.OutboundMessage{second})
 			close(lim.release)
 			hoWaitFor(t, "both replies sent", func() bool { return len(graph.Sent()) == 2 })
 			stop()

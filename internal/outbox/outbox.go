@@ -132,10 +132,17 @@ func (s *Sender) Wake() { worker.Wake(s.wake) }
 // Offer hands the sender replies that were claimed for it when they were
 // stored (see gateway.Options.Outbox), to send as soon as a worker is free,
 // without claiming them again. It does not block.
-func (s *Sender) Offer(msgs []sigap.OutboundMessage) {
+func (s *Sender) Offer(msgs []sigap.OutboundMessage) { s.offer(msgs, false) }
+
+// OfferBehind is Offer for replies claimed behind the recipient's earlier
+// replies being sent (sigap.Saved.Behind): each is sent after them, and
+// given back unsent unless they all went.
+func (s *Sender) OfferBehind(msgs []sigap.OutboundMessage) { s.offer(msgs, true) }
+
+func (s *Sender) offer(msgs []sigap.OutboundMessage, behind bool) {
 	msgs = s.hold(msgs)
 	s.mu.Lock()
-	s.q.add(msgs)
+	s.q.add(msgs, behind)
 	s.mu.Unlock()
 	worker.Wake(s.offers)
 }
@@ -281,7 +288,7 @@ func (s *Sender) Run(ctx context.Context) {
 			}
 			msgs = s.hold(msgs)
 			s.mu.Lock()
-			s.q.add(msgs)
+			s.q.add(msgs, false)
 			s.mu.Unlock()
 		}
 	}

@@ -15,9 +15,9 @@ import (
 // the order of the replies' ids.
 type queues struct {
 	workers int
-	ready   []sigap.OutboundMessage // claimed, for the next free worker
-	held    int                     // claimed and not yet begun: in ready or waiting
-	running int                     // workers at work
+	ready   []claimed // for the next free worker
+	held    int       // claimed and not yet begun: in ready or waiting
+	running int       // workers at work
 	// waiting holds the recipients (office/to) being sent to, each with
 	// the replies claimed to go after the one on its way.
 	waiting map[string][]sigap.OutboundMessage
@@ -27,8 +27,16 @@ type queues struct {
 	behind map[string]bool
 	// ended holds, for recipients no longer being sent to, whether their
 	// last replies were all sent (or given up for good): a reply claimed
-	// behind them (Behind) may go then, and only then.
+	// behind them (claimed.behind) may go then, and only then.
 	ended map[string]bool
+}
+
+// claimed is a reply claimed for the sender, not yet begun.
+type claimed struct {
+	m sigap.OutboundMessage
+	// behind: it was claimed behind the recipient's earlier replies being
+	// sent (sigap.Saved.Behind), and may go only after they all went.
+	behind bool
 }
 
 // forgetAfter bounds behind and ended: both are hints, and forgetting them
@@ -41,9 +49,12 @@ func newQueues(workers int) *queues {
 
 func recipient(m sigap.OutboundMessage) string { return m.Office + "/" + m.To }
 
-// add takes claimed replies, to be dispatched.
-func (q *queues) add(msgs []sigap.OutboundMessage) {
-	q.ready = append(q.ready, msgs...)
+// add takes claimed replies, to be dispatched; behind says they were
+// claimed behind the replies being sent to their recipient.
+func (q *queues) add(msgs []sigap.OutboundMessage, behind bool) {
+	for _, m := range msgs {
+		q.ready = append(q.ready, claimed{m, behind})
+	}
 	q.held += len(msgs)
 }
 
@@ -78,14 +89,14 @@ func (q *queues) queued(key string) (claim bool) {
 // overtaken. Replies for which no worker is free stay ready.
 func (q *queues) dispatch() (start, giveBack []sigap.OutboundMessage) {
 	for len(q.ready) > 0 {
-		m := q.ready[0]
+		m, behind := q.ready[0].m, q.ready[0].behind
 		key := recipient(m)
 		if w, sending := q.waiting[key]; sending {
 			q.waiting[key] = append(w, m)
 			q.ready = q.ready[1:]
 			continue
 		}
-		if m.Behind && !q.ended[key] {
+		if behind && !q.ended[key] {
 			giveBack = append(giveBack, m)
 			q.ready = q.ready[1:]
 			q.held--
@@ -160,7 +171,10 @@ func (q *queues) finished() { q.running-- }
 // takeReady returns the ready replies, no longer held: at shutdown, to be
 // given back.
 func (q *queues) takeReady() []sigap.OutboundMessage {
-	r := q.ready
+	r := make([]sigap.OutboundMessage, len(q.ready))
+	for i, c := range q.ready {
+		r[i] = c.m
+	}
 	q.ready, q.held = nil, q.held-len(r)
 	return r
 }

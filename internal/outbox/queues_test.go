@@ -8,10 +8,9 @@ import (
 	"github.com/sigap-id/sigap"
 )
 
-// reply is the reply with outbox id id to recipient to; behind marks one
-// claimed behind a send (sigap.Answer.Behind).
-func reply(id int64, to string, behind bool) sigap.OutboundMessage {
-	return sigap.OutboundMessage{ID: id, Office: "jakpus", To: to, Behind: behind}
+// reply is the reply with outbox id id to recipient to.
+func reply(id int64, to string) sigap.OutboundMessage {
+	return sigap.OutboundMessage{ID: id, Office: "jakpus", To: to}
 }
 
 // ids writes replies as "id,id" ("-" for none).
@@ -53,7 +52,7 @@ func TestQueues(t *testing.T) {
 		{
 			name: "one worker per recipient; a recipient's later replies wait behind its first", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false), reply(2, "b", false), reply(3, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a"), reply(2, "b"), reply(3, "a")}, false)
 				return []string{dispatched(q), nextOf(q, "a"), nextOf(q, "a"), nextOf(q, "b")}
 			},
 			want: []string{"start 1,2 back - held 1 running 2 want 1", "next 3", "end wake=false", "end wake=false"},
@@ -61,7 +60,7 @@ func TestQueues(t *testing.T) {
 		{
 			name: "no more started than there are workers; the rest stay ready", workers: 2,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false), reply(2, "b", false), reply(3, "c", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a"), reply(2, "b"), reply(3, "c")}, false)
 				first := dispatched(q)
 				room := fmt.Sprintf("room %v", q.hasRoom())
 				nextOf(q, "a")
@@ -73,11 +72,11 @@ func TestQueues(t *testing.T) {
 		{
 			name: "a reply claimed behind a send that ended with all sent goes", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a")}, false)
 				q.dispatch()
 				nextOf(q, "a")
 				q.finished()
-				q.add([]sigap.OutboundMessage{reply(2, "a", true)})
+				q.add([]sigap.OutboundMessage{reply(2, "a")}, true)
 				return []string{dispatched(q)}
 			},
 			want: []string{"start 2 back - held 0 running 1 want 3"},
@@ -85,11 +84,11 @@ func TestQueues(t *testing.T) {
 		{
 			name: "a reply claimed behind a send that left one for a retry is given back", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false), reply(2, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a"), reply(2, "a")}, false)
 				q.dispatch()
 				rest := "dropped " + ids(q.drop("jakpus/a"))
 				q.finished()
-				q.add([]sigap.OutboundMessage{reply(3, "a", true)})
+				q.add([]sigap.OutboundMessage{reply(3, "a")}, true)
 				return []string{rest, dispatched(q)}
 			},
 			want: []string{"dropped 2", "start - back 3 held 0 running 0 want 4"},
@@ -97,7 +96,7 @@ func TestQueues(t *testing.T) {
 		{
 			name: "a reply claimed behind a recipient this sender does not know is given back", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", true)})
+				q.add([]sigap.OutboundMessage{reply(1, "a")}, true)
 				return []string{dispatched(q)}
 			},
 			want: []string{"start - back 1 held 0 running 0 want 4"},
@@ -105,9 +104,9 @@ func TestQueues(t *testing.T) {
 		{
 			name: "a reply claimed behind a send on its way waits behind it", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a")}, false)
 				q.dispatch()
-				q.add([]sigap.OutboundMessage{reply(2, "a", true)})
+				q.add([]sigap.OutboundMessage{reply(2, "a")}, true)
 				return []string{dispatched(q), nextOf(q, "a")}
 			},
 			want: []string{"start - back - held 1 running 1 want 2", "next 2"},
@@ -115,11 +114,11 @@ func TestQueues(t *testing.T) {
 		{
 			name: "a reply stored unclaimed while its recipient is sent to is claimed by marking the last one sent", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a")}, false)
 				q.dispatch()
 				claim := fmt.Sprintf("claim %v", q.queued("jakpus/a"))
 				chain := fmt.Sprintf("chain %v", q.chain("jakpus/a"))
-				q.chained("jakpus/a", reply(5, "a", false))
+				q.chained("jakpus/a", reply(5, "a"))
 				return []string{claim, chain, nextOf(q, "a"), fmt.Sprintf("chain %v", q.chain("jakpus/a")), nextOf(q, "a")}
 			},
 			// The chained reply may have more behind it: marking it sent
@@ -129,7 +128,7 @@ func TestQueues(t *testing.T) {
 		{
 			name: "no chain while the worker holds the recipient's next reply", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false), reply(2, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a"), reply(2, "a")}, false)
 				q.dispatch()
 				q.queued("jakpus/a")
 				return []string{fmt.Sprintf("chain %v", q.chain("jakpus/a")), nextOf(q, "a"), fmt.Sprintf("chain %v", q.chain("jakpus/a"))}
@@ -139,7 +138,7 @@ func TestQueues(t *testing.T) {
 		{
 			name: "a reply stored too late for the chain wakes the claim when the turn ends", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a")}, false)
 				q.dispatch()
 				chain := fmt.Sprintf("chain %v", q.chain("jakpus/a")) // asked before the reply was stored
 				q.queued("jakpus/a")
@@ -157,9 +156,10 @@ func TestQueues(t *testing.T) {
 		{
 			name: "chained replies go in the order of their ids", workers: 4,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false), reply(7, "a", true)})
+				q.add([]sigap.OutboundMessage{reply(1, "a")}, false)
+				q.add([]sigap.OutboundMessage{reply(7, "a")}, true)
 				q.dispatch()
-				q.chained("jakpus/a", reply(4, "a", false))
+				q.chained("jakpus/a", reply(4, "a"))
 				return []string{nextOf(q, "a"), nextOf(q, "a"), nextOf(q, "a")}
 			},
 			// Marking 4 sent claimed it, so more may wait behind: the turn's
@@ -169,7 +169,7 @@ func TestQueues(t *testing.T) {
 		{
 			name: "at shutdown the ready replies are taken back", workers: 1,
 			play: func(q *queues) []string {
-				q.add([]sigap.OutboundMessage{reply(1, "a", false), reply(2, "b", false), reply(3, "c", false)})
+				q.add([]sigap.OutboundMessage{reply(1, "a"), reply(2, "b"), reply(3, "c")}, false)
 				q.dispatch()
 				return []string{"took " + ids(q.takeReady()), fmt.Sprintf("held %d", q.held)}
 			},

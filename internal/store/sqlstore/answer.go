@@ -185,12 +185,16 @@ func (s *Store) storeArrival(ctx context.Context, q dbtx, a *arrival, now time.T
 	}
 	switch {
 	case answer:
-		claimed, queued, err := s.enqueueReplies(ctx, q, &a.answer.replies, now, c)
+		claimed, behind, queued, err := s.enqueueReplies(ctx, q, &a.answer.replies, now, c)
 		if err != nil {
 			return err
 		}
 		r.Answered = append(r.Answered, m)
-		r.Replies = append(r.Replies, claimed...)
+		if behind {
+			r.Behind = append(r.Behind, claimed...)
+		} else {
+			r.Replies = append(r.Replies, claimed...)
+		}
 		if queued {
 			r.Queued = append(r.Queued, a.answer.replies.replies...)
 		}
@@ -205,17 +209,17 @@ func (s *Store) storeArrival(ctx context.Context, q dbtx, a *arrival, now time.T
 // enqueueReplies stores o's replies, one statement at a time, and claims
 // them for c.OutboxLease if they all go to one recipient and nothing
 // earlier to them waits: they must go after it. With o.behind, earlier
-// replies being sent (claimed) do not stop the claim; those claimed so are
-// marked Behind. It returns those it claimed, and reports whether it left
-// them queued instead.
-func (s *Store) enqueueReplies(ctx context.Context, q dbtx, o *outgoing, now time.Time, c sigap.Claim) (claimed []sigap.OutboundMessage, queued bool, err error) {
+// replies being sent (claimed) do not stop the claim, and behind reports
+// that they were claimed so. It returns those it claimed, and reports
+// whether it left them queued instead.
+func (s *Store) enqueueReplies(ctx context.Context, q dbtx, o *outgoing, now time.Time, c sigap.Claim) (claimed []sigap.OutboundMessage, behind, queued bool, err error) {
 	claim := claimable(o.replies, c)
 	after := false // claimed behind earlier ones
 	if claim {
 		var sending sql.NullInt64
 		st := o.sending(ms(now))
 		if err := s.queryRow(ctx, q, st.Query, st.Args...).Scan(&sending); err != nil {
-			return nil, false, fmt.Errorf("enqueue reply: %w", err)
+			return nil, false, false, fmt.Errorf("enqueue reply: %w", err)
 		}
 		claim, after = claimAfter(sending, o.behind)
 	}
@@ -226,13 +230,13 @@ func (s *Store) enqueueReplies(ctx context.Context, q dbtx, o *outgoing, now tim
 	for i, r := range o.replies {
 		id, err := s.insertReply(ctx, q, o.insert(i, now, until, s.holder, s.dialect.InsertReturning))
 		if err != nil {
-			return nil, false, err
+			return nil, false, false, err
 		}
 		if claim {
-			claimed = append(claimed, claimedReply(r, id, now, until, after))
+			claimed = append(claimed, claimedReply(r, id, now, until))
 		}
 	}
-	return claimed, len(o.replies) > 0 && !claim, nil
+	return claimed, claim && after, len(o.replies) > 0 && !claim, nil
 }
 
 // claimable reports whether a step's replies can be claimed with it: c
@@ -255,9 +259,9 @@ func claimAfter(sending sql.NullInt64, behind bool) (claim, after bool) {
 }
 
 // claimedReply is r as stored with id at now, claimed until until.
-func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64, behind bool) sigap.OutboundMessage {
+func claimedReply(r sigap.OutboundMessage, id int64, now time.Time, until int64) sigap.OutboundMessage {
 	r.ID, r.State, r.Attempts, r.CreatedAt, r.NextAttemptAt = id, sigap.OutboundPending, 1, fromMS(ms(now)), fromMS(ms(now))
-	r.LeaseEnds, r.Behind = fromMS(until), behind
+	r.LeaseEnds = fromMS(until)
 	return r
 }
 

@@ -249,7 +249,8 @@ func (s *Store) CompleteInboundClaiming(ctx context.Context, id string, conv sig
 		if _, err = saving.save(ctx, tx); err != nil {
 			return r, err
 		}
-		if r.done.Replies, r.done.Queued, err = s.enqueueReplies(ctx, tx, &outgoing{replies: replies, payloads: payloads}, now, c); err != nil {
+		// Not behind: claimed only if nothing earlier waits.
+		if r.done.Replies, _, r.done.Queued, err = s.enqueueReplies(ctx, tx, &outgoing{replies: replies, payloads: payloads}, now, c); err != nil {
 			return r, err
 		}
 		if c.InboxLease > 0 {

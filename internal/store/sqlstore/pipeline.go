@@ -64,8 +64,14 @@ func (s *Store) answerAtOnce(ctx context.Context, a *arrival, c sigap.Claim) (sa
 	replies := a.answer.replies.replies
 	switch {
 	case b.claim:
+		claimed := make([]sigap.OutboundMessage, len(replies))
 		for i, r := range replies {
-			saved.Replies = append(saved.Replies, claimedReply(r, stored.ids[i], now, b.until, stored.behind))
+			claimed[i] = claimedReply(r, stored.ids[i], now, b.until)
+		}
+		if stored.behind {
+			saved.Behind = claimed
+		} else {
+			saved.Replies = claimed
 		}
 	case len(replies) > 0:
 		saved.Queued = replies
