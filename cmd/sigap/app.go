@@ -42,10 +42,13 @@ type app struct {
 }
 
 // newChannels makes the channels an office may name. A second transport
-// is a package of its own and a line here.
-func newChannels(env config.Env, log *slog.Logger) map[string]sigap.Channel {
+// is a package of its own and a line here; if it receives over HTTP
+// (receiver.Receiver), serve mounts its receiver at its path.
+// (A variable so that a test can add a channel of its own.)
+var newChannels = func(env config.Env, log *slog.Logger) map[string]sigap.Channel {
 	return map[string]sigap.Channel{
-		whatsapp.ChannelName: &whatsapp.Channel{Client: whatsapp.NewClient(env.GraphURL, env.APIVersion), Token: env.AccessToken, Log: log},
+		whatsapp.ChannelName: &whatsapp.Channel{Client: whatsapp.NewClient(env.GraphURL, env.APIVersion), Token: env.AccessToken,
+			AppSecret: env.AppSecret, VerifyToken: env.VerifyToken, Log: log},
 	}
 }
 

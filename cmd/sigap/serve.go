@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,8 +21,8 @@ import (
 	"github.com/sigap-id/sigap/internal/gateway"
 	"github.com/sigap-id/sigap/internal/metrics"
 	"github.com/sigap-id/sigap/internal/outbox"
+	"github.com/sigap-id/sigap/internal/receiver"
 	"github.com/sigap-id/sigap/internal/web"
-	"github.com/sigap-id/sigap/internal/whatsapp"
 )
 
 const serveUsage = `serve [--demo] [--addr ADDR] [--no-migrate]
@@ -107,17 +109,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	if a.env.AppSecret == "" {
-		log.Warn("WHATSAPP_APP_SECRET is not set: webhook deliveries are refused")
+	// Each channel that receives over HTTP at its own path, its deliveries
+	// stored (and answered on arrival) by the processor.
+	receivers, err := receiver.Routes(a.channels, func(channel string) receiver.Wiring {
+		return receiver.Wiring{Offices: a.offices.Finder(channel), Inbox: proc, Metrics: met, Log: log}
+	})
+	if err != nil {
+		return err
 	}
-	if a.env.VerifyToken == "" {
-		log.Warn("WHATSAPP_VERIFY_TOKEN is not set: the webhook verification handshake is refused")
-	}
-	hook := &whatsapp.Webhook{
-		AppSecret: a.env.AppSecret, VerifyToken: a.env.VerifyToken,
-		Offices: a.offices.Finder(whatsapp.ChannelName), Inbox: proc, Metrics: met, Log: log,
-	}
-	srv := &web.Server{Ready: a.store.Ready, Webhook: hook, Log: log}
+	srv := &web.Server{Ready: a.store.Ready, Receivers: receivers, Log: log}
 	if *withDemo {
 		// The simulator answers status questions without WhatsApp's proof
 		// of who asks: open to anyone only in a demo.
@@ -201,7 +201,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if demoAdmin != "" {
 		fmt.Fprintf(stdout, "              %s\n", demoAdmin)
 	}
-	fmt.Fprintf(stdout, "  webhook:    %s/webhooks/whatsapp\n  health:     %s/healthz  %s/readyz\n", url, url, url)
+	for _, path := range slices.Sorted(maps.Keys(receivers)) {
+		fmt.Fprintf(stdout, "  webhook:    %s%s\n", url, path)
+	}
+	fmt.Fprintf(stdout, "  health:     %s/healthz  %s/readyz\n", url, url)
 	fmt.Fprintf(stdout, "  api:        %s/api/v1/ (described at %s/api/v1/openapi.json; tokens: sigap token create)\n", url, url)
 	if metricsURL != "" {
 		fmt.Fprintf(stdout, "  metrics:    %s\n", metricsURL)

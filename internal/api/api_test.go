@@ -102,7 +102,7 @@ func newEnv(t *testing.T, engine string, o api.Options) *env {
 	o.Store, o.Now, o.Log = s, c.Now, quiet
 	o.Offices = func(code string) (sigap.Office, bool) { o, ok := offs[code]; return o, ok }
 	e.opts = o
-	srv := httptest.NewServer((&web.Server{Webhook: http.NotFoundHandler(), API: api.New(o), Log: quiet}).Handler())
+	srv := httptest.NewServer((&web.Server{API: api.New(o), Log: quiet}).Handler())
 	t.Cleanup(srv.Close)
 	e.url = srv.URL
 	cat, err := content.Load()
@@ -449,7 +449,7 @@ func TestStageEvents(t *testing.T) {
 // next window starts again.
 func TestRateLimit(t *testing.T) {
 	engines(t, api.Options{RateLimit: 3}, func(t *testing.T, e *env) {
-		second := httptest.NewServer((&web.Server{Webhook: http.NotFoundHandler(), API: api.New(e.opts), Log: slog.New(slog.DiscardHandler)}).Handler())
+		second := httptest.NewServer((&web.Server{API: api.New(e.opts), Log: slog.New(slog.DiscardHandler)}).Handler())
 		defer second.Close()
 		first := e.url
 		path := "/api/v1/applications/" + number

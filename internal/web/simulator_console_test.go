@@ -60,7 +60,7 @@ func TestSimulatorForTheConsole(t *testing.T) {
 		t.Error("phone offers another office")
 	}
 
-	srv := &web.Server{Ready: func(context.Context) error { return nil }, Webhook: http.NotFoundHandler(),
+	srv := &web.Server{Ready: func(context.Context) error { return nil }, Receivers: map[string]http.Handler{"/webhooks/whatsapp": http.NotFoundHandler()},
 		Console: http.NotFoundHandler(), Log: slog.New(slog.DiscardHandler)}
 	rec := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/simulator", nil))

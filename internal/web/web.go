@@ -1,9 +1,11 @@
 // Package web is SIGAP's HTTP surface: the routes, health and readiness,
-// and the browser simulator. Cloud API specifics stay in internal/whatsapp,
-// which provides the webhook handler mounted here.
+// and the browser simulator. Transport specifics stay with the channels:
+// each channel that receives over HTTP provides its handler and path
+// (internal/receiver; the Cloud API's webhook, from internal/whatsapp, at
+// /webhooks/whatsapp), mounted here as given.
 //
 // What the public listener serves without a credential is only the
-// webhook and health; the simulator is mounted only when it is given (sigap
+// channels' receivers and health; the simulator is mounted only when it is given (sigap
 // serve --demo), and the metrics only behind a scrape token.
 package web
 
@@ -19,8 +21,10 @@ import (
 
 // Server holds what the routes need.
 type Server struct {
-	Ready   func(ctx context.Context) error
-	Webhook http.Handler
+	Ready func(ctx context.Context) error
+	// Receivers are the channels' handlers of their deliveries, by path
+	// (receiver.Routes): each mounted at its path, all methods.
+	Receivers map[string]http.Handler
 	// Metrics is served at /metrics on this listener only to requests
 	// bearing MetricsToken; without a token it is not served here at all
 	// (the metrics have a listener of their own, or none).
@@ -46,7 +50,9 @@ type Server struct {
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/webhooks/whatsapp", s.Webhook)
+	for path, h := range s.Receivers {
+		mux.Handle(path, h)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -65,9 +65,9 @@ func start(t *testing.T, s setup) (string, *chatted, *logBuffer) {
 	c := &chatted{}
 	srv := &web.Server{
 		Ready: func(context.Context) error { return s.ready },
-		Webhook: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		Receivers: map[string]http.Handler{"/webhooks/whatsapp": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
-		}),
+		})},
 		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "sigap_inbound_messages_total 0\n")
 		}),

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 	"unicode/utf8"
 
 	"github.com/sigap-id/sigap"
+	"github.com/sigap-id/sigap/internal/receiver"
 )
 
 // ChannelName is the Cloud API's name in the offices file (channel:).
@@ -22,10 +24,37 @@ type Channel struct {
 	Client *Client
 	// Token is WHATSAPP_ACCESS_TOKEN, used where an office names none.
 	Token string
-	Log   *slog.Logger
+	// AppSecret (WHATSAPP_APP_SECRET) and VerifyToken
+	// (WHATSAPP_VERIFY_TOKEN) are its webhook's (Webhook): without them
+	// deliveries and the handshake are refused.
+	AppSecret, VerifyToken string
+	Log                    *slog.Logger
 }
 
-var _ sigap.Channel = (*Channel)(nil)
+var (
+	_ sigap.Channel     = (*Channel)(nil)
+	_ receiver.Receiver = (*Channel)(nil)
+)
+
+// WebhookPath is where the Cloud API delivers (SPEC: the callback URL an
+// operator gives Meta).
+const WebhookPath = "/webhooks/whatsapp"
+
+// ReceivePath implements receiver.Receiver.
+func (c *Channel) ReceivePath() string { return WebhookPath }
+
+// Receiver implements receiver.Receiver: the Cloud API's webhook, which
+// checks each delivery's signature with AppSecret and answers Meta's
+// handshake with VerifyToken.
+func (c *Channel) Receiver(w receiver.Wiring) http.Handler {
+	if c.AppSecret == "" {
+		w.Log.Warn("WHATSAPP_APP_SECRET is not set: webhook deliveries are refused")
+	}
+	if c.VerifyToken == "" {
+		w.Log.Warn("WHATSAPP_VERIFY_TOKEN is not set: the webhook verification handshake is refused")
+	}
+	return &Webhook{AppSecret: c.AppSecret, VerifyToken: c.VerifyToken, Offices: w.Offices, Inbox: w.Inbox, Metrics: w.Metrics, Log: w.Log}
+}
 
 // Split cuts a text reply longer than the Cloud API takes into several
 // (SplitReply).

@@ -1,7 +1,6 @@
 package whatsapp
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/sigap-id/sigap"
 	"github.com/sigap-id/sigap/internal/metrics"
+	"github.com/sigap-id/sigap/internal/receiver"
 )
 
 // MaxBodyBytes caps a delivery. Meta's payloads reach about 3 MB.
@@ -204,9 +204,7 @@ func toInbound(m Message, contacts []Contact) sigap.InboundMessage {
 }
 
 // Inbox stores a delivery before it is acknowledged (sigap.Inbox does).
-type Inbox interface {
-	SaveDelivery(ctx context.Context, d sigap.Delivery) (added int, err error)
-}
+type Inbox = receiver.Inbox
 
 // Webhook serves GET (Meta's verification handshake) and POST (deliveries)
 // on the Cloud API callback URL.
