@@ -25,7 +25,7 @@ const (
 // unlike UpsertApplication it records no stage history and compares nothing.
 // progress, if set, is called after each transaction with the rows so far.
 func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.Application], progress func(int64)) (int64, error) {
-	perStatement := s.rowsPerStatement(bulkColumns, bulkRowsPerStatement)
+	perStatement := s.rowsPerSeqStatement(bulkColumns, bulkRowsPerStatement)
 	var (
 		total int64
 		batch = make([]sigap.Application, 0, perStatement)
@@ -38,7 +38,7 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 		if len(rows) == perStatement && full != nil {
 			stmt = full
 		} else {
-			st, err := tx.PrepareContext(ctx, bulkInsertQuery(len(rows)))
+			st, err := tx.PrepareContext(ctx, s.bulkInsertQuery(len(rows)))
 			if err != nil {
 				return err
 			}
@@ -117,14 +117,14 @@ func (s *Store) BulkInsertApplications(ctx context.Context, apps iter.Seq[sigap.
 	return total, nil
 }
 
-func bulkInsertQuery(rows int) string {
+func (s *Store) bulkInsertQuery(rows int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO applications (` + applicationColumns + `, updated_at) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + params(i*bulkColumns+1, bulkColumns) + ")")
+		b.WriteString("(" + s.seqParams(i*bulkColumns+1, bulkColumns) + ")")
 	}
 	b.WriteString(" ON CONFLICT (number) DO NOTHING")
 	return b.String()

@@ -84,16 +84,28 @@ func TestParams(t *testing.T) {
 	if d := cmp.Diff(wantQ, q) + cmp.Diff([]any{int64(7), "w7", int64(70), int64(8), "w8", int64(80)}, args); d != "" {
 		t.Error(d)
 	}
-	if got := bulkInsertQuery(2); !strings.Contains(got, "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11), ($12,") ||
+	pg := &Store{dialect: PostgreSQL()}
+	if got := pg.bulkInsertQuery(2); !strings.Contains(got, "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11), ($12,") ||
 		!strings.HasSuffix(got, "$22) ON CONFLICT (number) DO NOTHING") {
 		t.Errorf("bulkInsertQuery(2) = %q", got)
+	}
+	// Where the dialect binds anonymous parameters faster, the same
+	// statement has one ? for each argument, in order.
+	lite := &Store{dialect: SQLite()}
+	if got := lite.bulkInsertQuery(2); !strings.Contains(got, "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), (?,") ||
+		!strings.HasSuffix(got, "?) ON CONFLICT (number) DO NOTHING") || strings.Count(got, "?") != 22 {
+		t.Errorf("SQLite bulkInsertQuery(2) = %q", got)
+	}
+	if got := lite.seqParams(5, 3); got != "?, ?, ?" {
+		t.Errorf("SQLite seqParams(5, 3) = %q", got)
 	}
 }
 
 // TestQueriesAreWrittenOnce: no string in this package's code holds a ?
 // placeholder or a {marker} for something to replace at run time. A query
 // uses $1, $2, … and names what differs between the engines through its
-// Dialect.
+// Dialect. The one function that writes ? is seqParams, for
+// Dialect.AnonymousParams.
 func TestQueriesAreWrittenOnce(t *testing.T) {
 	fset := token.NewFileSet()
 	pkgs, err := parser.ParseDir(fset, ".", nil, 0)
@@ -109,6 +121,9 @@ func TestQueriesAreWrittenOnce(t *testing.T) {
 				continue
 			}
 			ast.Inspect(f, func(n ast.Node) bool {
+				if fn, ok := n.(*ast.FuncDecl); ok && fn.Name.Name == "seqParams" {
+					return false
+				}
 				lit, ok := n.(*ast.BasicLit)
 				if !ok || lit.Kind != token.STRING {
 					return true

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sigap-id/sigap"
@@ -43,6 +44,11 @@ type Store struct {
 	doubtWait time.Duration
 	// holder names this store's claims (see SetHolder).
 	holder string
+	// batchesNew: the last batch upsert that read found none of its
+	// applications stored, so the next guesses that none of its are
+	// either (see UpsertApplications). A hint only: a wrong guess costs
+	// time, not correctness.
+	batchesNew atomic.Bool
 }
 
 // The store offers every fast path on both engines; on PostgreSQL

@@ -27,6 +27,10 @@ const (
 // side). The batch is rolled back and stored row by row.
 var errChangedMeanwhile = fmt.Errorf("%w: changed by another writer meanwhile", sigap.ErrUnavailable)
 
+// errGuessedWrong: a batch written guessing that none of its applications
+// was stored found one that was (see batchesNew).
+var errGuessedWrong = errors.New("an application of the batch is stored")
+
 // UpsertApplications implements sigap.BatchApplications: one transaction
 // that reads the batch's stored applications in a few statements, decides
 // each row as UpsertApplication does, in order, and writes the new
@@ -56,13 +60,35 @@ func (s *Store) UpsertApplications(ctx context.Context, apps []sigap.Application
 	case s.dialect.BulkWrite != nil:
 		out, err = s.upsertBulk(ctx, apps, valid, opts)
 	default:
-		out, err = inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]sigap.UpsertOutcome, error) {
-			p, out, err := s.decideBatch(ctx, tx, apps, valid, opts)
-			if err != nil {
-				return nil, err
-			}
-			return out, s.writeBatch(ctx, tx, p)
-		})
+		// A batch that follows one whose read found nothing stored is
+		// written guessing that none of its applications is stored
+		// either, without reading them: then each insert writes all its
+		// rows. If one writes fewer, the guess was wrong; the transaction
+		// is rolled back (the inserts up to that one are all it wasted: on
+		// a file of stored applications, the first) and the batch read and
+		// decided in another. (Not under a savepoint in one transaction:
+		// SQLite keeps a savepoint's journal in memory, and allocating and
+		// freeing it cost a third of a million-row import's time.)
+		upsert := func(read bool) ([]sigap.UpsertOutcome, error) {
+			return inTx(s, ctx, func(ctx context.Context, tx *sql.Tx) ([]sigap.UpsertOutcome, error) {
+				p, out, err := s.decideBatch(ctx, tx, apps, valid, opts, read)
+				if err != nil {
+					return nil, err
+				}
+				err = s.writeBatch(ctx, tx, p)
+				if !read && errors.Is(err, errChangedMeanwhile) {
+					err = errGuessedWrong
+				}
+				return out, err
+			})
+		}
+		guess := s.batchesNew.Load()
+		if guess {
+			out, err = upsert(false)
+		}
+		if !guess || errors.Is(err, errGuessedWrong) {
+			out, err = upsert(true)
+		}
 	}
 	if errors.Is(err, errChangedMeanwhile) {
 		out = make([]sigap.UpsertOutcome, len(apps))
@@ -116,7 +142,22 @@ type batchPlan struct {
 // writes to the dialect's BulkWrite, which fails them all if another
 // writer changed one of the applications meanwhile.
 func (s *Store) upsertBulk(ctx context.Context, apps []sigap.Application, valid []int, opts []sigap.UpsertOption) ([]sigap.UpsertOutcome, error) {
-	p, out, err := s.decideBatch(ctx, s.db, apps, valid, opts)
+	if s.batchesNew.Load() {
+		// Guess that none is stored, and skip the read: if one was, an
+		// insert writes fewer rows than it has, BulkWrite rolls back, and
+		// the batch is read and decided again.
+		out, err := s.writeBulk(ctx, apps, valid, opts, false)
+		if !errors.Is(err, errChangedMeanwhile) {
+			return out, err
+		}
+	}
+	return s.writeBulk(ctx, apps, valid, opts, true)
+}
+
+// writeBulk decides a batch, reading its stored applications if read
+// (else taking it that none is stored), and writes it with BulkWrite.
+func (s *Store) writeBulk(ctx context.Context, apps []sigap.Application, valid []int, opts []sigap.UpsertOption, read bool) ([]sigap.UpsertOutcome, error) {
+	p, out, err := s.decideBatch(ctx, s.db, apps, valid, opts, read)
 	if err != nil {
 		return nil, err
 	}
@@ -166,10 +207,11 @@ func updateArgs(rows []*batchApp, now int64) []any {
 	return append(args, now)
 }
 
-// decideBatch reads the batch's stored applications and decides each row
-// as UpsertApplication would, in order; it sets nothing outside itself (see
-// inTx).
-func (s *Store) decideBatch(ctx context.Context, q dbtx, apps []sigap.Application, valid []int, opts []sigap.UpsertOption) (batchPlan, []sigap.UpsertOutcome, error) {
+// decideBatch reads the batch's stored applications (unless !read: then it
+// takes it that none is stored) and decides each row as UpsertApplication
+// would, in order; it sets nothing outside itself (see inTx) but the hint
+// batchesNew.
+func (s *Store) decideBatch(ctx context.Context, q dbtx, apps []sigap.Application, valid []int, opts []sigap.UpsertOption, read bool) (batchPlan, []sigap.UpsertOutcome, error) {
 	out := make([]sigap.UpsertOutcome, len(apps))
 	state := make(map[string]*batchApp, len(valid))
 	var order []string // numbers, first appearance first
@@ -179,12 +221,25 @@ func (s *Store) decideBatch(ctx context.Context, q dbtx, apps []sigap.Applicatio
 			order = append(order, apps[i].Number)
 		}
 	}
-	readRows := s.rowsPerStatement(1, batchReadRows)
-	for from := 0; from < len(order); from += readRows {
-		chunk := order[from:min(from+readRows, len(order))]
-		if err := s.readBatch(ctx, q, chunk, readRows, state); err != nil {
-			return batchPlan{}, nil, fmt.Errorf("read applications: %w", err)
+	if read {
+		readRows := s.rowsPerSeqStatement(1, batchReadRows)
+		for from := 0; from < len(order); from += readRows {
+			chunk := order[from:min(from+readRows, len(order))]
+			if err := s.readBatch(ctx, q, chunk, readRows, state); err != nil {
+				return batchPlan{}, nil, fmt.Errorf("read applications: %w", err)
+			}
 		}
+		stored := false
+		for _, st := range state {
+			if st != nil {
+				stored = true
+				break
+			}
+		}
+		// The next batch guesses from this one (see UpsertApplications): a
+		// file of new applications skips the reads; one of stored
+		// applications reads without first trying to insert.
+		s.batchesNew.Store(!stored)
 	}
 
 	stages := make([]any, 0, 4*len(valid))
@@ -231,9 +286,9 @@ func (s *Store) decideBatch(ctx context.Context, q dbtx, apps []sigap.Applicatio
 // writeBatch writes a batch's plan in statements of many rows.
 func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
 	inserts, updates, stages, now := p.inserts, p.updates, p.stages, p.now
-	insertRows := s.rowsPerStatement(bulkColumns, bulkRowsPerStatement)
+	insertRows := s.rowsPerSeqStatement(bulkColumns, bulkRowsPerStatement)
 	// The query text of a full statement, once: it is the prepared one.
-	fullInsert := bulkInsertQuery(insertRows)
+	fullInsert := s.bulkInsertQuery(insertRows)
 	for from := 0; from < len(inserts); from += insertRows {
 		rows := inserts[from:min(from+insertRows, len(inserts))]
 		args := make([]any, 0, len(rows)*bulkColumns)
@@ -244,7 +299,7 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
 		}
 		q := fullInsert
 		if len(rows) < insertRows {
-			q = bulkInsertQuery(len(rows))
+			q = s.bulkInsertQuery(len(rows))
 		}
 		if err := s.execAll(ctx, tx, q, len(rows) == insertRows, len(rows), args); err != nil {
 			return fmt.Errorf("insert applications: %w", err)
@@ -257,14 +312,14 @@ func (s *Store) writeBatch(ctx context.Context, tx *sql.Tx, p batchPlan) error {
 			return fmt.Errorf("update applications: %w", err)
 		}
 	}
-	stageRows := s.rowsPerStatement(4, batchStageRows)
-	fullStages := batchStageQuery(stageRows)
+	stageRows := s.rowsPerSeqStatement(4, batchStageRows)
+	fullStages := s.batchStageQuery(stageRows)
 	for from := 0; from < len(stages); from += 4 * stageRows {
 		args := stages[from:min(from+4*stageRows, len(stages))]
 		q := fullStages
 		var err error
 		if len(args) < 4*stageRows {
-			q = batchStageQuery(len(args) / 4)
+			q = s.batchStageQuery(len(args) / 4)
 		}
 		if len(args) == 4*stageRows {
 			_, err = s.exec(ctx, tx, q, args...)
@@ -284,7 +339,7 @@ func (s *Store) readBatch(ctx context.Context, q dbtx, numbers []string, full in
 	for i, n := range numbers {
 		args[i] = n
 	}
-	query := `SELECT ` + applicationColumns + ` FROM applications WHERE number IN (` + params(1, len(numbers)) + `)`
+	query := `SELECT ` + applicationColumns + ` FROM applications WHERE number IN (` + s.seqParams(1, len(numbers)) + `)`
 	var (
 		rows *sql.Rows
 		err  error
@@ -376,14 +431,14 @@ func batchUpdateQuery(rows int) string {
 
 // batchStageQuery records rows stages, each (number, stage, stage_at,
 // note), as UpsertApplication does.
-func batchStageQuery(rows int) string {
+func (s *Store) batchStageQuery(rows int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO application_stages (number, stage, stage_at, note) VALUES `)
 	for r := range rows {
 		if r > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(" + params(r*4+1, 4) + ")")
+		b.WriteString("(" + s.seqParams(r*4+1, 4) + ")")
 	}
 	b.WriteString(" ON CONFLICT (number, stage_at, stage) DO NOTHING")
 	return b.String()
@@ -397,4 +452,24 @@ func (s *Store) rowsPerStatement(perRow, max int) int {
 		return max
 	}
 	return min(max, 1+(p-1)/perRow)
+}
+
+// rowsPerSeqStatement is rowsPerStatement for a statement whose
+// parameters are seqParams: where those are anonymous, StatementParams
+// does not apply (see Dialect.AnonymousParams).
+func (s *Store) rowsPerSeqStatement(perRow, max int) int {
+	if s.dialect.AnonymousParams {
+		return max
+	}
+	return s.rowsPerStatement(perRow, max)
+}
+
+// seqParams is params(from, n) for a statement that uses each of its
+// parameters once, in order: bare ? where the dialect binds those faster
+// (Dialect.AnonymousParams).
+func (s *Store) seqParams(from, n int) string {
+	if !s.dialect.AnonymousParams {
+		return params(from, n)
+	}
+	return strings.Repeat("?, ", n-1) + "?"
 }

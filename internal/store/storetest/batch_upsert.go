@@ -70,7 +70,14 @@ func testBatchUpsert(t *testing.T, s sigap.Store) {
 	batches := []struct {
 		rows []sigap.Application
 		opts []sigap.UpsertOption
-	}{{first, nil}, {second, nil}, {second, nil}, {third, []sigap.UpsertOption{sigap.MoveOffice}}}
+	}{
+		// A batch of new applications first, so that the next (first) is
+		// written guessing that none of its is stored, without reading
+		// them; second then guesses wrong (most are stored) and is read
+		// and decided again; second again reads at once.
+		{[]sigap.Application{base(n + 9)}, nil},
+		{first, nil}, {second, nil}, {second, nil}, {third, []sigap.UpsertOption{sigap.MoveOffice}},
+	}
 
 	type outcome struct {
 		Result  sigap.UpsertResult
