@@ -54,8 +54,21 @@ func main() {
 		bin      = flag.String("sigap", "", "sigap binary (default: built from this module)")
 		dir      = flag.String("dir", "", "working directory for files and databases (default: a new temporary one, removed after)")
 	)
+	var (
+		withFloors   = flag.Bool("floors", false, "also time simpler ways to load the file, what the driver and the schema cost at least (see floor.go)")
+		goFloorRows  = flag.Int("go-floor-rows", 0, "load FILE into DB (the arguments) with the pure-Go driver, this many rows a statement, and exit (a floor; see floor.go)")
+		goFloorSigap = flag.Bool("go-floor-sigap", false, "with -go-floor-rows: through a staging table into SIGAP's schema, which DB has (sigap migrate)")
+		goFloorPG    = flag.Bool("go-floor-dollar", false, "with -go-floor-rows: placeholders $1, $2, … instead of ?")
+	)
 	flag.Parse()
-	if err := run(*rowsFlag, *runs, *engines, *pgURL, *bin, *dir); err != nil {
+	if *goFloorRows > 0 {
+		if err := goFloor(flag.Arg(0), flag.Arg(1), *goFloorRows, *goFloorSigap, *goFloorPG); err != nil {
+			fmt.Fprintln(os.Stderr, "sigap-importbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*rowsFlag, *runs, *engines, *pgURL, *bin, *dir, *withFloors); err != nil {
 		fmt.Fprintln(os.Stderr, "sigap-importbench:", err)
 		os.Exit(1)
 	}
@@ -68,7 +81,7 @@ func envOr(k, def string) string {
 	return def
 }
 
-func run(rowsFlag string, runs int, engines, pgURL, bin, dir string) error {
+func run(rowsFlag string, runs int, engines, pgURL, bin, dir string, withFloors bool) error {
 	ctx := context.Background()
 	if dir == "" {
 		d, err := os.MkdirTemp("", "sigap-importbench-")
@@ -98,6 +111,7 @@ func run(rowsFlag string, runs int, engines, pgURL, bin, dir string) error {
 		}
 		for _, engine := range strings.Split(engines, ",") {
 			var ref, sig []result
+			var fl [][]floor
 			for i := range runs {
 				r, s, err := pair(ctx, strings.TrimSpace(engine), i, rows, file, bin, pgURL, dir)
 				if err != nil {
@@ -105,8 +119,19 @@ func run(rowsFlag string, runs int, engines, pgURL, bin, dir string) error {
 				}
 				ref, sig = append(ref, r), append(sig, s)
 				fmt.Printf("  %s rows=%d run %d: loader %s, sigap %s\n", engine, rows, i+1, show(r, rows), show(s, rows))
+				if withFloors {
+					f, err := floors(ctx, strings.TrimSpace(engine), i, file, bin, pgURL, dir)
+					if err != nil {
+						return fmt.Errorf("floors: %w", err)
+					}
+					for _, x := range f {
+						fmt.Printf("    floor %s: %s\n", x.name, show(x.r, rows))
+					}
+					fl = append(fl, f)
+				}
 			}
 			report(engine, rows, ref, sig)
+			reportFloors(rows, ref, fl)
 		}
 	}
 	return nil
@@ -270,4 +295,21 @@ func freshPostgres(ctx context.Context, base string) (string, func(), error) {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}, nil
+}
+
+// reportFloors prints each floor's median rows a second, and as a
+// fraction of the loader's in the same run.
+func reportFloors(rows int, ref []result, fl [][]floor) {
+	if len(fl) == 0 {
+		return
+	}
+	for j := range fl[0] {
+		var rates, ratios []float64
+		for i, f := range fl {
+			rate := float64(rows) / f[j].r.wall.Seconds()
+			rates = append(rates, rate)
+			ratios = append(ratios, rate/(float64(rows)/ref[i].wall.Seconds()))
+		}
+		fmt.Printf("  floor %-24s %10.0f rows/s, %.3f of the loader's (medians)\n", fl[0][j].name, median(rates), median(ratios))
+	}
 }
