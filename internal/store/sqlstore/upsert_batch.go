@@ -161,7 +161,7 @@ func (s *Store) writeBulk(ctx context.Context, apps []sigap.Application, valid [
 	if err != nil {
 		return nil, err
 	}
-	w := BulkWrite{Inserts: make([][]any, 0, len(p.inserts)), Stages: make([][]any, 0, len(p.stages)/4)}
+	w := BulkWrite{Inserts: make([][]any, 0, len(p.inserts)), Stages: make([][]any, 0, len(p.stages)/4), New: !read}
 	for _, st := range p.inserts {
 		a := st.cur
 		w.Inserts = append(w.Inserts, []any{a.Number, a.Office, a.ApplicantName, a.BirthDate.Format(dateLayout), string(a.PassportType),
@@ -195,6 +195,12 @@ type BulkWrite struct {
 	Updates    []Stmt
 	UpdateRows []int
 	Stages     [][]any
+	// New: the batch was decided guessing that none of its applications
+	// is stored, so there are no Updates, no insert may meet a stored
+	// number, and no stage a stored one (the history refers to its
+	// application); one that does shows the guess wrong, reported as
+	// false like a short insert.
+	New bool
 }
 
 func updateArgs(rows []*batchApp, now int64) []any {
