@@ -142,7 +142,7 @@ func openWith(ctx context.Context, getenv func(string) string, stderr io.Writer,
 	a.engine = db.Engine
 	switch db.Engine {
 	case "sqlite":
-		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log, Now: a.now})
+		a.store, err = sqlite.Open(ctx, db.DSN, sqlite.Options{Migrate: migrate, Log: log, Now: a.now, MmapSize: env.SQLiteMmap})
 		a.migrations = sqlite.Migrations
 	case "postgres":
 		a.store, err = postgres.Open(ctx, db.DSN, postgres.Options{Migrate: migrate, Log: log, Now: a.now})

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,13 @@ type Env struct {
 	// integration API token may make a minute, counted in the database so
 	// that replicas share it.
 	APIRateLimit int
+
+	// SQLiteMmap (SIGAP_SQLITE_MMAP) is how much of the SQLite file each
+	// connection may read through memory mapping instead of read calls;
+	// 0, the default, none. A database larger than SQLite's page cache
+	// (millions of applications) is looked up as fast as a small one once
+	// its pages are mapped (docs/performance.md).
+	SQLiteMmap int64
 }
 
 // FromEnv reads the environment, filling in the defaults.
@@ -109,7 +117,32 @@ func FromEnv(getenv func(string) string) (Env, error) {
 			return env, fmt.Errorf("SIGAP_API_RATE_LIMIT %q: want requests a minute per token, 1 to 1000000", v)
 		}
 	}
+	if v := get("SIGAP_SQLITE_MMAP", ""); v != "" {
+		if env.SQLiteMmap, err = parseBytes(v); err != nil {
+			return env, fmt.Errorf("SIGAP_SQLITE_MMAP %q: %w", v, err)
+		}
+	}
 	return env, nil
+}
+
+// parseBytes reads a size: a whole number of bytes, or of KiB, MiB or GiB
+// ("2GiB"), from 0 to 64 GiB.
+func parseBytes(v string) (int64, error) {
+	num, mult := v, int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if strings.HasSuffix(v, u.suffix) {
+			num, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (64<<30)/mult {
+		return 0, fmt.Errorf("want a size from 0 to 64GiB, e.g. 2GiB, 512MiB or a number of bytes")
+	}
+	return n * mult, nil
 }
 
 // The defaults of the leases and the doubt wait. The doubt wait counts

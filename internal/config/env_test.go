@@ -247,3 +247,22 @@ func TestFromEnvRetention(t *testing.T) {
 		})
 	}
 }
+
+func TestFromEnvSQLiteMmap(t *testing.T) {
+	for _, tt := range []struct {
+		set  string
+		want int64 // -1: refused
+	}{{"", 0}, {"0", 0}, {"2GiB", 2 << 30}, {"512 MiB", 512 << 20}, {"64KiB", 64 << 10}, {"1048576", 1 << 20},
+		{"65GiB", -1}, {"-1", -1}, {"2GB", -1}, {"lots", -1}} {
+		env, err := config.FromEnv(envMap(map[string]string{"SIGAP_SQLITE_MMAP": tt.set}))
+		if tt.want < 0 {
+			if err == nil || !strings.Contains(err.Error(), "SIGAP_SQLITE_MMAP") {
+				t.Errorf("%q: error = %v, want one naming SIGAP_SQLITE_MMAP", tt.set, err)
+			}
+			continue
+		}
+		if err != nil || env.SQLiteMmap != tt.want {
+			t.Errorf("%q: SQLiteMmap = %d, %v; want %d", tt.set, env.SQLiteMmap, err, tt.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -130,4 +131,39 @@ func openFile(t *testing.T, path string, migrate bool) *sqlstore.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestMmapSize: Options.MmapSize is every connection's mmap_size, and
+// without it none is mapped.
+func TestMmapSize(t *testing.T) {
+	for _, want := range []int64{0, 64 << 20} {
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sigap.db"),
+			sqlite.Options{Migrate: true, Log: slog.New(slog.DiscardHandler), MmapSize: want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := s.DB()
+		db.SetMaxIdleConns(4)
+		// Two connections at once: the pragma is set on each, not once.
+		c1, err := db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2, err := db.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range []*sql.Conn{c1, c2} {
+			var got int64
+			if err := c.QueryRowContext(context.Background(), `PRAGMA mmap_size`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("MmapSize %d: connection %d has mmap_size %d", want, i, got)
+			}
+		}
+		c1.Close()
+		c2.Close()
+		s.Close()
+	}
 }
