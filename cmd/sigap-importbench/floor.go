@@ -156,14 +156,16 @@ func postgresMillis(col string) string {
 
 // stagingToSigap moves the staging table's rows into SIGAP's schema as a
 // set: the applications (their key, the office and final-stage indexes)
-// and a row of history each (its key, a foreign-key probe).
+// and a row of history each (its key, a foreign-key probe). Plain INSERTs:
+// the database is new, and ON CONFLICT's checks would cost time (on
+// PostgreSQL a fifth more).
 func stagingToSigap(millis func(string) string) []string {
 	return []string{
 		`INSERT INTO applications (number, office, applicant_name, birth_date, passport_type, stage, stage_at, billing_code, billing_expires_at, note, updated_at)
 		SELECT application_number, office, applicant_name, birth_date, passport_type, stage, ` + millis("stage_at") + `, coalesce(billing_code, ''),
-			coalesce(` + millis("nullif(billing_expires_at, '')") + `, 0), coalesce(note, ''), 0 FROM staging WHERE true ON CONFLICT (number) DO NOTHING`,
+			coalesce(` + millis("nullif(billing_expires_at, '')") + `, 0), coalesce(note, ''), 0 FROM staging`,
 		`INSERT INTO application_stages (number, stage, stage_at, note)
-		SELECT application_number, stage, ` + millis("stage_at") + `, coalesce(note, '') FROM staging WHERE true ON CONFLICT DO NOTHING`,
+		SELECT application_number, stage, ` + millis("stage_at") + `, coalesce(note, '') FROM staging`,
 	}
 }
 
