@@ -328,12 +328,20 @@ func checkSignatureHeader(header string) error {
 const firstRead = 8 << 10
 
 // readBody reads the body up to MaxBodyBytes into a buffer that grows with
-// what arrives. The announced Content-Length is not trusted for the size:
-// a connection that announces 4 MiB and sends 200 bytes costs 8 KiB, not
-// 4 MiB, until its signature is checked.
+// what arrives. The announced Content-Length is trusted only to start
+// smaller: a connection that announces 4 MiB and sends 200 bytes costs
+// 8 KiB, not 4 MiB, until its signature is checked.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	buf := make([]byte, 0, firstRead)
+	// A body announced smaller than firstRead (nearly every delivery:
+	// about 1 KiB) is read into a buffer of its size and a byte more, to
+	// see its end: 8 KiB a request, allocated and cleared, cost each
+	// delivery a third more time in BenchmarkWebhookServeHTTP.
+	size := int64(firstRead)
+	if n := r.ContentLength; n >= 0 && n < firstRead {
+		size = n + 1
+	}
+	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)] // grow by append's rule
