@@ -174,6 +174,19 @@ func (p *extraPages) textKey(r *http.Request) (string, bool) {
 	return key, slices.Contains(p.x.Catalog.TextKeys(), key)
 }
 
+// textForm reads a text form: its key (one of the catalog's) and its text,
+// within maxSource, with the browser's line ends made WhatsApp's.
+func (p *extraPages) textForm(r *http.Request) (key, src string, ok bool) {
+	key, known := p.textKey(r)
+	src, fits := formValue(r, "text", maxSource)
+	return key, strings.ReplaceAll(src, "\r\n", "\n"), known && fits
+}
+
+// textPageURL is the page of an office's text, saying what was just done.
+func textPageURL(office, lang, key, done string) string {
+	return fmt.Sprintf("/admin/content/%s/text?lang=%s&key=%s&done=%s", url.PathEscape(office), url.QueryEscape(lang), url.QueryEscape(key), done)
+}
+
 func (p *extraPages) textPage(w http.ResponseWriter, r *http.Request) {
 	o, ok := p.office(w, r)
 	if !ok {
@@ -242,17 +255,16 @@ func (p *extraPages) textPreview(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	key, ok := p.textKey(r)
-	src, fits := formValue(r, "text", maxSource)
-	if !ok || !fits {
+	key, src, ok := p.textForm(r)
+	if !ok {
 		p.c.BadRequest(w, r, "error.bad_request")
 		return
 	}
 	if r.Header.Get("X-Preview") == "" { // the form's button, without script: the whole page
-		p.renderText(w, r, o, p.lang(r), key, strings.ReplaceAll(src, "\r\n", "\n"), http.StatusOK, "")
+		p.renderText(w, r, o, p.lang(r), key, src, http.StatusOK, "")
 		return
 	}
-	pv, probs := editing.CheckText(p.x.Catalog, o, p.lang(r), key, strings.ReplaceAll(src, "\r\n", "\n"))
+	pv, probs := editing.CheckText(p.x.Catalog, o, p.lang(r), key, src)
 	v := p.c.View(r, "content_text", previewData{Preview: pv, Problems: p.problemWords(r, probs), Runes: len([]rune(pv.Text))})
 	p.c.Partial(w, v, "preview")
 }
@@ -262,14 +274,12 @@ func (p *extraPages) textSave(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	key, ok := p.textKey(r)
-	src, fits := formValue(r, "text", maxSource)
-	if !ok || !fits {
+	key, src, ok := p.textForm(r)
+	if !ok {
 		p.c.BadRequest(w, r, "error.bad_request")
 		return
 	}
 	lang := p.lang(r)
-	src = strings.ReplaceAll(src, "\r\n", "\n")
 	if _, probs := editing.CheckText(p.x.Catalog, o, lang, key, src); len(probs) > 0 {
 		p.renderText(w, r, o, lang, key, src, http.StatusUnprocessableEntity, "")
 		return
@@ -283,7 +293,7 @@ func (p *extraPages) textSave(w http.ResponseWriter, r *http.Request) {
 	}
 	p.refresh(r.Context())
 	_ = p.c.Audit(r, "content.text.set", o.Code, lang+" "+key, textAudit(prev), textAudit(src))
-	http.Redirect(w, r, fmt.Sprintf("/admin/content/%s/text?lang=%s&key=%s&done=saved", url.PathEscape(o.Code), url.QueryEscape(lang), url.QueryEscape(key)), http.StatusSeeOther)
+	http.Redirect(w, r, textPageURL(o.Code, lang, key, "saved"), http.StatusSeeOther)
 }
 
 func textAudit(s string) any {
@@ -315,7 +325,7 @@ func (p *extraPages) textReset(w http.ResponseWriter, r *http.Request) {
 		p.refresh(r.Context())
 		_ = p.c.Audit(r, "content.text.reset", o.Code, lang+" "+key, textAudit(prev), nil)
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/content/%s/text?lang=%s&key=%s&done=reset", url.PathEscape(o.Code), url.QueryEscape(lang), url.QueryEscape(key)), http.StatusSeeOther)
+	http.Redirect(w, r, textPageURL(o.Code, lang, key, "reset"), http.StatusSeeOther)
 }
 
 // wordKind reads the kind of word a form adds: a keyword or a synonym.
