@@ -27,6 +27,7 @@ import (
 	"github.com/sigap-id/sigap/internal/store/pgtest"
 	"github.com/sigap-id/sigap/internal/store/postgres"
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
+	"github.com/sigap-id/sigap/internal/store/storetest"
 )
 
 // fillApplications adds n generated applications to the schema that url
@@ -127,41 +128,10 @@ func sizedPGStore(b *testing.B, n int) *sqlstore.Store {
 
 // BenchmarkFindApplicationAt: see the SQLite benchmark of that name.
 func BenchmarkFindApplicationAt(b *testing.B) {
-	ctx := context.Background()
 	for _, n := range []int{10_000, 10_000_000} {
 		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
 			s := sizedPGStore(b, n)
-			b.Run("found", func(b *testing.B) {
-				b.ReportAllocs()
-				i := 0
-				for b.Loop() {
-					// Spread over the whole table: not the same pages each time.
-					k := (i * 7_919_993) % n
-					i++
-					if _, err := s.FindApplication(ctx, "jakpus", fmt.Sprintf("1061%012d", k)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("unknown", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					i++
-					if _, err := s.FindApplication(ctx, "jakpus", fmt.Sprintf("2061%012d", i)); err == nil {
-						b.Fatal("found an unknown number")
-					}
-				}
-			})
-			b.Run("anywhere", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					k := (i * 7_919_993) % n
-					i++
-					if _, err := s.FindApplicationAnywhere(ctx, fmt.Sprintf("1061%012d", k)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			storetest.BenchLookups(b, s, n)
 		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/sigap-id/sigap/internal/store/sqlite"
 	"github.com/sigap-id/sigap/internal/store/sqlstore"
+	"github.com/sigap-id/sigap/internal/store/storetest"
 )
 
 // benchCacheDir is where sized databases are kept between runs.
@@ -127,7 +128,6 @@ func openSized(b *testing.B, path string, mmap int64) *sqlstore.Store {
 // (SIGAP_SQLITE_MMAP), which a file far larger than the page cache needs
 // to be looked up as fast as a small one.
 func BenchmarkFindApplicationAt(b *testing.B) {
-	ctx := context.Background()
 	for _, c := range []struct {
 		n    int
 		mmap int64
@@ -135,37 +135,7 @@ func BenchmarkFindApplicationAt(b *testing.B) {
 		n := c.n
 		b.Run(fmt.Sprintf("apps=%d/mmap=%dGiB", n, c.mmap>>30), func(b *testing.B) {
 			s := sizedStore(b, n, c.mmap)
-			b.Run("found", func(b *testing.B) {
-				b.ReportAllocs()
-				i := 0
-				for b.Loop() {
-					// Spread over the whole table: not the same pages each time.
-					k := (i * 7_919_993) % n
-					i++
-					if _, err := s.FindApplication(ctx, "jakpus", fmt.Sprintf("1061%012d", k)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("unknown", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					i++
-					if _, err := s.FindApplication(ctx, "jakpus", fmt.Sprintf("2061%012d", i)); err == nil {
-						b.Fatal("found an unknown number")
-					}
-				}
-			})
-			b.Run("anywhere", func(b *testing.B) {
-				i := 0
-				for b.Loop() {
-					k := (i * 7_919_993) % n
-					i++
-					if _, err := s.FindApplicationAnywhere(ctx, fmt.Sprintf("1061%012d", k)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			storetest.BenchLookups(b, s, n)
 		})
 	}
 }
